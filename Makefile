@@ -1,0 +1,49 @@
+# mentorbot: `make run` starts the bot, `make test` checks everything. Both set themselves up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+
+.PHONY: run test lint demo bench bench-quick install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME)
+
+install: $(DEV)
+
+## Start the bot (SQLite by default; DISCORD_TOKEN from the environment or .env).
+run: $(RUNTIME)
+	$(BIN)/mentorbot run
+
+## Lint, type-check and run every test (PostgreSQL tests too when TEST_DATABASE_URL is set).
+test: lint
+	$(BIN)/pytest
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy core bot
+
+## The whole story on a simulated Discord: no token, no network.
+demo: $(DEV)
+	$(BIN)/mentorbot demo
+
+## Benchmarks against their targets (minutes); writes bench/results.json.
+bench: $(DEV)
+	$(BIN)/python -m bench
+
+bench-quick: $(DEV)
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

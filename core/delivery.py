@@ -1,0 +1,117 @@
+"""Delivery: sending what the outbox owes, once, through whatever ``Sender`` the bot provides.
+
+A round claims due notifications under a lease (``core.outbox.claim``; stale ones are dropped there),
+sends each through the sender with a nonce derived from its row, then records every outcome in one
+transaction under the lease tokens it got. A crash between send and record leaves the lease to run
+out; the resend carries the same nonce, which Discord dedupes. Failures Discord may recover from are
+retried with back-off; a recipient who cannot be reached is mentioned in the fallback channel when
+there is one, and the mentor is told either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from core import outbox
+from core.domain import DeliveryReport
+from core.outbox import Claimed, Outcome
+from core.service import Service
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+CONCURRENCY = 8
+
+
+class SendError(Exception):
+    """A send failed. Subclasses say whether trying again can help."""
+
+
+class TemporaryFailure(SendError):
+    """Discord 5xx, 429, a network error: try again later."""
+
+
+class Unreachable(SendError):
+    """The user cannot be sent a DM (Discord 50007 DMs closed, 50278 no mutual server): never retry."""
+
+
+class PermanentFailure(SendError):
+    """Any other refusal (e.g. unknown user): retrying would fail the same way."""
+
+
+class Sender(Protocol):
+    async def send_dm(self, notification: Claimed) -> None:
+        """DM ``notification.body`` to ``notification.recipient_id`` with ``notification.nonce``."""
+        ...
+
+    async def post_fallback(self, notification: Claimed) -> bool:
+        """Mention the recipient with the text in the fallback channel; False if there is none."""
+        ...
+
+
+async def _attempt(sender: Sender, item: Claimed) -> Outcome:
+    try:
+        await sender.send_dm(item)
+    except TemporaryFailure as error:
+        log.warning("notification %s to user %s: will retry: %s", item.id, item.recipient_id, error)
+        return Outcome(item, retry_error=str(error) or type(error).__name__)
+    except Unreachable as error:
+        posted = False
+        try:
+            posted = await sender.post_fallback(item)
+        except SendError as fallback_error:
+            log.warning("notification %s: fallback channel failed too: %s", item.id, fallback_error)
+        log.info(
+            "notification %s: user %s cannot be DMed (%s); fallback posted: %s",
+            item.id,
+            item.recipient_id,
+            error,
+            posted,
+        )
+        return Outcome(item, unreachable_error=str(error), fallback_posted=posted)
+    except PermanentFailure as error:
+        log.warning("notification %s to user %s failed for good: %s", item.id, item.recipient_id, error)
+        return Outcome(item, final_error=str(error) or type(error).__name__)
+    return Outcome(item, sent=True)
+
+
+async def deliver(
+    service: Service, sender: Sender, *, ids: tuple[int, ...] | None = None, batch: int = BATCH
+) -> DeliveryReport:
+    """Deliver every due notification (or just ``ids`` and what they lead to) and report the counts."""
+    totals = DeliveryReport()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def attempt(item: Claimed) -> Outcome:
+        async with gate:
+            return await _attempt(sender, item)
+
+    wanted = ids
+    while True:
+        if wanted is not None and not wanted:
+            return totals
+        claimed = await service.write(outbox.claim, limit=batch, ids=wanted)
+        if not claimed:
+            return totals
+        outcomes = list(await asyncio.gather(*(attempt(item) for item in claimed)))
+        applied = await service.write(outbox.apply_outcomes, outcomes)
+        totals = DeliveryReport(
+            sent=totals.sent + applied.sent,
+            retried=totals.retried + applied.retried,
+            failed=totals.failed + applied.failed,
+            dropped=totals.dropped,
+            fallback=totals.fallback + applied.fallback,
+        )
+        for outcome in outcomes:
+            if outcome.sent:
+                log.info(
+                    "notification %s (%s) sent to user %s",
+                    outcome.item.id,
+                    outcome.item.kind.value,
+                    outcome.item.recipient_id,
+                )
+        if wanted is not None:
+            # Only what this round led to (a note to the mentor) is still wanted.
+            wanted = applied.follow_up_ids

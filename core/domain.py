@@ -1,0 +1,311 @@
+"""The program's words and its pure rules: statuses, notification kinds, the policy numbers, results.
+
+Standard library only. Storage (``core.schema``), use cases (``core.usecases``) and the sweep
+(``core.sweep``) build on these; nothing here touches a database or the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+
+class SeatStatus(StrEnum):
+    ACTIVE = "active"
+    GRACE = "grace"
+    RELEASED = "released"
+
+
+HELD_SEAT_STATUSES = (SeatStatus.ACTIVE, SeatStatus.GRACE)
+
+
+class PackStatus(StrEnum):
+    ACTIVE = "active"
+    DEPLETED = "depleted"
+    EXPIRED = "expired"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
+
+
+class NotificationKind(StrEnum):
+    ONE_LEFT = "one_left"
+    PACK_COMPLETE = "pack_complete"
+    FINAL_WARNING = "final_warning"
+    SEAT_RELEASED = "seat_released"
+    EXPIRY_WARNING = "expiry_warning"
+    SESSION_BOOKED = "session_booked"
+    SESSION_CANCELLED = "session_cancelled"
+    SESSION_REMINDER = "session_reminder"
+    # To the mentor:
+    GRACE_STARTED = "grace_started"
+    SEAT_RELEASED_MENTOR = "seat_released_mentor"
+    DM_FAILED = "dm_failed"
+
+
+# DMs that ask the student to renew: they carry the RENEW_URL button when it is set.
+RENEWAL_KINDS = frozenset(
+    {
+        NotificationKind.ONE_LEFT,
+        NotificationKind.PACK_COMPLETE,
+        NotificationKind.FINAL_WARNING,
+        NotificationKind.SEAT_RELEASED,
+        NotificationKind.EXPIRY_WARNING,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The numbers the rules run on (from the settings)."""
+
+    pack_size: int = 4
+    pack_valid_days: int = 90
+    grace_period_hours: int = 72
+    final_warning_hours: int = 12
+    expiry_warning_days: int = 3
+    session_reminder_hours: int = 24
+
+    @property
+    def grace_period(self) -> timedelta:
+        return timedelta(hours=self.grace_period_hours)
+
+    @property
+    def final_warning_lead(self) -> timedelta:
+        return timedelta(hours=self.final_warning_hours)
+
+    @property
+    def expiry_warning_lead(self) -> timedelta:
+        return timedelta(days=self.expiry_warning_days)
+
+    @property
+    def session_reminder_lead(self) -> timedelta:
+        return timedelta(hours=self.session_reminder_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who runs a command: a Discord user id, and whether the bot found them to be an admin."""
+
+    user_id: int
+    is_admin: bool = False
+
+
+# The window in which a session without a booking counts as "due" for /complete (R3).
+COMPLETE_LOOKAHEAD = timedelta(hours=1)
+SESSION_MINUTES_DEFAULT = 60
+
+
+def session_number(total: int, left: int, forfeited: int) -> int:
+    """R4: how many sessions of the pack are completed."""
+    return total - left - forfeited
+
+
+def renewal_reminder(total: int, number: int, renewed: bool) -> NotificationKind | None:
+    """R5: which renewal DM completing session ``number`` of ``total`` owes, if any."""
+    if renewed:
+        return None
+    if number == total:
+        return NotificationKind.PACK_COMPLETE
+    if total >= 2 and number == total - 1:
+        return NotificationKind.ONE_LEFT
+    return None
+
+
+# Delivery back-off: the first retry within a minute, then doubling, never more than 15 minutes apart,
+# for 48 hours after the notification was first due.
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY_GAP = timedelta(minutes=15)
+GIVE_UP_AFTER = timedelta(hours=48)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed try (1 = the first)."""
+    doublings = max(0, attempts - 1)
+    if doublings > 10:
+        return MAX_RETRY_GAP
+    return min(FIRST_RETRY * (2**doublings), MAX_RETRY_GAP)
+
+
+def gives_up(first_due: datetime, now: datetime) -> bool:
+    return now - first_due >= GIVE_UP_AFTER
+
+
+def parse_when(text: str) -> datetime | None:
+    """An ISO 8601 moment; without an offset it is UTC. ``None`` when it cannot be read."""
+    cleaned = text.strip().replace(" ", "T", 1) if "T" not in text else text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+# ---- results of use cases -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MentorRegistered:
+    mentor_user_id: int
+    capacity: int
+    previous_capacity: int | None
+    seats_held: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackGranted:
+    pack_id: int
+    seat_id: int
+    student_id: int
+    mentor_user_id: int
+    sessions: int
+    ends_at: datetime
+    new_seat: bool
+    renewed_from_grace: bool
+    sessions_left_on_seat: int
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCompleted:
+    session_id: int
+    pack_id: int
+    student_id: int
+    mentor_user_id: int
+    number: int
+    total: int
+    left: int
+    completed_at: datetime
+    already_completed: bool = False
+    grace_ends_at: datetime | None = None
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionBooked:
+    session_id: int
+    pack_id: int
+    student_id: int
+    mentor_user_id: int
+    starts_at: datetime
+    minutes: int
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCancelled:
+    session_id: int
+    pack_id: int
+    student_id: int
+    mentor_user_id: int
+    starts_at: datetime
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What one sweep pass did (R11), as lists of ids."""
+
+    expired_packs: tuple[int, ...] = ()
+    released_seats: tuple[int, ...] = ()
+    final_warnings: tuple[int, ...] = ()
+    expiry_warnings: tuple[int, ...] = ()
+    session_reminders: tuple[int, ...] = ()
+    notification_ids: tuple[int, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.expired_packs or self.released_seats or self.notification_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dropped: int = 0
+    fallback: int = 0
+
+
+# ---- read models -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    session_id: int
+    pack_id: int
+    student_id: int
+    student_name: str
+    mentor_user_id: int
+    starts_at: datetime
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackView:
+    pack_id: int
+    total: int
+    left: int
+    booked: int
+    forfeited: int
+    status: PackStatus
+    granted_at: datetime
+    ends_at: datetime
+
+    @property
+    def used(self) -> int:
+        return session_number(self.total, self.left, self.forfeited)
+
+
+@dataclass(frozen=True, slots=True)
+class SeatView:
+    seat_id: int
+    guild_id: int
+    mentor_user_id: int
+    mentor_name: str
+    student_id: int
+    student_name: str
+    status: SeatStatus
+    grace_ends_at: datetime | None
+    packs: tuple[PackView, ...] = ()
+    sessions: tuple[SessionView, ...] = ()
+
+    @property
+    def sessions_left(self) -> int:
+        return sum(pack.left for pack in self.packs if pack.status == PackStatus.ACTIVE)
+
+    @property
+    def next_session(self) -> SessionView | None:
+        return min(self.sessions, key=lambda session: session.starts_at, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class MentorLoad:
+    mentor_user_id: int
+    mentor_name: str
+    capacity: int
+    seats_held: int
+    grace_seats: tuple[SeatView, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    mentor_user_id: int
+    capacity: int
+    seats_held: int
+    seats: tuple[SeatView, ...]

@@ -1,0 +1,360 @@
+"""The notification outbox: queueing a DM in the transaction of the change that causes it, and the
+claim / mark-sent / back-off steps delivery uses.
+
+Every notification has a unique key (kind + what it is about + period), inserted with
+``ON CONFLICT DO NOTHING``: the same fact can never queue two DMs, whoever runs it and however often.
+
+Delivery claims due rows with a lease: a claim moves ``next_attempt_at`` past the lease and bumps
+``lease_token``; marking sent (or retried, or failed) only succeeds under the token the worker got,
+so a worker whose lease ran out can no longer mark anything. On PostgreSQL the claim skips rows
+another worker has locked (``FOR UPDATE SKIP LOCKED``); on SQLite writes are serialized anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Insert, and_, exists, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core import texts
+from core.domain import (
+    NotificationKind,
+    NotificationStatus,
+    PackStatus,
+    SeatStatus,
+    SessionStatus,
+    gives_up,
+    retry_delay,
+)
+from core.schema import notifications, packs, seats, sessions
+from core.tx import Tx
+
+LEASE = timedelta(minutes=2)
+
+
+def key(kind: NotificationKind, subject: str, subject_id: int, period: int | None = None) -> str:
+    suffix = f":{period}" if period is not None else ""
+    return f"{kind.value}:{subject}:{subject_id}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A notification to queue."""
+
+    guild_id: int
+    kind: NotificationKind
+    key: str
+    recipient_id: int
+    body: str
+    mentor_user_id: int | None = None
+    seat_id: int | None = None
+    pack_id: int | None = None
+    session_id: int | None = None
+    seat_period: int | None = None
+    due_at: datetime | None = None
+
+
+def _insert_ignoring_duplicates(dialect: str) -> Insert:
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement: Insert = (
+        module.insert(notifications)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(notifications.c.id)
+    )
+    return statement
+
+
+_QUEUE = {name: _insert_ignoring_duplicates(name) for name in ("postgresql", "sqlite")}
+
+
+def queue(tx: Tx, owed: list[Owed]) -> tuple[int, ...]:
+    """Insert what is owed; returns the ids of the rows that are new (a duplicate key is skipped)."""
+    if not owed:
+        return ()
+    rows = [
+        {
+            "guild_id": item.guild_id,
+            "key": item.key,
+            "kind": item.kind.value,
+            "recipient_id": item.recipient_id,
+            "mentor_user_id": item.mentor_user_id,
+            "seat_id": item.seat_id,
+            "pack_id": item.pack_id,
+            "session_id": item.session_id,
+            "seat_period": item.seat_period,
+            "body": item.body,
+            "status": NotificationStatus.PENDING.value,
+            "due_at": item.due_at or tx.now,
+            "next_attempt_at": item.due_at or tx.now,
+            "created_at": tx.now,
+        }
+        for item in owed
+    ]
+    statement = _QUEUE[tx.conn.dialect.name]
+    ids: list[int] = []
+    for row in rows:
+        # One row per statement: ON CONFLICT DO NOTHING with RETURNING reports only new rows,
+        # and executemany's batching does not promise which parameter set a row came from.
+        inserted = tx.conn.execute(statement, row).scalar()
+        if inserted is not None:
+            ids.append(inserted)
+    return tuple(ids)
+
+
+# ---- delivery steps --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    guild_id: int
+    kind: NotificationKind
+    recipient_id: int
+    mentor_user_id: int | None
+    seat_id: int | None
+    body: str
+    due_at: datetime
+    attempts: int
+    lease_token: int
+
+    @property
+    def nonce(self) -> str:
+        """Discord dedupes sends with the same nonce for a few minutes: a resend after a crash."""
+        return f"mb-{self.id}"
+
+
+_CLAIM_COLUMNS = (
+    notifications.c.id,
+    notifications.c.guild_id,
+    notifications.c.kind,
+    notifications.c.recipient_id,
+    notifications.c.mentor_user_id,
+    notifications.c.seat_id,
+    notifications.c.body,
+    notifications.c.due_at,
+    notifications.c.attempts,
+    notifications.c.lease_token,
+)
+
+
+def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> list[Claimed]:
+    """Lease up to ``limit`` due notifications (or just ``ids``, when due) and return them.
+
+    Notifications that no longer apply are marked dropped in the same transaction, not returned.
+    """
+    candidates = (
+        select(notifications.c.id)
+        .where(
+            notifications.c.status == NotificationStatus.PENDING.value,
+            notifications.c.next_attempt_at <= tx.now,
+        )
+        .order_by(notifications.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if ids is not None:
+        candidates = candidates.where(notifications.c.id.in_(ids))
+    claimed = tx.conn.execute(
+        update(notifications)
+        .where(notifications.c.id.in_(candidates.scalar_subquery()))
+        .values(next_attempt_at=tx.now + LEASE, lease_token=notifications.c.lease_token + 1)
+        .returning(*_CLAIM_COLUMNS)
+    ).all()
+    rows = [
+        Claimed(
+            id=row.id,
+            guild_id=row.guild_id,
+            kind=NotificationKind(row.kind),
+            recipient_id=row.recipient_id,
+            mentor_user_id=row.mentor_user_id,
+            seat_id=row.seat_id,
+            body=row.body,
+            due_at=row.due_at,
+            attempts=row.attempts,
+            lease_token=row.lease_token,
+        )
+        for row in claimed
+    ]
+    stale = _no_longer_apply(tx, [row.id for row in rows])
+    if stale:
+        tx.conn.execute(
+            update(notifications)
+            .where(notifications.c.id.in_(stale))
+            .values(status=NotificationStatus.DROPPED.value, last_error="no longer applies")
+        )
+    return sorted((row for row in rows if row.id not in stale), key=lambda row: row.id)
+
+
+def _no_longer_apply(tx: Tx, ids: list[int]) -> set[int]:
+    """Ids among ``ids`` whose reason has gone: a final warning after a renewal, a reminder for a
+    cancelled session, a renewal reminder once the student has renewed, an expiry warning for a pack
+    that is no longer active."""
+    if not ids:
+        return set()
+    n = notifications.c
+    live_pack_on_seat = exists().where(
+        packs.c.seat_id == n.seat_id,
+        packs.c.id != n.pack_id,
+        packs.c.status == PackStatus.ACTIVE.value,
+        packs.c.ends_at > tx.now,
+    )
+    seat_left_grace = ~exists().where(
+        seats.c.id == n.seat_id,
+        seats.c.status == SeatStatus.GRACE.value,
+        seats.c.grace_period == n.seat_period,
+    )
+    session_gone = ~exists().where(
+        sessions.c.id == n.session_id,
+        sessions.c.status == SessionStatus.SCHEDULED.value,
+        sessions.c.starts_at > tx.now,
+    )
+    pack_closed = ~exists().where(packs.c.id == n.pack_id, packs.c.status == PackStatus.ACTIVE.value)
+    stale_rule = (
+        and_(
+            n.kind.in_([NotificationKind.ONE_LEFT.value, NotificationKind.PACK_COMPLETE.value]),
+            live_pack_on_seat,
+        )
+        | and_(
+            n.kind.in_([NotificationKind.FINAL_WARNING.value, NotificationKind.GRACE_STARTED.value]),
+            seat_left_grace,
+        )
+        | and_(n.kind == NotificationKind.SESSION_REMINDER.value, session_gone)
+        | and_(n.kind == NotificationKind.EXPIRY_WARNING.value, pack_closed)
+    )
+    return set(tx.conn.execute(select(n.id).where(n.id.in_(ids), stale_rule)).scalars())
+
+
+def mark_sent(tx: Tx, leases: list[tuple[int, int]]) -> int:
+    """Mark sent the (id, lease token) pairs still held; returns how many were."""
+    if not leases:
+        return 0
+    result = tx.conn.execute(
+        update(notifications)
+        .where(
+            tuple_(notifications.c.id, notifications.c.lease_token).in_(leases),
+            notifications.c.status == NotificationStatus.PENDING.value,
+        )
+        .values(status=NotificationStatus.SENT.value, sent_at=tx.now, last_error=None)
+    )
+    return result.rowcount
+
+
+def retry_later(tx: Tx, item: Claimed, error: str) -> bool:
+    """Back off after a failure Discord may recover from; fail it once 48 hours have passed.
+
+    Returns True if it will be retried.
+    """
+    attempts = item.attempts + 1
+    if gives_up(item.due_at, tx.now):
+        _finish(tx, item, NotificationStatus.FAILED, error, attempts)
+        return False
+    tx.conn.execute(
+        update(notifications)
+        .where(notifications.c.id == item.id, notifications.c.lease_token == item.lease_token)
+        .values(
+            attempts=attempts,
+            next_attempt_at=tx.now + retry_delay(attempts),
+            last_error=error[:300],
+        )
+    )
+    return True
+
+
+def fail(tx: Tx, item: Claimed, error: str, *, fallback_posted: bool = False) -> tuple[int, ...]:
+    """Give up on a DM that can never be sent (DMs closed); queue a note to the mentor about it.
+
+    ``fallback_posted`` says the text was posted in the fallback channel instead (then it counts as
+    sent there). Returns the ids of notifications queued for the mentor.
+    """
+    status = NotificationStatus.SENT if fallback_posted else NotificationStatus.FAILED
+    if not _finish(tx, item, status, error, item.attempts + 1):
+        return ()
+    if item.kind == NotificationKind.DM_FAILED or item.mentor_user_id is None:
+        return ()  # never chase a note about a note
+    if item.mentor_user_id == item.recipient_id:
+        return ()
+    return queue(
+        tx,
+        [
+            Owed(
+                guild_id=item.guild_id,
+                kind=NotificationKind.DM_FAILED,
+                key=key(NotificationKind.DM_FAILED, "notification", item.id),
+                recipient_id=item.mentor_user_id,
+                body=texts.dm_failed(item.recipient_id, item.body, fallback_posted),
+                seat_id=item.seat_id,
+            )
+        ],
+    )
+
+
+def _finish(tx: Tx, item: Claimed, status: NotificationStatus, error: str, attempts: int) -> bool:
+    result = tx.conn.execute(
+        update(notifications)
+        .where(
+            notifications.c.id == item.id,
+            notifications.c.lease_token == item.lease_token,
+            notifications.c.status == NotificationStatus.PENDING.value,
+        )
+        .values(
+            status=status.value,
+            attempts=attempts,
+            last_error=error[:300],
+            sent_at=tx.now if status == NotificationStatus.SENT else None,
+        )
+    )
+    return result.rowcount == 1
+
+
+# ---- applying what a delivery round did -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one claimed notification."""
+
+    item: Claimed
+    sent: bool = False
+    retry_error: str | None = None
+    unreachable_error: str | None = None
+    fallback_posted: bool = False
+    final_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    sent: int
+    retried: int
+    failed: int
+    fallback: int
+    follow_up_ids: tuple[int, ...]
+
+
+def apply_outcomes(tx: Tx, outcomes: list[Outcome]) -> Applied:
+    """Record a delivery round in one transaction, each row only under the lease it was claimed with."""
+    sent = mark_sent(tx, [(o.item.id, o.item.lease_token) for o in outcomes if o.sent])
+    retried = failed = fallback = 0
+    follow_ups: list[int] = []
+    for outcome in outcomes:
+        if outcome.retry_error is not None:
+            if retry_later(tx, outcome.item, outcome.retry_error):
+                retried += 1
+            else:
+                failed += 1
+        elif outcome.unreachable_error is not None:
+            follow_ups += fail(
+                tx, outcome.item, outcome.unreachable_error, fallback_posted=outcome.fallback_posted
+            )
+            if outcome.fallback_posted:
+                fallback += 1
+            else:
+                failed += 1
+        elif outcome.final_error is not None:
+            _finish(
+                tx, outcome.item, NotificationStatus.FAILED, outcome.final_error, outcome.item.attempts + 1
+            )
+            failed += 1
+    return Applied(sent, retried, failed, fallback, tuple(follow_ups))

@@ -1,0 +1,276 @@
+"""The database schema: typed SQLAlchemy models for mentors, seats, packs, sessions, the notification
+outbox, history and bot state.
+
+The database itself refuses bad states: CHECK constraints keep every counter in range (sessions left
+between 0 and the pack's total, booked sessions never more than those left), a partial unique index
+allows one live seat per (mentor, student), notification keys are unique, and foreign keys tie
+everything to its seat. Use cases read and write these tables with SQLAlchemy Core statements.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: ``timestamptz`` on PostgreSQL, naive UTC text on SQLite; always aware UTC in Python.
+
+    Storing UTC everywhere keeps SQLite's text comparisons in time order.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC instant")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Integer primary keys are SQLite rowids; BIGINT identities on PostgreSQL.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+# Discord snowflakes are 64-bit.
+Snowflake = BigInteger
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), int: Integer(), str: String()}
+
+
+def _live_seat_predicate() -> Any:
+    return text("status IN ('active', 'grace')")
+
+
+class Mentor(Base):
+    __tablename__ = "mentors"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id"),
+        CheckConstraint("capacity BETWEEN 0 AND 100", name="capacity_range"),
+        CheckConstraint("seats_held >= 0", name="seats_held_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    capacity: Mapped[int]
+    # Seats in 'active' or 'grace'; reserved and freed with conditional updates, so concurrent grants
+    # can never take more seats than the capacity.
+    seats_held: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Seat(Base):
+    __tablename__ = "seats"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'grace', 'released')", name="status_known"),
+        CheckConstraint("status <> 'grace' OR grace_ends_at IS NOT NULL", name="grace_has_deadline"),
+        CheckConstraint("status = 'grace' OR final_warning_queued = false", name="warning_only_in_grace"),
+        CheckConstraint("active_packs >= 0", name="active_packs_nonnegative"),
+        CheckConstraint("grace_period >= 0", name="grace_period_nonnegative"),
+        # One live seat per (mentor, student); released seats stay as history.
+        Index(
+            "uq_seats_live_mentor_student",
+            "mentor_id",
+            "student_id",
+            unique=True,
+            sqlite_where=_live_seat_predicate(),
+            postgresql_where=_live_seat_predicate(),
+        ),
+        Index("ix_seats_guild_student", "guild_id", "student_id"),
+        Index("ix_seats_mentor_status", "mentor_id", "status"),
+        Index("ix_seats_status_grace_ends_at", "status", "grace_ends_at"),
+        Index("ix_seats_status_active_packs", "status", "active_packs"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("mentors.id"))
+    student_id: Mapped[int] = mapped_column(Snowflake)
+    student_name: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    # Packs on this seat still 'active'; at 0 with the seat active, every pack has expired (R9).
+    active_packs: Mapped[int] = mapped_column(default=0)
+    grace_ends_at: Mapped[datetime | None]
+    # Counts grace periods, so each period's final warning has its own notification key (R7).
+    grace_period: Mapped[int] = mapped_column(default=0)
+    final_warning_queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+
+
+class Pack(Base):
+    __tablename__ = "packs"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'depleted', 'expired')", name="status_known"),
+        CheckConstraint("sessions_total BETWEEN 1 AND 52", name="total_range"),
+        CheckConstraint("sessions_left >= 0 AND sessions_left <= sessions_total", name="left_range"),
+        CheckConstraint("sessions_booked >= 0 AND sessions_booked <= sessions_left", name="booked_range"),
+        CheckConstraint(
+            "sessions_forfeited >= 0 AND sessions_left + sessions_forfeited <= sessions_total",
+            name="forfeited_range",
+        ),
+        CheckConstraint("status <> 'depleted' OR sessions_left = 0", name="depleted_is_empty"),
+        CheckConstraint("status <> 'active' OR sessions_left > 0", name="active_has_sessions"),
+        Index("ix_packs_seat_status", "seat_id", "status"),
+        Index("ix_packs_status_ends_at", "status", "ends_at"),
+        Index("ix_packs_status_expiry_warned_ends_at", "status", "expiry_warned", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id"))
+    sessions_total: Mapped[int]
+    sessions_left: Mapped[int]
+    # Scheduled sessions booked on this pack; "unbooked" = left - booked (R3, R10).
+    sessions_booked: Mapped[int] = mapped_column(default=0)
+    # Sessions lost when the pack expired (R8): recorded, not deleted.
+    sessions_forfeited: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    expiry_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    granted_by: Mapped[int] = mapped_column(Snowflake)
+    closed_at: Mapped[datetime | None]
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint("status IN ('scheduled', 'completed', 'cancelled')", name="status_known"),
+        CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
+        CheckConstraint("minutes BETWEEN 1 AND 1440", name="minutes_range"),
+        Index("ix_sessions_seat_status_starts_at", "seat_id", "status", "starts_at"),
+        Index("ix_sessions_pack", "pack_id"),
+        Index("ix_sessions_status_reminder_queued_starts_at", "status", "reminder_queued", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("seats.id"))
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(default=60)
+    # R4: the pack's completed-session count after this one.
+    number: Mapped[int | None]
+    reminder_queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The request that recorded an unscheduled session; a repeat of the same request finds it.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    booked_by: Mapped[int | None] = mapped_column(Snowflake)
+    completed_by: Mapped[int | None] = mapped_column(Snowflake)
+    completed_at: Mapped[datetime | None]
+    cancelled_by: Mapped[int | None] = mapped_column(Snowflake)
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """The outbox: a DM the bot owes, written in the transaction of the change that causes it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'dropped')", name="status_known"),
+        CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    # kind + what it is about + period: the same fact never queues two DMs.
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[int] = mapped_column(Snowflake)
+    # The mentor to tell when the student cannot be reached.
+    mentor_user_id: Mapped[int | None] = mapped_column(Snowflake)
+    seat_id: Mapped[int | None] = mapped_column(ForeignKey("seats.id"))
+    pack_id: Mapped[int | None] = mapped_column(ForeignKey("packs.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    seat_period: Mapped[int | None]
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    # When a worker may next try it. A claim pushes it forward (the lease) and bumps lease_token.
+    next_attempt_at: Mapped[datetime]
+    lease_token: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class History(Base):
+    """R13: who did what, when. ``actor_id`` is the Discord user; NULL when the bot's sweep did it."""
+
+    __tablename__ = "history"
+    __table_args__ = (Index("ix_history_guild_at", "guild_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(Snowflake)
+    action: Mapped[str] = mapped_column(String(40))
+    seat_id: Mapped[int | None] = mapped_column(BigInteger)
+    pack_id: Mapped[int | None] = mapped_column(BigInteger)
+    session_id: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class BotState(Base):
+    """Small facts the bot keeps between runs (the hash of the last synced command tree)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+metadata = Base.metadata
+# Use cases work with the tables (SQLAlchemy Core): one compiled, cached statement per step.
+mentors = cast(Table, Mentor.__table__)
+seats = cast(Table, Seat.__table__)
+packs = cast(Table, Pack.__table__)
+sessions = cast(Table, Session.__table__)
+notifications = cast(Table, Notification.__table__)
+history = cast(Table, History.__table__)
+bot_state = cast(Table, BotState.__table__)

@@ -1,0 +1,105 @@
+"""The words the bot says in DMs, and the Discord markup helpers they use (mentions, timestamps).
+
+Pure functions of their arguments. Timestamps use Discord's ``<t:UNIX:STYLE>`` markup, which every
+client renders in its reader's own time zone. The renewal sentences are the spec's, with the hours taken
+from the policy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.domain import Policy
+
+
+def mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def timestamp(moment: datetime, style: str = "F") -> str:
+    """Discord timestamp markup: F = full date and time, R = relative ("in 3 hours"), f, D, t ..."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def when(moment: datetime) -> str:
+    return f"{timestamp(moment, 'F')} ({timestamp(moment, 'R')})"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def one_left(mentor_id: int, number: int, total: int) -> str:
+    return (
+        "You have 1 session remaining. Renew now to continue.\n"
+        f"Session {number} of {total} with {mention(mentor_id)} is done."
+    )
+
+
+def pack_complete(policy: Policy, mentor_id: int, total: int, grace_ends_at: datetime) -> str:
+    return (
+        f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"
+        f"All {plural(total, 'session')} with {mention(mentor_id)} are done; your seat is held until "
+        f"{when(grace_ends_at)}."
+    )
+
+
+def final_warning(policy: Policy, mentor_id: int, grace_ends_at: datetime) -> str:
+    return (
+        f"Your seat will be released in {policy.final_warning_hours} hours. "
+        "Renew now to keep your mentorship active.\n"
+        f"Your seat with {mention(mentor_id)} is held until {when(grace_ends_at)}."
+    )
+
+
+def seat_released(mentor_id: int) -> str:
+    return f"Your seat with {mention(mentor_id)} has been released."
+
+
+def seat_released_mentor(student_id: int, seats_held: int, capacity: int) -> str:
+    return (
+        f"The seat of {mention(student_id)} with you has been released. "
+        f"You now hold {seats_held} of {plural(capacity, 'seat')}."
+    )
+
+
+def grace_started(student_id: int, grace_ends_at: datetime) -> str:
+    return (
+        f"{mention(student_id)} has completed their last session with you. Their seat is held until "
+        f"{when(grace_ends_at)} for them to renew."
+    )
+
+
+def expiry_warning(mentor_id: int, left: int, booked: int, ends_at: datetime) -> str:
+    unbooked = left - booked
+    booked_note = f" ({booked} booked)" if booked else ""
+    return (
+        f"Your pack with {mention(mentor_id)} ends {when(ends_at)} with "
+        f"{plural(left, 'session')} left{booked_note}. "
+        f"{plural(unbooked, 'session')} not booked by then will be forfeited."
+    )
+
+
+def session_booked(mentor_id: int, starts_at: datetime, minutes: int) -> str:
+    return f"{mention(mentor_id)} booked a {minutes}-minute session with you for {when(starts_at)}."
+
+
+def session_cancelled(mentor_id: int, starts_at: datetime) -> str:
+    return (
+        f"Your session with {mention(mentor_id)} on {timestamp(starts_at)} was cancelled. "
+        "It was not taken off your pack."
+    )
+
+
+def session_reminder(mentor_id: int, starts_at: datetime, minutes: int) -> str:
+    return f"Reminder: your {minutes}-minute session with {mention(mentor_id)} is {when(starts_at)}."
+
+
+def dm_failed(student_id: int, body: str, fallback_posted: bool) -> str:
+    where = (
+        "so I mentioned them in the fallback channel instead"
+        if fallback_posted
+        else "and there is no fallback channel"
+    )
+    quoted = "\n".join(f"> {line}" for line in body.splitlines())
+    return f"I could not DM {mention(student_id)} (their DMs are closed), {where}. The message was:\n{quoted}"

@@ -1,0 +1,859 @@
+"""The use cases: what admins, mentors and students do, each one transaction of conditional updates.
+
+Each is a synchronous function of a ``Tx`` (run it with ``Service.write``): plain values in, a result
+object out, or a ``Refusal`` carrying the sentence the user reads. Every counter changes with a
+conditional ``UPDATE … WHERE … RETURNING`` that can neither go out of range nor apply twice, so the
+same command repeated, retried or run by two processes at once ends in the state of one run (R12).
+Notifications are queued in the same transaction (``core.outbox``), history is recorded (R13).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core import history, outbox, texts
+from core.domain import (
+    COMPLETE_LOOKAHEAD,
+    HELD_SEAT_STATUSES,
+    SESSION_MINUTES_DEFAULT,
+    Actor,
+    MentorRegistered,
+    NotificationKind,
+    PackGranted,
+    PackStatus,
+    SeatStatus,
+    SessionBooked,
+    SessionCancelled,
+    SessionCompleted,
+    SessionStatus,
+    parse_when,
+    renewal_reminder,
+    session_number,
+)
+from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
+from core.schema import UTCDateTime, mentors, packs, seats, sessions
+from core.texts import mention, plural, timestamp
+from core.tx import Tx
+
+MAX_SEATS = 100
+MAX_PACK_SESSIONS = 52
+MAX_VALID_DAYS = 730
+MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 5, 480
+# How often a conditional update is tried again when another transaction took the row it picked.
+PICK_ATTEMPTS = 5
+
+HELD = [status.value for status in HELD_SEAT_STATUSES]
+
+
+# ---- R1: mentors -----------------------------------------------------------------------------------
+
+
+def register_mentor(
+    tx: Tx, *, guild_id: int, actor: Actor, mentor_id: int, mentor_name: str, seats_capacity: int
+) -> MentorRegistered:
+    """R1: register a member as a mentor with ``seats_capacity`` seats, or change their capacity.
+
+    Lowering it below the seats held is allowed: no one is evicted, no new seat is given meanwhile.
+    """
+    _require_admin(actor, "register mentors")
+    if not 0 <= seats_capacity <= MAX_SEATS:
+        raise InvalidInput(f"Seats must be between 0 and {MAX_SEATS}; you gave {seats_capacity}.")
+    previous = tx.conn.execute(
+        select(mentors.c.capacity)
+        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
+        .with_for_update()
+    ).scalar()
+    module: Any = postgresql if tx.is_postgres else sqlite
+    upsert = module.insert(mentors).values(
+        guild_id=guild_id,
+        user_id=mentor_id,
+        display_name=mentor_name[:100],
+        capacity=seats_capacity,
+        seats_held=0,
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    row = tx.conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["guild_id", "user_id"],
+            set_={
+                "capacity": upsert.excluded.capacity,
+                "display_name": upsert.excluded.display_name,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        ).returning(mentors.c.id, mentors.c.seats_held)
+    ).one()
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="mentor_registered" if previous is None else "mentor_capacity_changed",
+        mentor_user_id=mentor_id,
+        capacity=seats_capacity,
+        previous_capacity=previous,
+    )
+    return MentorRegistered(
+        mentor_user_id=mentor_id,
+        capacity=seats_capacity,
+        previous_capacity=previous,
+        seats_held=row.seats_held,
+    )
+
+
+# ---- R2: granting packs ----------------------------------------------------------------------------
+
+
+def grant_pack(
+    tx: Tx,
+    *,
+    guild_id: int,
+    actor: Actor,
+    student_id: int,
+    student_name: str,
+    mentor_id: int,
+    sessions_count: int | None = None,
+    valid_days: int | None = None,
+) -> PackGranted:
+    """R2: record a bought pack of sessions with a mentor.
+
+    It joins the student's live seat with that mentor (a seat in grace returns to active, its grace
+    deadline cleared), or takes a free seat of the mentor's; with no free seat nothing is written.
+    """
+    _require_admin(actor, "grant packs")
+    total = tx.policy.pack_size if sessions_count is None else sessions_count
+    days = tx.policy.pack_valid_days if valid_days is None else valid_days
+    if not 1 <= total <= MAX_PACK_SESSIONS:
+        raise InvalidInput(f"A pack holds 1 to {MAX_PACK_SESSIONS} sessions; you gave {total}.")
+    if not 1 <= days <= MAX_VALID_DAYS:
+        raise InvalidInput(f"A pack is valid for 1 to {MAX_VALID_DAYS} days; you gave {days}.")
+    if student_id == mentor_id:
+        raise InvalidInput("A mentor can't hold a seat with themselves; pick another student or mentor.")
+    mentor = tx.conn.execute(
+        select(mentors.c.id, mentors.c.capacity, mentors.c.seats_held).where(
+            mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id
+        )
+    ).one_or_none()
+    if mentor is None:
+        raise NotFound(f"{mention(mentor_id)} is not a mentor here; register them first with /mentor add.")
+
+    seat_id, new_seat, from_grace = _seat_for_grant(tx, guild_id, mentor, student_id, student_name)
+    ends_at = tx.now + timedelta(days=days)
+    pack_id = tx.conn.execute(
+        insert(packs)
+        .values(
+            guild_id=guild_id,
+            seat_id=seat_id,
+            sessions_total=total,
+            sessions_left=total,
+            sessions_booked=0,
+            sessions_forfeited=0,
+            status=PackStatus.ACTIVE.value,
+            granted_at=tx.now,
+            ends_at=ends_at,
+            expiry_warned=False,
+            granted_by=actor.user_id,
+        )
+        .returning(packs.c.id)
+    ).scalar_one()
+    left_on_seat = tx.conn.execute(
+        select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
+            packs.c.seat_id == seat_id, packs.c.status == PackStatus.ACTIVE.value
+        )
+    ).scalar_one()
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="pack_granted",
+        seat_id=seat_id,
+        pack_id=pack_id,
+        sessions=total,
+        valid_days=days,
+        new_seat=new_seat,
+        renewed_from_grace=from_grace,
+    )
+    return PackGranted(
+        pack_id=pack_id,
+        seat_id=seat_id,
+        student_id=student_id,
+        mentor_user_id=mentor_id,
+        sessions=total,
+        ends_at=ends_at,
+        new_seat=new_seat,
+        renewed_from_grace=from_grace,
+        sessions_left_on_seat=int(left_on_seat),
+    )
+
+
+def _seat_for_grant(
+    tx: Tx, guild_id: int, mentor: Row[Any], student_id: int, student_name: str
+) -> tuple[int, bool, bool]:
+    """The seat a new pack goes on: (seat id, is it new, did it come back from grace)."""
+    module: Any = postgresql if tx.is_postgres else sqlite
+    for _ in range(PICK_ATTEMPTS):
+        live = tx.conn.execute(
+            select(seats.c.id, seats.c.status)
+            .where(seats.c.mentor_id == mentor.id, seats.c.student_id == student_id, seats.c.status.in_(HELD))
+            .with_for_update()
+        ).one_or_none()
+        if live is not None:
+            rejoined = tx.conn.execute(
+                update(seats)
+                .where(seats.c.id == live.id, seats.c.status.in_(HELD))
+                .values(
+                    status=SeatStatus.ACTIVE.value,
+                    grace_ends_at=None,
+                    final_warning_queued=False,
+                    active_packs=seats.c.active_packs + 1,
+                    student_name=student_name[:100] or seats.c.student_name,
+                )
+                .returning(seats.c.id)
+            ).scalar()
+            if rejoined is not None:
+                if live.status == SeatStatus.GRACE:
+                    history.record(
+                        tx, guild_id=guild_id, actor_id=None, action="seat_renewed", seat_id=live.id
+                    )
+                return live.id, False, live.status == SeatStatus.GRACE
+            continue  # released in the meantime: take a new seat
+        reserved = tx.conn.execute(
+            update(mentors)
+            .where(mentors.c.id == mentor.id, mentors.c.seats_held < mentors.c.capacity)
+            .values(seats_held=mentors.c.seats_held + 1)
+            .returning(mentors.c.seats_held)
+        ).scalar()
+        if reserved is None:
+            held, capacity = tx.conn.execute(
+                select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor.id)
+            ).one()
+            raise NoFreeSeat(
+                f"<@{_mentor_user(tx, mentor.id)}> has no free seat ({held} of {plural(capacity, 'seat')} "
+                "held); raise their seats with /mentor add or wait for a seat to be released."
+            )
+        seat_id = tx.conn.execute(
+            module.insert(seats)
+            .values(
+                guild_id=guild_id,
+                mentor_id=mentor.id,
+                student_id=student_id,
+                student_name=student_name[:100],
+                status=SeatStatus.ACTIVE.value,
+                active_packs=1,
+                grace_period=0,
+                final_warning_queued=False,
+                created_at=tx.now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["mentor_id", "student_id"],
+                index_where=seats.c.status.in_(HELD),
+            )
+            .returning(seats.c.id)
+        ).scalar()
+        if seat_id is not None:
+            history.record(tx, guild_id=guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
+            return seat_id, True, False
+        # Another transaction gave this student a seat just now: give the reservation back, join it.
+        tx.conn.execute(
+            update(mentors)
+            .where(mentors.c.id == mentor.id, mentors.c.seats_held > 0)
+            .values(seats_held=mentors.c.seats_held - 1)
+        )
+    raise RuntimeError("could not settle the student's seat after several attempts")
+
+
+def _mentor_user(tx: Tx, mentor_row_id: int) -> int:
+    user_id: int = tx.conn.execute(
+        select(mentors.c.user_id).where(mentors.c.id == mentor_row_id)
+    ).scalar_one()
+    return user_id
+
+
+# ---- finding the seat a mentor command acts on -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _SeatRef:
+    seat_id: int
+    status: str
+    mentor_user_id: int
+    student_id: int
+
+
+_SEAT_REF = (
+    select(seats.c.id, seats.c.status, mentors.c.user_id.label("mentor_user_id"), seats.c.student_id)
+    .join(mentors, mentors.c.id == seats.c.mentor_id)
+    .where(
+        seats.c.guild_id == bindparam("guild_id"),
+        seats.c.student_id == bindparam("student_id"),
+        seats.c.status.in_(HELD),
+    )
+    .order_by(seats.c.id)
+)
+
+
+def _seat_for(tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: str) -> _SeatRef:
+    """The student's live seat the caller may act on: their own seat with the student when the caller
+    is the mentor, else (for an admin) the student's only live seat."""
+    rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_id}).all()
+    refs = [_SeatRef(row.id, row.status, row.mentor_user_id, row.student_id) for row in rows]
+    own = [ref for ref in refs if ref.mentor_user_id == actor.user_id]
+    if own:
+        return own[0]
+    if not actor.is_admin:
+        if not refs:
+            raise NotFound(
+                f"{mention(student_id)} has no seat with you; an admin can grant them a pack with /pack grant."
+            )
+        raise NotAllowed(f"Only {mention(student_id)}'s mentor or an admin can {purpose}.")
+    if not refs:
+        raise NotFound(
+            f"{mention(student_id)} has no seat with any mentor here; grant them a pack with /pack grant."
+        )
+    if len(refs) > 1:
+        raise InvalidInput(
+            f"{mention(student_id)} has seats with several mentors; name the session to {purpose}."
+        )
+    return refs[0]
+
+
+# ---- R3–R6: completing a session ------------------------------------------------------------------
+
+
+_SESSION_REF = (
+    select(
+        sessions.c.id,
+        sessions.c.status,
+        sessions.c.pack_id,
+        sessions.c.seat_id,
+        sessions.c.starts_at,
+        sessions.c.minutes,
+        sessions.c.completed_at,
+        sessions.c.number,
+        seats.c.student_id,
+        mentors.c.user_id.label("mentor_user_id"),
+        packs.c.sessions_total,
+        packs.c.sessions_left,
+    )
+    .join(seats, seats.c.id == sessions.c.seat_id)
+    .join(mentors, mentors.c.id == seats.c.mentor_id)
+    .join(packs, packs.c.id == sessions.c.pack_id)
+    .where(sessions.c.id == bindparam("session_id"), sessions.c.guild_id == bindparam("guild_id"))
+    # PostgreSQL: completions and cancellations of one session queue behind each other here.
+    .with_for_update(of=sessions)
+)
+
+
+def _session_ref(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpose: str) -> Row[Any]:
+    ref = tx.conn.execute(_SESSION_REF, {"session_id": session_id, "guild_id": guild_id}).one_or_none()
+    if ref is None:
+        raise NotFound(f"There is no session #{session_id} here; pick one from the list.")
+    if actor.user_id != ref.mentor_user_id and not actor.is_admin:
+        raise NotAllowed(
+            f"Only {mention(ref.mentor_user_id)} or an admin can {purpose} session #{session_id}."
+        )
+    return ref
+
+
+def _already_completed(ref: Row[Any]) -> SessionCompleted:
+    return SessionCompleted(
+        session_id=ref.id,
+        pack_id=ref.pack_id,
+        student_id=ref.student_id,
+        mentor_user_id=ref.mentor_user_id,
+        number=ref.number or 0,
+        total=ref.sessions_total,
+        left=ref.sessions_left,
+        completed_at=ref.completed_at,
+        already_completed=True,
+    )
+
+
+def complete_session(
+    tx: Tx,
+    *,
+    guild_id: int,
+    actor: Actor,
+    student_id: int,
+    session_id: int | None = None,
+    request_key: str | None = None,
+) -> SessionCompleted:
+    """R3: complete one session and take exactly one session off its pack.
+
+    With ``session_id``: that booked session, against the pack it was booked on (even if that pack
+    has expired since). Without: the student's earliest booked session with this mentor that starts
+    within the next hour or earlier; if none, an unscheduled session completed now, drawn from the
+    oldest active, unexpired pack with an unbooked session. ``request_key`` identifies the request: the
+    same request repeated finds the session it recorded instead of recording another.
+    Completing a completed session changes nothing and says when it was completed.
+    """
+    if session_id is not None:
+        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="complete")
+        if ref.student_id != student_id:
+            raise InvalidInput(
+                f"Session #{session_id} is {mention(ref.student_id)}'s, not {mention(student_id)}'s; "
+                f"pick one of {mention(student_id)}'s sessions."
+            )
+        return _complete_booked(tx, guild_id, actor, ref)
+
+    if request_key is not None:
+        repeated = tx.conn.execute(
+            select(sessions.c.id).where(sessions.c.request_key == request_key)
+        ).scalar()
+        if repeated is not None:
+            ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=repeated, purpose="complete")
+            return _already_completed(ref)
+
+    seat = _seat_for(tx, guild_id=guild_id, actor=actor, student_id=student_id, purpose="complete")
+    due = tx.conn.execute(
+        select(sessions.c.id)
+        .where(
+            sessions.c.seat_id == seat.seat_id,
+            sessions.c.status == SessionStatus.SCHEDULED.value,
+            sessions.c.starts_at <= tx.now + COMPLETE_LOOKAHEAD,
+        )
+        .order_by(sessions.c.starts_at, sessions.c.id)
+        .limit(1)
+    ).scalar()
+    if due is not None:
+        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=due, purpose="complete")
+        return _complete_booked(tx, guild_id, actor, ref)
+    return _complete_unscheduled(tx, guild_id, actor, seat, request_key)
+
+
+_NOW = bindparam("now", type_=UTCDateTime())
+_TAKE_ONE = {
+    "sessions_left": packs.c.sessions_left - 1,
+    "status": case(
+        (
+            and_(packs.c.sessions_left == 1, packs.c.status == PackStatus.ACTIVE.value),
+            PackStatus.DEPLETED.value,
+        ),
+        else_=packs.c.status,
+    ),
+    "closed_at": case(
+        (and_(packs.c.sessions_left == 1, packs.c.status == PackStatus.ACTIVE.value), _NOW),
+        else_=packs.c.closed_at,
+    ),
+}
+_PACK_AFTER = (
+    packs.c.id,
+    packs.c.seat_id,
+    packs.c.sessions_total,
+    packs.c.sessions_left,
+    packs.c.sessions_forfeited,
+    packs.c.status,
+)
+
+_TAKE_BOOKED = (
+    update(packs)
+    .where(packs.c.id == bindparam("pack_id"), packs.c.sessions_left > 0, packs.c.sessions_booked > 0)
+    .values(sessions_booked=packs.c.sessions_booked - 1, **_TAKE_ONE)
+    .returning(*_PACK_AFTER)
+)
+
+_MARK_COMPLETED = (
+    update(sessions)
+    .where(sessions.c.id == bindparam("session_id"), sessions.c.status == SessionStatus.SCHEDULED.value)
+    .values(
+        status=SessionStatus.COMPLETED.value,
+        completed_at=_NOW,
+        completed_by=bindparam("actor_id"),
+        number=bindparam("number"),
+    )
+    .returning(sessions.c.id)
+)
+
+
+def _complete_booked(tx: Tx, guild_id: int, actor: Actor, ref: Row[Any]) -> SessionCompleted:
+    if ref.status == SessionStatus.COMPLETED:
+        return _already_completed(ref)
+    if ref.status == SessionStatus.CANCELLED:
+        raise NothingToDo(
+            f"Session #{ref.id} was cancelled, so it can't be completed; complete the student without "
+            "naming a session to record one now."
+        )
+    pack = tx.conn.execute(_TAKE_BOOKED, {"pack_id": ref.pack_id, "now": tx.now}).one_or_none()
+    if pack is None:
+        raise RuntimeError(f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session")
+    number = session_number(pack.sessions_total, pack.sessions_left, pack.sessions_forfeited)
+    changed = tx.conn.execute(
+        _MARK_COMPLETED,
+        {"session_id": ref.id, "now": tx.now, "actor_id": actor.user_id, "number": number},
+    ).scalar()
+    if changed is None:
+        # Only reachable if the row lock above was not taken; the raise rolls the pack back.
+        raise RuntimeError(f"session {ref.id} changed while it was being completed")
+    return _after_completion(tx, guild_id, actor, ref.id, ref.student_id, ref.mentor_user_id, pack, number)
+
+
+def _complete_unscheduled(
+    tx: Tx, guild_id: int, actor: Actor, seat: _SeatRef, request_key: str | None
+) -> SessionCompleted:
+    pack = _take_from_oldest_pack(tx, seat.seat_id, _TAKE_ONE)
+    if pack is None:
+        raise NothingToDo(
+            f"{mention(seat.student_id)} has no session left to complete with {mention(seat.mentor_user_id)}: "
+            "their packs are used up, booked or expired; an admin can grant a new pack with /pack grant."
+        )
+    number = session_number(pack.sessions_total, pack.sessions_left, pack.sessions_forfeited)
+    session_id = tx.conn.execute(
+        insert(sessions)
+        .values(
+            guild_id=guild_id,
+            seat_id=seat.seat_id,
+            pack_id=pack.id,
+            status=SessionStatus.COMPLETED.value,
+            starts_at=tx.now,
+            minutes=SESSION_MINUTES_DEFAULT,
+            number=number,
+            reminder_queued=True,
+            request_key=request_key,
+            completed_by=actor.user_id,
+            completed_at=tx.now,
+            created_at=tx.now,
+        )
+        .returning(sessions.c.id)
+    ).scalar_one()
+    return _after_completion(
+        tx, guild_id, actor, session_id, seat.student_id, seat.mentor_user_id, pack, number
+    )
+
+
+def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> Row[Any] | None:
+    """Apply ``values`` to the seat's oldest active, unexpired pack with an unbooked session.
+
+    The pick and the update are one conditional statement; if another transaction took the pack's
+    last unbooked session first (PostgreSQL), the next oldest is tried.
+    """
+    unbooked = packs.c.sessions_left - packs.c.sessions_booked > 0
+    for _ in range(PICK_ATTEMPTS):
+        oldest = (
+            select(packs.c.id)
+            .where(
+                packs.c.seat_id == seat_id,
+                packs.c.status == PackStatus.ACTIVE.value,
+                packs.c.ends_at > tx.now,
+                unbooked,
+            )
+            .order_by(packs.c.granted_at, packs.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        row = tx.conn.execute(
+            update(packs)
+            .where(packs.c.id == oldest, packs.c.status == PackStatus.ACTIVE.value, unbooked)
+            .values(**values)
+            .returning(*_PACK_AFTER, packs.c.ends_at),
+            {"now": tx.now},
+        ).one_or_none()
+        if row is not None:
+            return row
+        still_one = tx.conn.execute(
+            select(
+                exists().where(
+                    packs.c.seat_id == seat_id,
+                    packs.c.status == PackStatus.ACTIVE.value,
+                    packs.c.ends_at > tx.now,
+                    unbooked,
+                )
+            )
+        ).scalar()
+        if not still_one:
+            return None
+    return None
+
+
+def _live_pack_besides(tx: Tx, seat_id: int, pack_id: int) -> bool:
+    """Does the seat hold another active, unexpired pack with sessions left (has the student renewed)?"""
+    return bool(
+        tx.conn.execute(
+            select(
+                exists().where(
+                    packs.c.seat_id == seat_id,
+                    packs.c.id != pack_id,
+                    packs.c.status == PackStatus.ACTIVE.value,
+                    packs.c.ends_at > tx.now,
+                )
+            )
+        ).scalar()
+    )
+
+
+def _after_completion(
+    tx: Tx,
+    guild_id: int,
+    actor: Actor,
+    session_id: int,
+    student_id: int,
+    mentor_user_id: int,
+    pack: Row[Any],
+    number: int,
+) -> SessionCompleted:
+    """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
+    owed: list[outbox.Owed] = []
+    depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
+    grace_ends_at: datetime | None = None
+    # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
+    counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED)
+    kind = renewal_reminder(pack.sessions_total, number, renewed=False) if counts_for_renewal else None
+    renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
+    if kind is not None and not renewed:
+        if kind == NotificationKind.ONE_LEFT:
+            body = texts.one_left(mentor_user_id, number, pack.sessions_total)
+        else:
+            grace_ends_at = tx.now + tx.policy.grace_period
+            body = texts.pack_complete(tx.policy, mentor_user_id, pack.sessions_total, grace_ends_at)
+        owed.append(
+            outbox.Owed(
+                guild_id=guild_id,
+                kind=kind,
+                key=outbox.key(kind, "pack", pack.id),
+                recipient_id=student_id,
+                body=body,
+                mentor_user_id=mentor_user_id,
+                seat_id=pack.seat_id,
+                pack_id=pack.id,
+            )
+        )
+    if depleted:
+        grace_ends_at = _on_depletion(tx, guild_id, pack, student_id, mentor_user_id, renewed, owed)
+    ids = outbox.queue(tx, owed)
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="session_completed",
+        seat_id=pack.seat_id,
+        pack_id=pack.id,
+        session_id=session_id,
+        number=number,
+        left=pack.sessions_left,
+    )
+    return SessionCompleted(
+        session_id=session_id,
+        pack_id=pack.id,
+        student_id=student_id,
+        mentor_user_id=mentor_user_id,
+        number=number,
+        total=pack.sessions_total,
+        left=pack.sessions_left,
+        completed_at=tx.now,
+        grace_ends_at=grace_ends_at,
+        notification_ids=ids,
+    )
+
+
+def _on_depletion(
+    tx: Tx,
+    guild_id: int,
+    pack: Row[Any],
+    student_id: int,
+    mentor_user_id: int,
+    renewed: bool,
+    owed: list[outbox.Owed],
+) -> datetime | None:
+    """R6: a depleted pack leaves its seat's active packs; without a renewal the seat enters grace."""
+    if renewed:
+        tx.conn.execute(
+            update(seats)
+            .where(seats.c.id == pack.seat_id, seats.c.active_packs > 0)
+            .values(active_packs=seats.c.active_packs - 1)
+        )
+        return None
+    grace_ends_at = tx.now + tx.policy.grace_period
+    seat = tx.conn.execute(
+        update(seats)
+        .where(
+            seats.c.id == pack.seat_id, seats.c.status == SeatStatus.ACTIVE.value, seats.c.active_packs > 0
+        )
+        .values(
+            status=SeatStatus.GRACE.value,
+            grace_ends_at=grace_ends_at,
+            grace_period=seats.c.grace_period + 1,
+            final_warning_queued=False,
+            active_packs=seats.c.active_packs - 1,
+        )
+        .returning(seats.c.grace_period)
+    ).one_or_none()
+    if seat is None:
+        raise RuntimeError(f"seat {pack.seat_id} of depleted pack {pack.id} was not active")
+    owed.append(
+        outbox.Owed(
+            guild_id=guild_id,
+            kind=NotificationKind.GRACE_STARTED,
+            key=outbox.key(NotificationKind.GRACE_STARTED, "seat", pack.seat_id, seat.grace_period),
+            recipient_id=mentor_user_id,
+            body=texts.grace_started(student_id, grace_ends_at),
+            seat_id=pack.seat_id,
+            seat_period=seat.grace_period,
+        )
+    )
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=None,
+        action="seat_grace_started",
+        seat_id=pack.seat_id,
+        pack_id=pack.id,
+        grace_ends_at=grace_ends_at.isoformat(),
+    )
+    return grace_ends_at
+
+
+# ---- R10: scheduling and cancelling ---------------------------------------------------------------
+
+
+def schedule_session(
+    tx: Tx,
+    *,
+    guild_id: int,
+    actor: Actor,
+    student_id: int,
+    when: str,
+    minutes: int = SESSION_MINUTES_DEFAULT,
+) -> SessionBooked:
+    """R10: book a session for a student at ``when`` (ISO 8601; UTC without an offset), in the future,
+    on the seat's oldest active pack that still has an unbooked session."""
+    starts_at = parse_when(when)
+    if starts_at is None:
+        raise InvalidInput(
+            f"I can't read “{when[:40]}” as a time; use ISO 8601 like 2026-12-01T18:00+01:00 "
+            "(without an offset it is UTC)."
+        )
+    if starts_at <= tx.now:
+        raise InvalidInput(f"{timestamp(starts_at)} is in the past; pick a time after {timestamp(tx.now)}.")
+    if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
+        raise InvalidInput(
+            f"A session lasts {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES} minutes; you gave {minutes}."
+        )
+    seat = _seat_for(tx, guild_id=guild_id, actor=actor, student_id=student_id, purpose="book for them")
+    pack = _take_from_oldest_pack(tx, seat.seat_id, {"sessions_booked": packs.c.sessions_booked + 1})
+    if pack is None:
+        raise NothingToDo(
+            f"{mention(student_id)} has no unbooked session left with {mention(seat.mentor_user_id)}; "
+            "an admin can grant a new pack with /pack grant."
+        )
+    lead = tx.policy.session_reminder_lead
+    # The booking DM already tells a session that is this close; "0" turns reminders off.
+    reminder_done = lead == timedelta(0) or starts_at - lead <= tx.now
+    session_id = tx.conn.execute(
+        insert(sessions)
+        .values(
+            guild_id=guild_id,
+            seat_id=seat.seat_id,
+            pack_id=pack.id,
+            status=SessionStatus.SCHEDULED.value,
+            starts_at=starts_at,
+            minutes=minutes,
+            reminder_queued=reminder_done,
+            booked_by=actor.user_id,
+            created_at=tx.now,
+        )
+        .returning(sessions.c.id)
+    ).scalar_one()
+    ids = outbox.queue(
+        tx,
+        [
+            outbox.Owed(
+                guild_id=guild_id,
+                kind=NotificationKind.SESSION_BOOKED,
+                key=outbox.key(NotificationKind.SESSION_BOOKED, "session", session_id),
+                recipient_id=student_id,
+                body=texts.session_booked(seat.mentor_user_id, starts_at, minutes),
+                mentor_user_id=seat.mentor_user_id,
+                seat_id=seat.seat_id,
+                pack_id=pack.id,
+                session_id=session_id,
+            )
+        ],
+    )
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="session_booked",
+        seat_id=seat.seat_id,
+        pack_id=pack.id,
+        session_id=session_id,
+        starts_at=starts_at.isoformat(),
+        minutes=minutes,
+    )
+    return SessionBooked(
+        session_id=session_id,
+        pack_id=pack.id,
+        student_id=student_id,
+        mentor_user_id=seat.mentor_user_id,
+        starts_at=starts_at,
+        minutes=minutes,
+        notification_ids=ids,
+    )
+
+
+def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> SessionCancelled:
+    """R10: cancel a booked session; nothing is taken off the pack."""
+    ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="cancel")
+    if ref.status == SessionStatus.COMPLETED:
+        raise NothingToDo(
+            f"Session #{session_id} was completed {timestamp(ref.completed_at, 'R')}, so it can't be cancelled."
+        )
+    if ref.status == SessionStatus.CANCELLED:
+        raise NothingToDo(f"Session #{session_id} is already cancelled; nothing to do.")
+    changed = tx.conn.execute(
+        update(sessions)
+        .where(sessions.c.id == session_id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .values(status=SessionStatus.CANCELLED.value, cancelled_at=tx.now, cancelled_by=actor.user_id)
+        .returning(sessions.c.id)
+    ).scalar()
+    released = tx.conn.execute(
+        update(packs)
+        .where(packs.c.id == ref.pack_id, packs.c.sessions_booked > 0)
+        .values(sessions_booked=packs.c.sessions_booked - 1)
+        .returning(packs.c.id)
+    ).scalar()
+    if changed is None or released is None:
+        raise RuntimeError(f"session {session_id} changed while it was being cancelled")
+    ids = outbox.queue(
+        tx,
+        [
+            outbox.Owed(
+                guild_id=guild_id,
+                kind=NotificationKind.SESSION_CANCELLED,
+                key=outbox.key(NotificationKind.SESSION_CANCELLED, "session", session_id),
+                recipient_id=ref.student_id,
+                body=texts.session_cancelled(ref.mentor_user_id, ref.starts_at),
+                mentor_user_id=ref.mentor_user_id,
+                seat_id=ref.seat_id,
+                pack_id=ref.pack_id,
+                session_id=session_id,
+            )
+        ],
+    )
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="session_cancelled",
+        seat_id=ref.seat_id,
+        pack_id=ref.pack_id,
+        session_id=session_id,
+    )
+    return SessionCancelled(
+        session_id=session_id,
+        pack_id=ref.pack_id,
+        student_id=ref.student_id,
+        mentor_user_id=ref.mentor_user_id,
+        starts_at=ref.starts_at,
+        notification_ids=ids,
+    )
+
+
+def _require_admin(actor: Actor, what: str) -> None:
+    if not actor.is_admin:
+        raise NotAllowed(
+            f"Only an admin (Manage Server, or the admin role) can {what}; ask one of them to run it."
+        )

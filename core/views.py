@@ -1,0 +1,240 @@
+"""Read models: what ``/mysessions``, ``/roster``, ``/seats`` and the session autocomplete show.
+
+Plain queries in one read transaction, returning the frozen views of ``core.domain``. A handful of
+statements per view, whatever the number of seats (no query per row).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Row, or_, select
+
+from core.domain import (
+    HELD_SEAT_STATUSES,
+    Actor,
+    MentorLoad,
+    PackStatus,
+    PackView,
+    Roster,
+    SeatStatus,
+    SeatView,
+    SessionStatus,
+    SessionView,
+)
+from core.schema import mentors, packs, seats, sessions
+from core.tx import Tx
+
+HELD = [status.value for status in HELD_SEAT_STATUSES]
+# Closed packs stay on view this long, so a student in grace still sees the pack they finished.
+RECENT_PACKS = timedelta(days=30)
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
+
+_SEAT_COLUMNS = (
+    seats.c.id,
+    seats.c.guild_id,
+    seats.c.student_id,
+    seats.c.student_name,
+    seats.c.status,
+    seats.c.grace_ends_at,
+    mentors.c.user_id.label("mentor_user_id"),
+    mentors.c.display_name.label("mentor_name"),
+)
+
+
+def _seat_views(tx: Tx, seat_rows: list[Row[Any]]) -> list[SeatView]:
+    """Attach each seat's packs (active, or closed recently) and booked sessions."""
+    if not seat_rows:
+        return []
+    ids = [row.id for row in seat_rows]
+    pack_map: dict[int, list[PackView]] = defaultdict(list)
+    for row in tx.conn.execute(
+        select(packs)
+        .where(
+            packs.c.seat_id.in_(ids),
+            or_(packs.c.status == PackStatus.ACTIVE.value, packs.c.closed_at >= tx.now - RECENT_PACKS),
+        )
+        .order_by(packs.c.granted_at, packs.c.id)
+    ):
+        pack_map[row.seat_id].append(
+            PackView(
+                pack_id=row.id,
+                total=row.sessions_total,
+                left=row.sessions_left,
+                booked=row.sessions_booked,
+                forfeited=row.sessions_forfeited,
+                status=PackStatus(row.status),
+                granted_at=row.granted_at,
+                ends_at=row.ends_at,
+            )
+        )
+    session_map: dict[int, list[SessionView]] = defaultdict(list)
+    names = {row.id: (row.student_id, row.student_name, row.mentor_user_id) for row in seat_rows}
+    for row in tx.conn.execute(
+        select(
+            sessions.c.id, sessions.c.seat_id, sessions.c.pack_id, sessions.c.starts_at, sessions.c.minutes
+        )
+        .where(sessions.c.seat_id.in_(ids), sessions.c.status == SessionStatus.SCHEDULED.value)
+        .order_by(sessions.c.starts_at, sessions.c.id)
+    ):
+        student_id, student_name, mentor_user_id = names[row.seat_id]
+        session_map[row.seat_id].append(
+            SessionView(
+                session_id=row.id,
+                pack_id=row.pack_id,
+                student_id=student_id,
+                student_name=student_name,
+                mentor_user_id=mentor_user_id,
+                starts_at=row.starts_at,
+                minutes=row.minutes,
+            )
+        )
+    return [
+        SeatView(
+            seat_id=row.id,
+            guild_id=row.guild_id,
+            mentor_user_id=row.mentor_user_id,
+            mentor_name=row.mentor_name,
+            student_id=row.student_id,
+            student_name=row.student_name,
+            status=SeatStatus(row.status),
+            grace_ends_at=row.grace_ends_at,
+            packs=tuple(pack_map[row.id]),
+            sessions=tuple(session_map[row.id]),
+        )
+        for row in seat_rows
+    ]
+
+
+def my_seats(tx: Tx, *, user_id: int, guild_id: int | None = None) -> list[SeatView]:
+    """``/mysessions``: the user's live seats (in ``guild_id``, or in every server from a DM)."""
+    query = (
+        select(*_SEAT_COLUMNS)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .where(seats.c.student_id == user_id, seats.c.status.in_(HELD))
+        .order_by(seats.c.guild_id, seats.c.id)
+    )
+    if guild_id is not None:
+        query = query.where(seats.c.guild_id == guild_id)
+    return _seat_views(tx, list(tx.conn.execute(query)))
+
+
+def roster(tx: Tx, *, guild_id: int, mentor_user_id: int) -> Roster | None:
+    """``/roster``: a mentor's live seats, or None when the user is not a mentor here."""
+    mentor = tx.conn.execute(
+        select(mentors.c.id, mentors.c.capacity, mentors.c.seats_held).where(
+            mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id
+        )
+    ).one_or_none()
+    if mentor is None:
+        return None
+    rows = list(
+        tx.conn.execute(
+            select(*_SEAT_COLUMNS)
+            .join(mentors, mentors.c.id == seats.c.mentor_id)
+            .where(seats.c.mentor_id == mentor.id, seats.c.status.in_(HELD))
+            .order_by(seats.c.id)
+        )
+    )
+    return Roster(
+        mentor_user_id=mentor_user_id,
+        capacity=mentor.capacity,
+        seats_held=mentor.seats_held,
+        seats=tuple(_seat_views(tx, rows)),
+    )
+
+
+def mentor_loads(tx: Tx, *, guild_id: int) -> list[MentorLoad]:
+    """``/seats``: every mentor's seats held of capacity, and the seats in grace with their deadlines."""
+    mentor_rows = list(
+        tx.conn.execute(
+            select(
+                mentors.c.id,
+                mentors.c.user_id,
+                mentors.c.display_name,
+                mentors.c.capacity,
+                mentors.c.seats_held,
+            )
+            .where(mentors.c.guild_id == guild_id)
+            .order_by(mentors.c.display_name, mentors.c.user_id)
+        )
+    )
+    grace: dict[int, list[SeatView]] = defaultdict(list)
+    for row in tx.conn.execute(
+        select(*_SEAT_COLUMNS)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .where(seats.c.guild_id == guild_id, seats.c.status == SeatStatus.GRACE.value)
+        .order_by(seats.c.grace_ends_at)
+    ):
+        grace[row.mentor_user_id].append(
+            SeatView(
+                seat_id=row.id,
+                guild_id=row.guild_id,
+                mentor_user_id=row.mentor_user_id,
+                mentor_name=row.mentor_name,
+                student_id=row.student_id,
+                student_name=row.student_name,
+                status=SeatStatus.GRACE,
+                grace_ends_at=row.grace_ends_at,
+            )
+        )
+    return [
+        MentorLoad(
+            mentor_user_id=row.user_id,
+            mentor_name=row.display_name,
+            capacity=row.capacity,
+            seats_held=row.seats_held,
+            grace_seats=tuple(grace[row.user_id]),
+        )
+        for row in mentor_rows
+    ]
+
+
+def session_choices(
+    tx: Tx, *, guild_id: int, actor: Actor, student_id: int | None = None, limit: int = MAX_CHOICES
+) -> list[SessionView]:
+    """Booked sessions the caller may act on, soonest first: their own as a mentor; for an admin,
+    also every other mentor's (narrowed to ``student_id`` when given)."""
+    query = (
+        select(
+            sessions.c.id,
+            sessions.c.pack_id,
+            sessions.c.starts_at,
+            sessions.c.minutes,
+            seats.c.student_id,
+            seats.c.student_name,
+            mentors.c.user_id.label("mentor_user_id"),
+        )
+        .join(seats, seats.c.id == sessions.c.seat_id)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .where(sessions.c.guild_id == guild_id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .order_by(sessions.c.starts_at, sessions.c.id)
+        .limit(limit)
+    )
+    if not actor.is_admin:
+        query = query.where(mentors.c.user_id == actor.user_id)
+    if student_id is not None:
+        query = query.where(seats.c.student_id == student_id)
+    return [
+        SessionView(
+            session_id=row.id,
+            pack_id=row.pack_id,
+            student_id=row.student_id,
+            student_name=row.student_name,
+            mentor_user_id=row.mentor_user_id,
+            starts_at=row.starts_at,
+            minutes=row.minutes,
+        )
+        for row in tx.conn.execute(query)
+    ]
+
+
+def is_mentor(tx: Tx, *, guild_id: int, user_id: int) -> bool:
+    return (
+        tx.conn.execute(
+            select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == user_id)
+        ).first()
+        is not None
+    )
