@@ -135,7 +135,8 @@ def retry_delay(attempts: int) -> timedelta:
     doublings = max(0, attempts - 1)
     if doublings > 10:
         return MAX_RETRY_GAP
-    return min(FIRST_RETRY * (2**doublings), MAX_RETRY_GAP)
+    delay: timedelta = min(FIRST_RETRY * (2**doublings), MAX_RETRY_GAP)
+    return delay
 
 
 def gives_up(first_due: datetime, now: datetime) -> bool:

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, false, func, select, true, update
+from sqlalchemy import bindparam, exists, false, func, select, true, update
 
 from core import history, outbox, texts
 from core.domain import (
@@ -26,7 +26,7 @@ from core.domain import (
     SweepReport,
 )
 from core.schema import UTCDateTime, mentors, notifications, packs, seats, sessions
-from core.tx import Tx
+from core.tx import AnyRow, Tx
 
 # Rows handled per statement; a sweep after long downtime loops until nothing due is left.
 BATCH = 1000
@@ -49,12 +49,12 @@ def sweep(tx: Tx) -> SweepReport:
     )
 
 
-def _in_batches(tx: Tx, statement_for: Any, until: datetime | None = None) -> list[Row[Any]]:
+def _in_batches(tx: Tx, statement_for: Any, until: datetime | None = None) -> list[AnyRow]:
     """Run a claim-and-update statement until it returns less than a full batch.
 
     ``:now`` is bound to the transaction's instant and ``:until`` to the end of a warning window.
     """
-    rows: list[Row[Any]] = []
+    rows: list[AnyRow] = []
     parameters = {"now": tx.now, "until": until or tx.now}
     while True:
         batch = tx.conn.execute(statement_for(), parameters).all()
@@ -134,7 +134,7 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
         _NO_BOOKED_SESSION,
     )
     all_expired = (seats.c.status == SeatStatus.ACTIVE.value, seats.c.active_packs == 0, _NO_BOOKED_SESSION)
-    rows: list[Row[Any]] = []
+    rows: list[AnyRow] = []
     for conditions in (grace_over, all_expired):
         due = _due(seats, *conditions)
         rows += _in_batches(
@@ -148,7 +148,7 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
         )
     if not rows:
         return (), ()
-    mentor_after: dict[int, Row[Any]] = {}
+    mentor_after: dict[int, AnyRow] = {}
     for mentor_id, count in sorted(Counter(row.mentor_id for row in rows).items()):
         mentor_after[mentor_id] = tx.conn.execute(
             update(mentors)

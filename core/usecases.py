@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import history, outbox, texts
@@ -38,7 +38,7 @@ from core.domain import (
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
 from core.schema import UTCDateTime, mentors, packs, seats, sessions
 from core.texts import mention, plural, timestamp
-from core.tx import Tx
+from core.tx import AnyRow, Tx
 
 MAX_SEATS = 100
 MAX_PACK_SESSIONS = 52
@@ -191,7 +191,7 @@ def grant_pack(
 
 
 def _seat_for_grant(
-    tx: Tx, guild_id: int, mentor: Row[Any], student_id: int, student_name: str
+    tx: Tx, guild_id: int, mentor: AnyRow, student_id: int, student_name: str
 ) -> tuple[int, bool, bool]:
     """The seat a new pack goes on: (seat id, is it new, did it come back from grace)."""
     module: Any = postgresql if tx.is_postgres else sqlite
@@ -348,7 +348,7 @@ _SESSION_REF = (
 )
 
 
-def _session_ref(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpose: str) -> Row[Any]:
+def _session_ref(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpose: str) -> AnyRow:
     ref = tx.conn.execute(_SESSION_REF, {"session_id": session_id, "guild_id": guild_id}).one_or_none()
     if ref is None:
         raise NotFound(f"There is no session #{session_id} here; pick one from the list.")
@@ -359,7 +359,7 @@ def _session_ref(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpos
     return ref
 
 
-def _already_completed(ref: Row[Any]) -> SessionCompleted:
+def _already_completed(ref: AnyRow) -> SessionCompleted:
     return SessionCompleted(
         session_id=ref.id,
         pack_id=ref.pack_id,
@@ -469,7 +469,7 @@ _MARK_COMPLETED = (
 )
 
 
-def _complete_booked(tx: Tx, guild_id: int, actor: Actor, ref: Row[Any]) -> SessionCompleted:
+def _complete_booked(tx: Tx, guild_id: int, actor: Actor, ref: AnyRow) -> SessionCompleted:
     if ref.status == SessionStatus.COMPLETED:
         return _already_completed(ref)
     if ref.status == SessionStatus.CANCELLED:
@@ -524,7 +524,7 @@ def _complete_unscheduled(
     )
 
 
-def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> Row[Any] | None:
+def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> AnyRow | None:
     """Apply ``values`` to the seat's oldest active, unexpired pack with an unbooked session.
 
     The pick and the update are one conditional statement; if another transaction took the pack's
@@ -591,7 +591,7 @@ def _after_completion(
     session_id: int,
     student_id: int,
     mentor_user_id: int,
-    pack: Row[Any],
+    pack: AnyRow,
     number: int,
 ) -> SessionCompleted:
     """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
@@ -651,7 +651,7 @@ def _after_completion(
 def _on_depletion(
     tx: Tx,
     guild_id: int,
-    pack: Row[Any],
+    pack: AnyRow,
     student_id: int,
     mentor_user_id: int,
     renewed: bool,

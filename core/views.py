@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Row, or_, select
+from sqlalchemy import or_, select
 
 from core.domain import (
     HELD_SEAT_STATUSES,
@@ -25,7 +24,7 @@ from core.domain import (
     SessionView,
 )
 from core.schema import mentors, packs, seats, sessions
-from core.tx import Tx
+from core.tx import AnyRow, Tx
 
 HELD = [status.value for status in HELD_SEAT_STATUSES]
 # Closed packs stay on view this long, so a student in grace still sees the pack they finished.
@@ -44,7 +43,7 @@ _SEAT_COLUMNS = (
 )
 
 
-def _seat_views(tx: Tx, seat_rows: list[Row[Any]]) -> list[SeatView]:
+def _seat_views(tx: Tx, seat_rows: list[AnyRow]) -> list[SeatView]:
     """Attach each seat's packs (active, or closed recently) and booked sessions."""
     if not seat_rows:
         return []

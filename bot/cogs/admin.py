@@ -1,0 +1,89 @@
+"""Admins: /mentor add, /pack grant, /seats."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.interaction import actor, display_name, guild_id, person
+from core import views
+from core.errors import NotAllowed
+from core.usecases import grant_pack, register_mentor
+
+if TYPE_CHECKING:
+    from bot.app import MentorBot
+
+
+class AdminCog(commands.Cog):
+    mentor_group = app_commands.Group(name="mentor", description="Manage mentors.", guild_only=True)
+    pack_group = app_commands.Group(name="pack", description="Manage session packs.", guild_only=True)
+
+    def __init__(self, bot: MentorBot) -> None:
+        self.bot = bot
+
+    @mentor_group.command(name="add")
+    @app_commands.describe(
+        mentor="The member who mentors", seats="How many students they take at once (0–100)"
+    )
+    async def mentor_add(
+        self,
+        interaction: discord.Interaction,
+        mentor: discord.Member,
+        seats: app_commands.Range[int, 0, 100],
+    ) -> None:
+        """Register a mentor with a number of seats, or change their seats."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.service.write(
+            register_mentor,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            mentor_id=person(mentor, "mentor").id,
+            mentor_name=display_name(mentor),
+            seats_capacity=seats,
+        )
+        await interaction.edit_original_response(content=render.mentor_registered(result))
+
+    @pack_group.command(name="grant")
+    @app_commands.describe(
+        student="The student who bought the pack",
+        mentor="Their mentor",
+        sessions="Sessions in the pack (1–52; default from settings)",
+        valid_days="Days the pack is valid (1–730; default from settings)",
+    )
+    async def pack_grant(
+        self,
+        interaction: discord.Interaction,
+        student: discord.Member,
+        mentor: discord.Member,
+        sessions: app_commands.Range[int, 1, 52] | None = None,
+        valid_days: app_commands.Range[int, 1, 730] | None = None,
+    ) -> None:
+        """Record a pack a student bought: it holds one of the mentor's seats."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.service.write(
+            grant_pack,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            student_id=person(student, "student").id,
+            student_name=display_name(student),
+            mentor_id=person(mentor, "mentor").id,
+            sessions_count=sessions,
+            valid_days=valid_days,
+        )
+        await interaction.edit_original_response(content=render.pack_granted(result))
+        await self.bot.deliver_now(result.notification_ids)
+
+    @app_commands.command(name="seats")
+    @app_commands.guild_only()
+    async def seats(self, interaction: discord.Interaction) -> None:
+        """Every mentor's seats held of capacity, and the seats in grace with their deadlines."""
+        who = actor(interaction, self.bot.settings)
+        if not who.is_admin:
+            raise NotAllowed("Only an admin (Manage Server, or the admin role) can see every mentor's seats.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        loads = await self.bot.service.read(views.mentor_loads, guild_id=guild_id(interaction))
+        await interaction.edit_original_response(embed=render.seats_overview(loads))

@@ -1,0 +1,123 @@
+"""Mentors (and admins): /complete, /schedule, /cancel, /roster."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.interaction import actor, guild_id, person, user_id_of
+from core import views
+from core.domain import SESSION_MINUTES_DEFAULT
+from core.errors import NotFound
+from core.usecases import cancel_session, complete_session, schedule_session
+
+if TYPE_CHECKING:
+    from bot.app import MentorBot
+
+
+class MentorCog(commands.Cog):
+    def __init__(self, bot: MentorBot) -> None:
+        self.bot = bot
+
+    async def session_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The caller's booked sessions (an admin's: everyone's), narrowed to the chosen student."""
+        if interaction.guild_id is None:
+            return []
+        student = user_id_of(getattr(interaction.namespace, "student", None))
+        choices = await self.bot.service.read(
+            views.session_choices,
+            guild_id=interaction.guild_id,
+            actor=actor(interaction, self.bot.settings),
+            student_id=student,
+        )
+        typed = current.strip().lower().lstrip("#")
+        labels = [(render.session_label(session), session.session_id) for session in choices]
+        return [
+            app_commands.Choice(name=label, value=value) for label, value in labels if typed in label.lower()
+        ][:25]
+
+    @app_commands.command(name="complete")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        student="The student whose session is done",
+        session="The booked session (default: the one starting within the hour, or one recorded now)",
+    )
+    async def complete(
+        self, interaction: discord.Interaction, student: discord.Member, session: int | None = None
+    ) -> None:
+        """Mark a session complete: it takes one session off the student's pack."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.service.write(
+            complete_session,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            student_id=person(student, "student").id,
+            session_id=session,
+            request_key=None if session is not None else f"interaction:{interaction.id}",
+        )
+        await interaction.edit_original_response(content=render.completed(result))
+        await self.bot.deliver_now(result.notification_ids)
+
+    complete.autocomplete("session")(session_autocomplete)
+
+    @app_commands.command(name="schedule")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        student="The student to book",
+        when="When it starts, ISO 8601: 2026-12-01T18:00+01:00 (without an offset it is UTC)",
+        minutes="How long it lasts (15–240 minutes, default 60)",
+    )
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        student: discord.Member,
+        when: str,
+        minutes: app_commands.Range[int, 15, 240] = SESSION_MINUTES_DEFAULT,
+    ) -> None:
+        """Book a session for a student on their pack; they get a DM and a reminder."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.service.write(
+            schedule_session,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            student_id=person(student, "student").id,
+            when=when,
+            minutes=minutes,
+        )
+        await interaction.edit_original_response(content=render.booked(result))
+        await self.bot.deliver_now(result.notification_ids)
+
+    @app_commands.command(name="cancel")
+    @app_commands.guild_only()
+    @app_commands.describe(session="The booked session to cancel")
+    async def cancel(self, interaction: discord.Interaction, session: int) -> None:
+        """Cancel a booked session; nothing is taken off the pack."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.service.write(
+            cancel_session,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            session_id=session,
+        )
+        await interaction.edit_original_response(content=render.cancelled(result))
+        await self.bot.deliver_now(result.notification_ids)
+
+    cancel.autocomplete("session")(session_autocomplete)
+
+    @app_commands.command(name="roster")
+    @app_commands.guild_only()
+    async def roster(self, interaction: discord.Interaction) -> None:
+        """Your students: status, sessions left, next session, grace deadline."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.bot.service.read(
+            views.roster, guild_id=guild_id(interaction), mentor_user_id=interaction.user.id
+        )
+        if result is None:
+            raise NotFound("You're not a mentor here; an admin can register you with /mentor add.")
+        await interaction.edit_original_response(embed=render.roster(result))

@@ -1,0 +1,88 @@
+"""Sending DMs through Discord for the outbox (``core.delivery.Sender``).
+
+Maps what Discord answers to what delivery does next: 50007 (DMs closed) and 50278 (no mutual server)
+are final; 5xx, 429 and network errors are temporary; other refusals are permanent. Each send carries
+the notification's nonce, which Discord dedupes, so a resend after a crash shows once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from core.config import Settings
+from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
+from core.domain import RENEWAL_KINDS
+from core.outbox import Claimed
+from core.texts import mention
+
+if TYPE_CHECKING:
+    from bot.app import MentorBot
+
+UNREACHABLE_CODES = frozenset({50007, 50278})
+
+
+def renew_button(url: str | None) -> discord.ui.View | None:
+    if not url:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Renew", url=url, emoji="🔁"))
+    return view
+
+
+class DiscordSender:
+    def __init__(self, bot: MentorBot, settings: Settings) -> None:
+        self.bot = bot
+        self.settings = settings
+
+    def _view(self, notification: Claimed) -> discord.ui.View | None:
+        if notification.kind in RENEWAL_KINDS:
+            return renew_button(self.settings.renew_url)
+        return None
+
+    async def send_dm(self, notification: Claimed) -> None:
+        async def send() -> None:
+            channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
+            view = self._view(notification)
+            if view is None:
+                await channel.send(notification.body, nonce=notification.nonce)
+            else:
+                await channel.send(notification.body, nonce=notification.nonce, view=view)
+
+        await _translated(send())
+
+    async def post_fallback(self, notification: Claimed) -> bool:
+        channel_id = self.settings.fallback_channel_id
+        if channel_id is None:
+            return False
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
+        content = (
+            f"{mention(notification.recipient_id)} I couldn't DM you, so here it is:\n{notification.body}"
+        )
+        await _translated(
+            channel.send(
+                content,
+                nonce=f"{notification.nonce}-f",
+                allowed_mentions=discord.AllowedMentions(
+                    users=[discord.Object(notification.recipient_id)], roles=False, everyone=False
+                ),
+            )
+        )
+        return True
+
+
+async def _translated(sending: Awaitable[object]) -> None:
+    """Await a send, turning Discord's answer into the delivery outcome it means."""
+    try:
+        await sending
+    except discord.HTTPException as error:
+        if error.code in UNREACHABLE_CODES:
+            raise Unreachable(f"{error.status} {error.code}: {error.text}") from error
+        if error.status >= 500 or error.status in (401, 429):
+            raise TemporaryFailure(f"{error.status} {error.code}: {error.text}") from error
+        raise PermanentFailure(f"{error.status} {error.code}: {error.text}") from error
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        raise TemporaryFailure(f"network: {type(error).__name__}: {error}") from error

@@ -1,0 +1,74 @@
+"""The one app-command error handler.
+
+A ``Refusal`` from core (or from a cog's input check) becomes its sentence, ephemeral. Anything
+unexpected is logged with the command, the user, the server and an error id; the user reads that
+nothing was changed (every command does its work in one transaction, which an error rolls back), and
+the bot keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from core.errors import Refusal
+
+if TYPE_CHECKING:
+    from bot.app import MentorBot
+
+log = logging.getLogger(__name__)
+
+
+def unexpected_error_text(error_id: str) -> str:
+    return f"Something went wrong (error {error_id}); nothing was changed. Please try again in a moment."
+
+
+async def reply(interaction: discord.Interaction, text: str) -> None:
+    """Answer privately, whether or not the interaction was already deferred."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(content=text, embed=None, view=None)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def _refusal_text(error: app_commands.AppCommandError) -> str | None:
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if isinstance(original, Refusal):
+        return original.message
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works in a server only; run it there."
+    if isinstance(error, app_commands.TransformerError):
+        return f"I can't use “{error.value}” for that option; pick a member from the list."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+def install_error_handler(bot: MentorBot) -> None:
+    @bot.tree.error
+    async def on_app_command_error(
+        interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        text = _refusal_text(error)
+        if text is None:
+            error_id = uuid.uuid4().hex[:8]
+            original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "error %s in /%s by user %s in server %s with options %s",
+                error_id,
+                command,
+                interaction.user.id,
+                interaction.guild_id,
+                interaction.namespace.__dict__ if interaction.namespace else {},
+                exc_info=original,
+            )
+            text = unexpected_error_text(error_id)
+        try:
+            await reply(interaction, text)
+        except discord.HTTPException:
+            log.warning("could not tell user %s: %s", interaction.user.id, text)

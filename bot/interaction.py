@@ -1,0 +1,53 @@
+"""What a cog reads off an interaction before it calls core: who is asking, whether they are an admin,
+which member an option names."""
+
+from __future__ import annotations
+
+import discord
+
+from core.config import Settings
+from core.domain import Actor
+from core.errors import InvalidInput
+
+
+def is_admin(user: discord.User | discord.Member, settings: Settings) -> bool:
+    """Manage Server permission, or the ``ADMIN_ROLE_ID`` role."""
+    if not isinstance(user, discord.Member):
+        return False
+    if user.guild_permissions.manage_guild:
+        return True
+    return settings.admin_role_id is not None and any(
+        role.id == settings.admin_role_id for role in user.roles
+    )
+
+
+def actor(interaction: discord.Interaction, settings: Settings) -> Actor:
+    return Actor(user_id=interaction.user.id, is_admin=is_admin(interaction.user, settings))
+
+
+def guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:  # guild_only commands never get here from a DM
+        raise InvalidInput("This command works in a server only; run it there.")
+    return interaction.guild_id
+
+
+def person(member: discord.Member | discord.User, role: str) -> discord.Member | discord.User:
+    """A member named in an option; bots cannot be mentors or students."""
+    if member.bot:
+        raise InvalidInput(f"{member.mention} is a bot; pick a person as the {role}.")
+    return member
+
+
+def display_name(member: discord.Member | discord.User) -> str:
+    return member.display_name
+
+
+def user_id_of(value: object) -> int | None:
+    """The user id an autocomplete namespace holds for a member option (resolved or raw)."""
+    if value is None:
+        return None
+    identifier = getattr(value, "id", value)
+    try:
+        return int(str(identifier))
+    except ValueError:
+        return None
