@@ -164,7 +164,9 @@ def check() -> None:
     try:
         current, head = run_async(go())
     except Exception as error:
-        fail(f"database: cannot reach {settings.database_url.split('@')[-1]}: {type(error).__name__}: {error}")
+        fail(
+            f"database: cannot reach {settings.database_url.split('@')[-1]}: {type(error).__name__}: {error}"
+        )
     if current != head:
         fail(f"database: at migration {current or 'none'}, latest is {head}; run `mentorbot migrate`")
     click.echo(f"database: ok, at the latest migration ({head})")

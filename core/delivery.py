@@ -92,16 +92,18 @@ async def deliver(
     while True:
         if wanted is not None and not wanted:
             return totals
-        claimed = await service.write(outbox.claim, limit=batch, ids=wanted)
-        if not claimed:
-            return totals
-        outcomes = list(await asyncio.gather(*(attempt(item) for item in claimed)))
+        leased = await service.write(outbox.claim, limit=batch, ids=wanted)
+        if not leased.items:
+            return DeliveryReport(
+                totals.sent, totals.retried, totals.failed, totals.dropped + leased.dropped, totals.fallback
+            )
+        outcomes = list(await asyncio.gather(*(attempt(item) for item in leased.items)))
         applied = await service.write(outbox.apply_outcomes, outcomes)
         totals = DeliveryReport(
             sent=totals.sent + applied.sent,
             retried=totals.retried + applied.retried,
             failed=totals.failed + applied.failed,
-            dropped=totals.dropped,
+            dropped=totals.dropped + leased.dropped,
             fallback=totals.fallback + applied.fallback,
         )
         for outcome in outcomes:

@@ -140,7 +140,15 @@ _CLAIM_COLUMNS = (
 )
 
 
-def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> list[Claimed]:
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one claim leased (to send), and how many it dropped because they no longer apply."""
+
+    items: list[Claimed]
+    dropped: int = 0
+
+
+def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> Batch:
     """Lease up to ``limit`` due notifications (or just ``ids``, when due) and return them.
 
     Notifications that no longer apply are marked dropped in the same transaction, not returned.
@@ -185,7 +193,7 @@ def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> li
             .where(notifications.c.id.in_(stale))
             .values(status=NotificationStatus.DROPPED.value, last_error="no longer applies")
         )
-    return sorted((row for row in rows if row.id not in stale), key=lambda row: row.id)
+    return Batch(sorted((row for row in rows if row.id not in stale), key=lambda row: row.id), len(stale))
 
 
 def _no_longer_apply(tx: Tx, ids: list[int]) -> set[int]:
