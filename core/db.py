@@ -9,6 +9,7 @@ one hop, because round trips are what a use case costs:
   deferred ``BEGIN`` that reads and then writes can fail with "database is locked"). Reads run on
   their own threads beside it (WAL lets readers run beside the writer). Connections use WAL,
   ``busy_timeout``, ``foreign_keys=ON`` and ``synchronous=FULL`` (a committed DM owed is on disk).
+  WAL checkpoints run on a thread of their own, not inside whichever writer's COMMIT crosses the limit.
   The stdlib driver is used on these threads: SQLAlchemy's aiosqlite adapter hops to aiosqlite's
   thread about four times per statement, which measured ~4x slower for the same transaction.
 * PostgreSQL: asyncpg through SQLAlchemy's ``AsyncConnection.run_sync``, with READ COMMITTED and
@@ -39,6 +40,11 @@ T = TypeVar("T")
 Work = Callable[[Connection], T]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# SQLite's automatic checkpoint (copying the WAL back into the database file, with an fsync) runs in
+# the COMMIT that crosses 1,000 WAL pages: one write in a few dozen paid tens of milliseconds for
+# everyone's pages, and a large sweep paid most of its time. A thread of its own does it instead, once
+# the writes since the last one changed this many rows (about as many pages as SQLite's 1,000).
+CHECKPOINT_AFTER_CHANGES = 300
 # Serializes migrations when several processes start at once on one PostgreSQL database.
 MIGRATION_LOCK_KEY = 0x6D656E746F72  # "mentor"
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
@@ -99,11 +105,10 @@ class SqliteDatabase:
         self.engine: Engine = create_engine(
             url,
             connect_args={"check_same_thread": False},
-            pool_size=readers + 2,
+            pool_size=readers + 3,  # the writer, the readers, the checkpointer, one spare
             max_overflow=0,
         )
         event.listen(self.engine, "connect", self._on_connect)
-        event.listen(self.engine, "begin", self._on_begin)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mentorbot-sqlite-writer")
         # An in-memory database exists only on its one connection: reads go to the writer then.
         self._readers = (
@@ -114,20 +119,29 @@ class SqliteDatabase:
         self._local = threading.local()
         self._connections: list[Connection] = []
         self._lock = threading.Lock()
+        self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="mentorbot-sqlite-checkpoint")
+        self._checkpoint_connection: Any = None
+        self._checkpointing = False
+        self._changed_rows = 0  # by writes since the last checkpoint was asked for
 
     @staticmethod
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event, not the driver, decide how a transaction starts.
+        # Let ``_run``, not the driver, decide how a transaction starts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it (see above)
         cursor.close()
 
     @staticmethod
-    def _on_begin(connection: Connection) -> None:
+    def _begin(connection: Connection) -> None:
+        """Emit the BEGIN the driver leaves to us (``isolation_level = None``): IMMEDIATE for writes.
+
+        Emitted here rather than from a SQLAlchemy ``begin`` event: any engine event listener sends
+        every statement through SQLAlchemy's event dispatch, about 10 µs each."""
         if connection.get_execution_options().get("mentorbot_read_only"):
             connection.exec_driver_sql("BEGIN")
         else:
@@ -156,9 +170,43 @@ class SqliteDatabase:
                 connection = self._connection(read_only)
                 if connection.in_transaction():  # a previous failure left one open
                     connection.rollback()
+                before = 0 if read_only else _total_changes(connection)
                 with connection.begin():
-                    return work(connection)
+                    self._begin(connection)
+                    result = work(connection)
+                if not read_only:
+                    self._changed_rows += _total_changes(connection) - before
+                    if self._changed_rows >= CHECKPOINT_AFTER_CHANGES:
+                        self._request_checkpoint()
+                return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request_checkpoint(self) -> None:
+        """On the writer thread: have the checkpointer thread checkpoint, unless it is already at it."""
+        if self._memory:
+            return
+        with self._lock:
+            if self._checkpointing:
+                return
+            self._checkpointing = True
+        self._changed_rows = 0
+        self._checkpointer.submit(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        """A PASSIVE checkpoint: copies what no reader still needs, never waits for or blocks anyone."""
+        try:
+            if self._checkpoint_connection is None:
+                self._checkpoint_connection = self.engine.raw_connection()
+            cursor = self._checkpoint_connection.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                cursor.close()
+        except Exception:  # the next one will try again; SQLite checkpoints on close anyway
+            log.warning("WAL checkpoint failed", exc_info=True)
+        finally:
+            with self._lock:
+                self._checkpointing = False
 
     async def write(self, work: Work[T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._writer, self._run, work, False)
@@ -179,11 +227,20 @@ class SqliteDatabase:
         self._writer.shutdown(wait=True)
         if self._readers is not self._writer:
             self._readers.shutdown(wait=True)
+        self._checkpointer.shutdown(wait=True)
+        if self._checkpoint_connection is not None:
+            self._checkpoint_connection.close()
+            self._checkpoint_connection = None
         with self._lock:
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
         self.engine.dispose()
+
+
+def _total_changes(connection: Connection) -> int:
+    """Rows the driver connection has changed since it opened (sqlite3's ``total_changes``)."""
+    return int(getattr(connection.connection.dbapi_connection, "total_changes", 0))
 
 
 def _pg_retryable(error: BaseException) -> bool:

@@ -58,10 +58,11 @@ async def _attempt(sender: Sender, item: Claimed) -> Outcome:
         log.warning("notification %s to user %s: will retry: %s", item.id, item.recipient_id, error)
         return Outcome(item, retry_error=str(error) or type(error).__name__)
     except Unreachable as error:
-        posted = False
+        posted = fallback_failed = False
         try:
             posted = await sender.post_fallback(item)
         except SendError as fallback_error:
+            fallback_failed = True
             log.warning("notification %s: fallback channel failed too: %s", item.id, fallback_error)
         log.info(
             "notification %s: user %s cannot be DMed (%s); fallback posted: %s",
@@ -70,7 +71,9 @@ async def _attempt(sender: Sender, item: Claimed) -> Outcome:
             error,
             posted,
         )
-        return Outcome(item, unreachable_error=str(error), fallback_posted=posted)
+        return Outcome(
+            item, unreachable_error=str(error), fallback_posted=posted, fallback_failed=fallback_failed
+        )
     except PermanentFailure as error:
         log.warning("notification %s to user %s failed for good: %s", item.id, item.recipient_id, error)
         return Outcome(item, final_error=str(error) or type(error).__name__)

@@ -180,6 +180,8 @@ class PackGranted:
     renewed_from_grace: bool
     sessions_left_on_seat: int
     notification_ids: tuple[int, ...] = ()
+    # The same request seen again: this is the pack it granted the first time; nothing changed.
+    already_granted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,7 @@ class SessionBooked:
     starts_at: datetime
     minutes: int
     notification_ids: tuple[int, ...] = ()
+    already_booked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ from core.schema import notifications, packs, seats, sessions
 from core.tx import Tx
 
 LEASE = timedelta(minutes=2)
+# Discord's error code when the bot shares no server with the user (the ``Unreachable`` error names it).
+NO_MUTUAL_SERVER = "50278"
 
 
 def key(kind: NotificationKind, subject: str, subject_id: int, period: int | None = None) -> str:
@@ -68,6 +70,7 @@ def _insert_ignoring_duplicates(dialect: str) -> Insert:
 
 
 _QUEUE = {name: _insert_ignoring_duplicates(name) for name in ("postgresql", "sqlite")}
+_QUEUE_MANY = {name: statement.returning(notifications.c.key) for name, statement in _QUEUE.items()}
 
 
 def queue(tx: Tx, owed: list[Owed]) -> tuple[int, ...]:
@@ -93,12 +96,15 @@ def queue(tx: Tx, owed: list[Owed]) -> tuple[int, ...]:
         }
         for item in owed
     ]
-    statement = _QUEUE[tx.conn.dialect.name]
+    if len(rows) == 1:
+        inserted = tx.conn.execute(_QUEUE[tx.conn.dialect.name], rows[0]).scalar()
+        return () if inserted is None else (inserted,)
+    # Many (a sweep's): multi-row INSERTs, not one statement per row. ON CONFLICT DO NOTHING returns
+    # only the new rows, in no promised order, so each is matched to what was owed by its unique key.
+    new = {new_key: new_id for new_id, new_key in tx.conn.execute(_QUEUE_MANY[tx.conn.dialect.name], rows)}
     ids: list[int] = []
     for row in rows:
-        # One row per statement: ON CONFLICT DO NOTHING with RETURNING reports only new rows,
-        # and executemany's batching does not promise which parameter set a row came from.
-        inserted = tx.conn.execute(statement, row).scalar()
+        inserted = new.pop(row["key"], None)  # pop: a key owed twice is new once
         if inserted is not None:
             ids.append(inserted)
     return tuple(ids)
@@ -271,7 +277,9 @@ def retry_later(tx: Tx, item: Claimed, error: str) -> bool:
     return True
 
 
-def fail(tx: Tx, item: Claimed, error: str, *, fallback_posted: bool = False) -> tuple[int, ...]:
+def fail(
+    tx: Tx, item: Claimed, error: str, *, fallback_posted: bool = False, fallback_failed: bool = False
+) -> tuple[int, ...]:
     """Give up on a DM that can never be sent (DMs closed); queue a note to the mentor about it.
 
     ``fallback_posted`` says the text was posted in the fallback channel instead (then it counts as
@@ -292,7 +300,13 @@ def fail(tx: Tx, item: Claimed, error: str, *, fallback_posted: bool = False) ->
                 kind=NotificationKind.DM_FAILED,
                 key=key(NotificationKind.DM_FAILED, "notification", item.id),
                 recipient_id=item.mentor_user_id,
-                body=texts.dm_failed(item.recipient_id, item.body, fallback_posted),
+                body=texts.dm_failed(
+                    item.recipient_id,
+                    item.body,
+                    fallback_posted,
+                    no_mutual_server=NO_MUTUAL_SERVER in error,  # Discord 50278; else 50007
+                    fallback_failed=fallback_failed,
+                ),
                 seat_id=item.seat_id,
             )
         ],
@@ -329,6 +343,7 @@ class Outcome:
     retry_error: str | None = None
     unreachable_error: str | None = None
     fallback_posted: bool = False
+    fallback_failed: bool = False
     final_error: str | None = None
 
 
@@ -354,7 +369,11 @@ def apply_outcomes(tx: Tx, outcomes: list[Outcome]) -> Applied:
                 failed += 1
         elif outcome.unreachable_error is not None:
             follow_ups += fail(
-                tx, outcome.item, outcome.unreachable_error, fallback_posted=outcome.fallback_posted
+                tx,
+                outcome.item,
+                outcome.unreachable_error,
+                fallback_posted=outcome.fallback_posted,
+                fallback_failed=outcome.fallback_failed,
             )
             if outcome.fallback_posted:
                 fallback += 1

@@ -119,6 +119,13 @@ class Seat(Base):
         Index("ix_seats_guild_student", "guild_id", "student_id"),
         Index("ix_seats_mentor_status", "mentor_id", "status"),
         Index("ix_seats_status_grace_ends_at", "status", "grace_ends_at"),
+        # The sweep's final warnings read only the seats not yet warned.
+        Index(
+            "ix_seats_status_final_warning_queued_grace_ends_at",
+            "status",
+            "final_warning_queued",
+            "grace_ends_at",
+        ),
         Index("ix_seats_status_active_packs", "status", "active_packs"),
     )
 
@@ -151,7 +158,9 @@ class Pack(Base):
         ),
         CheckConstraint("status <> 'depleted' OR sessions_left = 0", name="depleted_is_empty"),
         CheckConstraint("status <> 'active' OR sessions_left > 0", name="active_has_sessions"),
-        Index("ix_packs_seat_status", "seat_id", "status"),
+        # With ends_at, a seat's live packs are found from the seat, never from every active pack
+        # (SQLite, without statistics, would otherwise prefer (status, ends_at)).
+        Index("ix_packs_seat_status_ends_at", "seat_id", "status", "ends_at"),
         Index("ix_packs_status_ends_at", "status", "ends_at"),
         Index("ix_packs_status_expiry_warned_ends_at", "status", "expiry_warned", "ends_at"),
     )
@@ -171,6 +180,8 @@ class Pack(Base):
     expiry_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     granted_by: Mapped[int] = mapped_column(Snowflake)
     closed_at: Mapped[datetime | None]
+    # The request that granted it; the same request repeated finds this pack instead of another.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Session(Base):
@@ -196,6 +207,8 @@ class Session(Base):
     reminder_queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The request that recorded an unscheduled session; a repeat of the same request finds it.
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The request that booked it (likewise, for /schedule).
+    booking_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     booked_by: Mapped[int | None] = mapped_column(Snowflake)
     completed_by: Mapped[int | None] = mapped_column(Snowflake)
     completed_at: Mapped[datetime | None]

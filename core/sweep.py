@@ -82,7 +82,9 @@ def _expire_packs(tx: Tx) -> tuple[int, ...]:
         tx,
         lambda: (
             update(packs)
-            .where(packs.c.id.in_(due), packs.c.status == PackStatus.ACTIVE.value)
+            # The deadline again, as the other steps repeat their window: with status alone, SQLite
+            # walks every active pack (by the status index) to match the ids picked.
+            .where(packs.c.id.in_(due), packs.c.status == PackStatus.ACTIVE.value, packs.c.ends_at <= _NOW)
             .values(
                 status=PackStatus.EXPIRED.value,
                 sessions_forfeited=packs.c.sessions_forfeited
@@ -125,6 +127,13 @@ _NO_BOOKED_SESSION = ~exists().where(
 )
 
 
+_FREE_SEATS = (
+    update(mentors)
+    .where(mentors.c.id == bindparam("mentor"))
+    .values(seats_held=mentors.c.seats_held - bindparam("freed"))
+)
+
+
 def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """R9: release a seat whose grace has ended, or that holds no active pack and is not in grace —
     only once it has no booked session left. Frees the mentor's capacity; tells student and mentor."""
@@ -148,14 +157,18 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
         )
     if not rows:
         return (), ()
-    mentor_after: dict[int, AnyRow] = {}
-    for mentor_id, count in sorted(Counter(row.mentor_id for row in rows).items()):
-        mentor_after[mentor_id] = tx.conn.execute(
-            update(mentors)
-            .where(mentors.c.id == mentor_id)
-            .values(seats_held=mentors.c.seats_held - count)
-            .returning(mentors.c.user_id, mentors.c.seats_held, mentors.c.capacity)
-        ).one()
+    # Two statements for all the mentors, not one per mentor: the freeing (in id order), then a read
+    # of what it left (rows this transaction now holds, so nobody else has changed them since).
+    freed = sorted(Counter(row.mentor_id for row in rows).items())
+    tx.conn.execute(_FREE_SEATS, [{"mentor": mentor_id, "freed": count} for mentor_id, count in freed])
+    mentor_after: dict[int, AnyRow] = {
+        row.id: row
+        for row in tx.conn.execute(
+            select(mentors.c.id, mentors.c.user_id, mentors.c.seats_held, mentors.c.capacity).where(
+                mentors.c.id.in_([mentor_id for mentor_id, _count in freed])
+            )
+        )
+    }
     owed: list[outbox.Owed] = []
     for row in rows:
         mentor = mentor_after[row.mentor_id]

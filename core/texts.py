@@ -29,6 +29,14 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def _all_sessions(total: int) -> str:
+    if total == 1:
+        return "Your session"
+    if total == 2:
+        return "Both sessions"
+    return f"All {total} sessions"
+
+
 def one_left(mentor_id: int, number: int, total: int) -> str:
     return (
         "You have 1 session remaining. Renew now to continue.\n"
@@ -39,8 +47,8 @@ def one_left(mentor_id: int, number: int, total: int) -> str:
 def pack_complete(policy: Policy, mentor_id: int, total: int, grace_ends_at: datetime) -> str:
     return (
         f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"
-        f"All {plural(total, 'session')} with {mention(mentor_id)} are done; your seat is held until "
-        f"{when(grace_ends_at)}."
+        f"{_all_sessions(total)} with {mention(mentor_id)} {'is' if total == 1 else 'are'} done; "
+        f"your seat is held until {when(grace_ends_at)}."
     )
 
 
@@ -95,11 +103,20 @@ def session_reminder(mentor_id: int, starts_at: datetime, minutes: int) -> str:
     return f"Reminder: your {minutes}-minute session with {mention(mentor_id)} is {when(starts_at)}."
 
 
-def dm_failed(student_id: int, body: str, fallback_posted: bool) -> str:
-    where = (
-        "so I mentioned them in the fallback channel instead"
-        if fallback_posted
-        else "and there is no fallback channel"
-    )
+def dm_failed(
+    student_id: int,
+    body: str,
+    fallback_posted: bool,
+    *,
+    no_mutual_server: bool = False,
+    fallback_failed: bool = False,
+) -> str:
+    if fallback_posted:
+        where = "so I mentioned them in the fallback channel instead"
+    elif fallback_failed:
+        where = "and I could not post in the fallback channel either"
+    else:
+        where = "and there is no fallback channel"
+    why = "they share no server with me" if no_mutual_server else "their DMs are closed"
     quoted = "\n".join(f"> {line}" for line in body.splitlines())
-    return f"I could not DM {mention(student_id)} (their DMs are closed), {where}. The message was:\n{quoted}"
+    return f"I could not DM {mention(student_id)} ({why}), {where}. The message was:\n{quoted}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import history, outbox, texts
@@ -43,7 +43,7 @@ from core.tx import AnyRow, Tx
 MAX_SEATS = 100
 MAX_PACK_SESSIONS = 52
 MAX_VALID_DAYS = 730
-MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 5, 480
+MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 15, 240  # as /schedule offers them
 # How often a conditional update is tried again when another transaction took the row it picked.
 PICK_ATTEMPTS = 5
 
@@ -118,6 +118,7 @@ def grant_pack(
     mentor_id: int,
     sessions_count: int | None = None,
     valid_days: int | None = None,
+    request_key: str | None = None,
 ) -> PackGranted:
     """R2: record a bought pack of sessions with a mentor.
 
@@ -125,6 +126,11 @@ def grant_pack(
     deadline cleared), or takes a free seat of the mentor's; with no free seat nothing is written.
     """
     _require_admin(actor, "grant packs")
+    if request_key is not None:
+        _hold_request(tx, request_key)
+        granted = _granted_by_request(tx, guild_id, request_key)
+        if granted is not None:
+            return granted
     total = tx.policy.pack_size if sessions_count is None else sessions_count
     days = tx.policy.pack_valid_days if valid_days is None else valid_days
     if not 1 <= total <= MAX_PACK_SESSIONS:
@@ -157,6 +163,7 @@ def grant_pack(
             ends_at=ends_at,
             expiry_warned=False,
             granted_by=actor.user_id,
+            request_key=request_key,
         )
         .returning(packs.c.id)
     ).scalar_one()
@@ -187,6 +194,41 @@ def grant_pack(
         new_seat=new_seat,
         renewed_from_grace=from_grace,
         sessions_left_on_seat=int(left_on_seat),
+    )
+
+
+def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted | None:
+    row = tx.conn.execute(
+        select(
+            packs.c.id,
+            packs.c.seat_id,
+            packs.c.sessions_total,
+            packs.c.ends_at,
+            seats.c.student_id,
+            mentors.c.user_id.label("mentor_user_id"),
+        )
+        .join(seats, seats.c.id == packs.c.seat_id)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .where(packs.c.request_key == request_key, packs.c.guild_id == guild_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    left_on_seat = tx.conn.execute(
+        select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
+            packs.c.seat_id == row.seat_id, packs.c.status == PackStatus.ACTIVE.value
+        )
+    ).scalar_one()
+    return PackGranted(
+        pack_id=row.id,
+        seat_id=row.seat_id,
+        student_id=row.student_id,
+        mentor_user_id=row.mentor_user_id,
+        sessions=row.sessions_total,
+        ends_at=row.ends_at,
+        new_seat=False,
+        renewed_from_grace=False,
+        sessions_left_on_seat=int(left_on_seat),
+        already_granted=True,
     )
 
 
@@ -250,7 +292,9 @@ def _seat_for_grant(
             )
             .on_conflict_do_nothing(
                 index_elements=["mentor_id", "student_id"],
-                index_where=seats.c.status.in_(HELD),
+                # A literal predicate: PostgreSQL cannot match a bound parameter to the partial
+                # unique index once it switches to a generic plan (after 5 runs on one connection).
+                index_where=text("status IN ('active', 'grace')"),
             )
             .returning(seats.c.id)
         ).scalar()
@@ -290,13 +334,16 @@ _SEAT_REF = (
     .where(
         seats.c.guild_id == bindparam("guild_id"),
         seats.c.student_id == bindparam("student_id"),
-        seats.c.status.in_(HELD),
+        # Not ``in_``: an IN list is an "expanding" parameter, rendered again at every execution.
+        or_(*(seats.c.status == status for status in HELD)),
     )
     .order_by(seats.c.id)
 )
 
 
-def _seat_for(tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: str) -> _SeatRef:
+def _seat_for(
+    tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: str, several: str
+) -> _SeatRef:
     """The student's live seat the caller may act on: their own seat with the student when the caller
     is the mentor, else (for an admin) the student's only live seat."""
     rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_id}).all()
@@ -315,9 +362,7 @@ def _seat_for(tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: 
             f"{mention(student_id)} has no seat with any mentor here; grant them a pack with /pack grant."
         )
     if len(refs) > 1:
-        raise InvalidInput(
-            f"{mention(student_id)} has seats with several mentors; name the session to {purpose}."
-        )
+        raise InvalidInput(f"{mention(student_id)} has seats with several mentors; {several}.")
     return refs[0]
 
 
@@ -401,27 +446,27 @@ def complete_session(
         return _complete_booked(tx, guild_id, actor, ref)
 
     if request_key is not None:
-        repeated = tx.conn.execute(
-            select(sessions.c.id).where(sessions.c.request_key == request_key)
-        ).scalar()
+        _hold_request(tx, request_key)
+        repeated = tx.conn.execute(_BY_REQUEST_KEY, {"request_key": request_key}).scalar()
         if repeated is not None:
             ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=repeated, purpose="complete")
             return _already_completed(ref)
 
-    seat = _seat_for(tx, guild_id=guild_id, actor=actor, student_id=student_id, purpose="complete")
+    seat = _seat_for(
+        tx,
+        guild_id=guild_id,
+        actor=actor,
+        student_id=student_id,
+        purpose="complete their sessions",
+        several="name the session to complete",
+    )
     due = tx.conn.execute(
-        select(sessions.c.id)
-        .where(
-            sessions.c.seat_id == seat.seat_id,
-            sessions.c.status == SessionStatus.SCHEDULED.value,
-            sessions.c.starts_at <= tx.now + COMPLETE_LOOKAHEAD,
-        )
-        .order_by(sessions.c.starts_at, sessions.c.id)
-        .limit(1)
+        _DUE_SESSION, {"seat_id": seat.seat_id, "until": tx.now + COMPLETE_LOOKAHEAD}
     ).scalar()
     if due is not None:
         ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=due, purpose="complete")
-        return _complete_booked(tx, guild_id, actor, ref)
+        # The request key goes on the session, so the same request repeated finds it (R12).
+        return _complete_booked(tx, guild_id, actor, ref, request_key)
     return _complete_unscheduled(tx, guild_id, actor, seat, request_key)
 
 
@@ -453,7 +498,7 @@ _TAKE_BOOKED = (
     update(packs)
     .where(packs.c.id == bindparam("pack_id"), packs.c.sessions_left > 0, packs.c.sessions_booked > 0)
     .values(sessions_booked=packs.c.sessions_booked - 1, **_TAKE_ONE)
-    .returning(*_PACK_AFTER)
+    .returning(*_PACK_AFTER, packs.c.ends_at)
 )
 
 _MARK_COMPLETED = (
@@ -464,12 +509,37 @@ _MARK_COMPLETED = (
         completed_at=_NOW,
         completed_by=bindparam("actor_id"),
         number=bindparam("number"),
+        request_key=bindparam("request_key"),
     )
     .returning(sessions.c.id)
 )
 
+# Built once: executing a prebuilt statement reuses its cache key and compiled form, where building one
+# per call costs about as much as running it.
+_BY_REQUEST_KEY = select(sessions.c.id).where(sessions.c.request_key == bindparam("request_key"))
+_DUE_SESSION = (
+    select(sessions.c.id)
+    .where(
+        sessions.c.seat_id == bindparam("seat_id"),
+        sessions.c.status == SessionStatus.SCHEDULED.value,
+        sessions.c.starts_at <= bindparam("until", type_=UTCDateTime()),
+    )
+    .order_by(sessions.c.starts_at, sessions.c.id)
+    .limit(1)
+)
+_LIVE_PACK_BESIDES = select(
+    exists().where(
+        packs.c.seat_id == bindparam("seat_id"),
+        packs.c.id != bindparam("pack_id"),
+        packs.c.status == PackStatus.ACTIVE.value,
+        packs.c.ends_at > _NOW,
+    )
+)
 
-def _complete_booked(tx: Tx, guild_id: int, actor: Actor, ref: AnyRow) -> SessionCompleted:
+
+def _complete_booked(
+    tx: Tx, guild_id: int, actor: Actor, ref: AnyRow, request_key: str | None = None
+) -> SessionCompleted:
     if ref.status == SessionStatus.COMPLETED:
         return _already_completed(ref)
     if ref.status == SessionStatus.CANCELLED:
@@ -483,7 +553,13 @@ def _complete_booked(tx: Tx, guild_id: int, actor: Actor, ref: AnyRow) -> Sessio
     number = session_number(pack.sessions_total, pack.sessions_left, pack.sessions_forfeited)
     changed = tx.conn.execute(
         _MARK_COMPLETED,
-        {"session_id": ref.id, "now": tx.now, "actor_id": actor.user_id, "number": number},
+        {
+            "session_id": ref.id,
+            "now": tx.now,
+            "actor_id": actor.user_id,
+            "number": number,
+            "request_key": request_key,
+        },
     ).scalar()
     if changed is None:
         # Only reachable if the row lock above was not taken; the raise rolls the pack back.
@@ -571,16 +647,7 @@ def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> AnyR
 def _live_pack_besides(tx: Tx, seat_id: int, pack_id: int) -> bool:
     """Does the seat hold another active, unexpired pack with sessions left (has the student renewed)?"""
     return bool(
-        tx.conn.execute(
-            select(
-                exists().where(
-                    packs.c.seat_id == seat_id,
-                    packs.c.id != pack_id,
-                    packs.c.status == PackStatus.ACTIVE.value,
-                    packs.c.ends_at > tx.now,
-                )
-            )
-        ).scalar()
+        tx.conn.execute(_LIVE_PACK_BESIDES, {"seat_id": seat_id, "pack_id": pack_id, "now": tx.now}).scalar()
     )
 
 
@@ -599,7 +666,9 @@ def _after_completion(
     depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
     grace_ends_at: datetime | None = None
     # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
-    counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED)
+    # Past its end date it counts as expired even before the sweep has marked it so (R8).
+    live = pack.ends_at > tx.now
+    counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED) and live
     kind = renewal_reminder(pack.sessions_total, number, renewed=False) if counts_for_renewal else None
     renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
     if kind is not None and not renewed:
@@ -621,7 +690,9 @@ def _after_completion(
             )
         )
     if depleted:
-        grace_ends_at = _on_depletion(tx, guild_id, pack, student_id, mentor_user_id, renewed, owed)
+        grace_ends_at = _on_depletion(
+            tx, guild_id, pack, student_id, mentor_user_id, renewed or not live, owed
+        )
     ids = outbox.queue(tx, owed)
     history.record(
         tx,
@@ -716,9 +787,15 @@ def schedule_session(
     student_id: int,
     when: str,
     minutes: int = SESSION_MINUTES_DEFAULT,
+    request_key: str | None = None,
 ) -> SessionBooked:
     """R10: book a session for a student at ``when`` (ISO 8601; UTC without an offset), in the future,
     on the seat's oldest active pack that still has an unbooked session."""
+    if request_key is not None:
+        _hold_request(tx, request_key)
+        booked = _booked_by_request(tx, guild_id, request_key)
+        if booked is not None:
+            return booked
     starts_at = parse_when(when)
     if starts_at is None:
         raise InvalidInput(
@@ -731,7 +808,14 @@ def schedule_session(
         raise InvalidInput(
             f"A session lasts {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES} minutes; you gave {minutes}."
         )
-    seat = _seat_for(tx, guild_id=guild_id, actor=actor, student_id=student_id, purpose="book for them")
+    seat = _seat_for(
+        tx,
+        guild_id=guild_id,
+        actor=actor,
+        student_id=student_id,
+        purpose="book sessions for them",
+        several="ask the mentor they want to see to book it",
+    )
     pack = _take_from_oldest_pack(tx, seat.seat_id, {"sessions_booked": packs.c.sessions_booked + 1})
     if pack is None:
         raise NothingToDo(
@@ -751,6 +835,7 @@ def schedule_session(
             starts_at=starts_at,
             minutes=minutes,
             reminder_queued=reminder_done,
+            booking_key=request_key,
             booked_by=actor.user_id,
             created_at=tx.now,
         )
@@ -791,6 +876,33 @@ def schedule_session(
         starts_at=starts_at,
         minutes=minutes,
         notification_ids=ids,
+    )
+
+
+def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked | None:
+    row = tx.conn.execute(
+        select(
+            sessions.c.id,
+            sessions.c.pack_id,
+            sessions.c.starts_at,
+            sessions.c.minutes,
+            seats.c.student_id,
+            mentors.c.user_id.label("mentor_user_id"),
+        )
+        .join(seats, seats.c.id == sessions.c.seat_id)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .where(sessions.c.booking_key == request_key, sessions.c.guild_id == guild_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return SessionBooked(
+        session_id=row.id,
+        pack_id=row.pack_id,
+        student_id=row.student_id,
+        mentor_user_id=row.mentor_user_id,
+        starts_at=row.starts_at,
+        minutes=row.minutes,
+        already_booked=True,
     )
 
 
@@ -850,6 +962,14 @@ def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> S
         starts_at=ref.starts_at,
         notification_ids=ids,
     )
+
+
+def _hold_request(tx: Tx, request_key: str) -> None:
+    """Make the same request run twice at once queue up (PostgreSQL; SQLite writes one at a time):
+    the second waits until the first commits, then finds what it recorded instead of failing on the
+    unique request key."""
+    if tx.is_postgres:
+        tx.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(request_key, 0))))
 
 
 def _require_admin(actor: Actor, what: str) -> None:

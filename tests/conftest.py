@@ -257,8 +257,11 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def simcord_bot(settings: Settings, clock: ManualClock) -> MentorBot:
-    return create_bot(settings, clock=clock)
+async def simcord_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[MentorBot]:
+    bot = create_bot(settings, clock=clock)
+    yield bot
+    # SimCord detaches the bot without closing it: stop its scheduler and database threads here.
+    await bot.close()
 
 
 @dataclass

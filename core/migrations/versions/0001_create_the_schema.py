@@ -84,6 +84,13 @@ def upgrade() -> None:
     op.create_index("ix_seats_mentor_status", "seats", ["mentor_id", "status"], unique=False)
     op.create_index("ix_seats_status_active_packs", "seats", ["status", "active_packs"], unique=False)
     op.create_index("ix_seats_status_grace_ends_at", "seats", ["status", "grace_ends_at"], unique=False)
+    # The sweep's final warnings read only the seats not yet warned, not every seat near its grace end.
+    op.create_index(
+        "ix_seats_status_final_warning_queued_grace_ends_at",
+        "seats",
+        ["status", "final_warning_queued", "grace_ends_at"],
+        unique=False,
+    )
     op.create_index(
         "uq_seats_live_mentor_student",
         "seats",
@@ -108,6 +115,7 @@ def upgrade() -> None:
         sa.Column("expiry_warned", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("granted_by", sa.BigInteger(), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.CheckConstraint(
             "status <> 'active' OR sessions_left > 0", name=op.f("ck_packs_active_has_sessions")
         ),
@@ -128,8 +136,11 @@ def upgrade() -> None:
         sa.CheckConstraint("sessions_total BETWEEN 1 AND 52", name=op.f("ck_packs_total_range")),
         sa.ForeignKeyConstraint(["seat_id"], ["seats.id"], name=op.f("fk_packs_seat_id_seats")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_packs")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_packs_request_key")),
     )
-    op.create_index("ix_packs_seat_status", "packs", ["seat_id", "status"], unique=False)
+    # With ends_at, "the seat's live packs" is found from the seat: without statistics SQLite would
+    # otherwise pick (status, ends_at) and read every active pack of the program.
+    op.create_index("ix_packs_seat_status_ends_at", "packs", ["seat_id", "status", "ends_at"], unique=False)
     op.create_index("ix_packs_status_ends_at", "packs", ["status", "ends_at"], unique=False)
     op.create_index(
         "ix_packs_status_expiry_warned_ends_at", "packs", ["status", "expiry_warned", "ends_at"], unique=False
@@ -147,6 +158,7 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=True),
         sa.Column("reminder_queued", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("request_key", sa.String(length=64), nullable=True),
+        sa.Column("booking_key", sa.String(length=64), nullable=True),
         sa.Column("booked_by", sa.BigInteger(), nullable=True),
         sa.Column("completed_by", sa.BigInteger(), nullable=True),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
@@ -164,6 +176,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["seat_id"], ["seats.id"], name=op.f("fk_sessions_seat_id_seats")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
         sa.UniqueConstraint("request_key", name=op.f("uq_sessions_request_key")),
+        sa.UniqueConstraint("booking_key", name=op.f("uq_sessions_booking_key")),
     )
     op.create_index("ix_sessions_pack", "sessions", ["pack_id"], unique=False)
     op.create_index(
@@ -228,7 +241,7 @@ def downgrade() -> None:
     op.drop_table("sessions")
     op.drop_index("ix_packs_status_expiry_warned_ends_at", table_name="packs")
     op.drop_index("ix_packs_status_ends_at", table_name="packs")
-    op.drop_index("ix_packs_seat_status", table_name="packs")
+    op.drop_index("ix_packs_seat_status_ends_at", table_name="packs")
 
     op.drop_table("packs")
     op.drop_index(
@@ -237,6 +250,7 @@ def downgrade() -> None:
         sqlite_where=sa.text("status IN ('active', 'grace')"),
         postgresql_where=sa.text("status IN ('active', 'grace')"),
     )
+    op.drop_index("ix_seats_status_final_warning_queued_grace_ends_at", table_name="seats")
     op.drop_index("ix_seats_status_grace_ends_at", table_name="seats")
     op.drop_index("ix_seats_status_active_packs", table_name="seats")
     op.drop_index("ix_seats_mentor_status", table_name="seats")

@@ -1,0 +1,632 @@
+"""The pack rules as a hypothesis state machine, checked step by step against a small pure-Python model.
+
+Each run gets its own SQLite file (a copy of one migrated template) and its own event loop; the rules
+grant, complete (named, due or unscheduled, with repeated request keys and sessions, sometimes twice at
+once), schedule, cancel, advance the clock, sweep, renew, change a capacity and restart. After every
+step the database must agree with the model, and the invariants of the spec must hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import shutil
+import tempfile
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import Connection, func, select
+
+from core import usecases
+from core.clock import ManualClock
+from core.db import Database, open_database
+from core.domain import Actor, Policy, SessionCancelled, SessionCompleted, SweepReport
+from core.errors import NoFreeSeat, NothingToDo, Refusal
+from core.schema import mentors, notifications, packs, seats, sessions
+from core.service import Service
+from core.sweep import sweep as run_sweep
+from tests.conftest import ADMIN, GUILD, START
+
+T = TypeVar("T")
+
+POLICY = Policy()
+MENTORS = {10: 2, 11: 1}  # mentor -> starting capacity
+STUDENTS = (20, 21, 22)
+HOUR = timedelta(hours=1)
+_TEMPLATE: dict[str, Path] = {}
+# Memory-backed when there is one: every commit is fsynced (synchronous=FULL), and a run makes hundreds.
+SCRATCH = "/dev/shm" if Path("/dev/shm").is_dir() else None
+
+
+def template_database() -> Path:
+    """One migrated SQLite file, copied for every run (migrating each time would dominate)."""
+    if "path" not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="mentorbot-sm-template-", dir=SCRATCH))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "template.db"
+
+        async def migrate() -> None:
+            database = open_database(f"sqlite:///{path}")
+            await database.migrate()
+            await database.dispose()
+
+        asyncio.run(migrate())
+        _TEMPLATE["path"] = path
+    return _TEMPLATE["path"]
+
+
+# ---- the model -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MPack:
+    id: int
+    seat: int
+    total: int
+    ends_at: datetime
+    left: int
+    booked: int = 0
+    forfeited: int = 0
+    status: str = "active"
+    expiry_warned: bool = False
+
+
+@dataclass
+class MSeat:
+    id: int
+    mentor: int
+    student: int
+    status: str = "active"
+    grace_ends_at: datetime | None = None
+    period: int = 0
+    warned: bool = False
+
+
+@dataclass
+class MSession:
+    id: int
+    seat: int
+    pack: int
+    status: str
+    starts_at: datetime
+    reminded: bool
+    completed_at: datetime | None = None
+
+
+@dataclass
+class MMentor:
+    capacity: int
+    held: int = 0
+    lowered: bool = False  # capacity was set below the seats held, which may then exceed it
+
+
+class Model:
+    """The spec's rules over plain objects: what the database should hold after each step."""
+
+    def __init__(self) -> None:
+        self.mentors = {user: MMentor(capacity) for user, capacity in MENTORS.items()}
+        self.seats: dict[int, MSeat] = {}
+        self.packs: dict[int, MPack] = {}
+        self.sessions: dict[int, MSession] = {}
+        self.keys: set[str] = set()
+        self.requests: dict[str, int] = {}  # request key -> the session it completed
+
+    def live_seat(self, mentor: int, student: int) -> MSeat | None:
+        for seat in self.seats.values():
+            if (seat.mentor, seat.student) == (mentor, student) and seat.status in ("active", "grace"):
+                return seat
+        return None
+
+    def packs_of(self, seat: MSeat) -> list[MPack]:
+        return sorted((p for p in self.packs.values() if p.seat == seat.id), key=lambda p: p.id)
+
+    def booked_on(self, seat: MSeat) -> list[MSession]:
+        return [s for s in self.sessions.values() if s.seat == seat.id and s.status == "scheduled"]
+
+    def oldest_unbooked(self, seat: MSeat, now: datetime) -> MPack | None:
+        for pack in self.packs_of(seat):
+            if pack.status == "active" and pack.ends_at > now and pack.left - pack.booked > 0:
+                return pack
+        return None
+
+    def renewed(self, pack: MPack, now: datetime) -> bool:
+        return any(
+            other.id != pack.id and other.status == "active" and other.ends_at > now
+            for other in self.packs.values()
+            if other.seat == pack.seat
+        )
+
+    def take_one(self, pack: MPack, now: datetime, booked: bool) -> int:
+        """R3–R6: one session off ``pack``; returns its number."""
+        pack.left -= 1
+        if booked:
+            pack.booked -= 1
+        number = pack.total - pack.left - pack.forfeited
+        depleted = pack.status == "active" and pack.left == 0
+        if depleted:
+            pack.status = "depleted"
+        live = pack.ends_at > now
+        kind = None
+        if pack.status in ("active", "depleted") and live:
+            if number == pack.total:
+                kind = "pack_complete"
+            elif pack.total >= 2 and number == pack.total - 1:
+                kind = "one_left"
+        renewed = self.renewed(pack, now)
+        event(f"completed on a {'live' if live else 'past-due'} {pack.status} pack")
+        if kind and not renewed:
+            self.keys.add(f"{kind}:pack:{pack.id}")
+        if depleted and live and not renewed:
+            seat = self.seats[pack.seat]
+            assert seat.status == "active", "a pack with sessions left sat on a seat not active"
+            seat.status, seat.grace_ends_at, seat.warned = "grace", now + POLICY.grace_period, False
+            seat.period += 1
+            event(f"grace period {seat.period} started")
+            self.keys.add(f"grace_started:seat:{seat.id}:{seat.period}")
+        return number
+
+    def sweep(self, now: datetime) -> dict[str, set[int]]:
+        done: dict[str, set[int]] = {
+            name: set() for name in ("expired", "released", "final", "expiry", "remind")
+        }
+        for pack in self.packs.values():
+            if pack.status == "active" and pack.ends_at <= now:
+                pack.status = "expired"
+                pack.forfeited += pack.left - pack.booked
+                pack.left = pack.booked
+                done["expired"].add(pack.id)
+                event("expired with a booked session" if pack.booked else "expired")
+        for seat in self.seats.values():
+            if self.booked_on(seat):
+                if seat.status in ("active", "grace") and (
+                    (seat.status == "grace" and seat.grace_ends_at is not None and seat.grace_ends_at <= now)
+                    or not any(p.status == "active" for p in self.packs_of(seat))
+                ):
+                    event("release held back by a booked session")
+                continue
+            grace_over = (
+                seat.status == "grace" and seat.grace_ends_at is not None and seat.grace_ends_at <= now
+            )
+            all_expired = seat.status == "active" and not any(
+                p.status == "active" for p in self.packs_of(seat)
+            )
+            if grace_over or all_expired:
+                seat.status, seat.warned = "released", False
+                event("released after grace" if grace_over else "released, all packs expired")
+                self.mentors[seat.mentor].held -= 1
+                self.keys |= {f"seat_released:seat:{seat.id}", f"seat_released_mentor:seat:{seat.id}"}
+                done["released"].add(seat.id)
+        for seat in self.seats.values():
+            if seat.status == "grace" and not seat.warned:
+                assert seat.grace_ends_at is not None
+                if seat.grace_ends_at - POLICY.final_warning_lead <= now:
+                    seat.warned = True
+                    if seat.grace_ends_at > now:
+                        self.keys.add(f"final_warning:seat:{seat.id}:{seat.period}")
+                        event("final warning")
+                        done["final"].add(seat.id)
+        for pack in self.packs.values():
+            due = pack.ends_at - POLICY.expiry_warning_lead <= now
+            if pack.status == "active" and not pack.expiry_warned and due:
+                pack.expiry_warned = True
+                if pack.left > pack.booked and pack.ends_at > now:
+                    self.keys.add(f"expiry_warning:pack:{pack.id}")
+                    event("expiry warning")
+                    done["expiry"].add(pack.id)
+        for session in self.sessions.values():
+            due = session.starts_at - POLICY.session_reminder_lead <= now
+            if session.status == "scheduled" and not session.reminded and due:
+                session.reminded = True
+                if session.starts_at > now:
+                    self.keys.add(f"session_reminder:session:{session.id}")
+                    done["remind"].add(session.id)
+        return done
+
+
+# ---- the machine -----------------------------------------------------------------------------------------
+
+
+def _state(connection: Connection) -> dict[str, list[Any]]:
+    return {
+        "mentors": list(connection.execute(select(mentors).order_by(mentors.c.id))),
+        "seats": list(connection.execute(select(seats).order_by(seats.c.id))),
+        "packs": list(connection.execute(select(packs).order_by(packs.c.id))),
+        "sessions": list(connection.execute(select(sessions).order_by(sessions.c.id))),
+        "keys": list(connection.execute(select(notifications.c.key)).scalars()),
+        "per_subject": list(
+            connection.execute(
+                select(func.count())
+                .select_from(notifications)
+                .group_by(
+                    notifications.c.kind,
+                    notifications.c.pack_id,
+                    notifications.c.seat_id,
+                    notifications.c.session_id,
+                    notifications.c.seat_period,
+                )
+            ).scalars()
+        ),
+    }
+
+
+class PackRules(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="mentorbot-sm-", dir=SCRATCH))
+        self.path = self.folder / "mentorbot.db"
+        shutil.copy(template_database(), self.path)
+        self.loop = asyncio.new_event_loop()
+        self.clock = ManualClock(START)
+        self.db: Database = open_database(f"sqlite:///{self.path}")
+        self.service = Service(self.db, self.clock, POLICY)
+        self.model = Model()
+        self.request_count = 0
+        self.request_keys: list[tuple[str, int, int]] = []  # (key, student, mentor)
+        for user, capacity in MENTORS.items():
+            self.run(
+                self.service.write(
+                    usecases.register_mentor,
+                    guild_id=GUILD,
+                    actor=ADMIN,
+                    mentor_id=user,
+                    mentor_name=f"mentor{user}",
+                    seats_capacity=capacity,
+                )
+            )
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(work)
+
+    def gather(self, *works: Coroutine[Any, Any, T]) -> list[T | BaseException]:
+        """Run ``works`` at once on this run's loop; what each returned or raised."""
+
+        async def together() -> list[T | BaseException]:
+            return await asyncio.gather(*works, return_exceptions=True)
+
+        return self.run(together())
+
+    def attempt(self, work: Coroutine[Any, Any, T]) -> T | Refusal:
+        try:
+            return self.run(work)
+        except Refusal as refusal:
+            return refusal
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def teardown(self) -> None:
+        try:
+            self.run(self.db.dispose())
+        finally:
+            self.loop.close()
+            for _ in range(3):  # SQLite may still be removing its -wal / -shm files
+                shutil.rmtree(self.folder, ignore_errors=True)
+                if not self.folder.exists():
+                    break
+
+    def pair(self, data: st.DataObject) -> tuple[int, int]:
+        """A (student, mentor) to act on: mostly one with a live seat, sometimes any (to be refused)."""
+        live = sorted(
+            (seat.student, seat.mentor)
+            for seat in self.model.seats.values()
+            if seat.status in ("active", "grace")
+        )
+        anyone = [(student, mentor) for student in STUDENTS for mentor in sorted(MENTORS)]
+        return data.draw(st.sampled_from(live * 4 + anyone))
+
+    # ---- rules ---------------------------------------------------------------------------------------
+
+    @initialize(sessions_count=st.integers(1, 3), days=st.integers(1, 5))
+    def two_students_start_with_a_pack(self, sessions_count: int, days: int) -> None:
+        self._grant(STUDENTS[0], 10, sessions_count, days)
+        self._grant(STUDENTS[1], 11, 4 - sessions_count, 6 - days)
+
+    def _grant(self, student: int, mentor: int, sessions_count: int, days: int) -> None:
+        model = self.model
+        live = model.live_seat(mentor, student)
+        result = self.attempt(
+            self.service.write(
+                usecases.grant_pack,
+                guild_id=GUILD,
+                actor=ADMIN,
+                student_id=student,
+                student_name=f"student{student}",
+                mentor_id=mentor,
+                sessions_count=sessions_count,
+                valid_days=days,
+            )
+        )
+        if live is None and model.mentors[mentor].held >= model.mentors[mentor].capacity:
+            assert isinstance(result, NoFreeSeat), result
+            return
+        assert not isinstance(result, Refusal), result
+        if live is not None:
+            assert (result.seat_id, result.new_seat) == (live.id, False)
+            assert result.renewed_from_grace == (live.status == "grace")
+            live.status, live.grace_ends_at, live.warned = "active", None, False
+        else:
+            assert result.new_seat
+            model.seats[result.seat_id] = MSeat(result.seat_id, mentor, student)
+            model.mentors[mentor].held += 1
+        model.packs[result.pack_id] = MPack(
+            result.pack_id, result.seat_id, sessions_count, self.now + timedelta(days=days), sessions_count
+        )
+
+    @rule(
+        student=st.sampled_from(STUDENTS),
+        mentor=st.sampled_from(sorted(MENTORS)),
+        sessions_count=st.integers(1, 3),
+        days=st.integers(1, 5),
+    )
+    def grant(self, student: int, mentor: int, sessions_count: int, days: int) -> None:
+        self._grant(student, mentor, sessions_count, days)
+
+    @precondition(lambda self: any(seat.status == "grace" for seat in self.model.seats.values()))
+    @rule(data=st.data(), sessions_count=st.integers(1, 3))
+    def renew(self, data: st.DataObject, sessions_count: int) -> None:
+        seat = data.draw(st.sampled_from([s for s in self.model.seats.values() if s.status == "grace"]))
+        self._grant(seat.student, seat.mentor, sessions_count, 4)
+
+    @rule(mentor=st.sampled_from(sorted(MENTORS)), capacity=st.integers(0, 3))
+    def change_capacity(self, mentor: int, capacity: int) -> None:
+        self.run(
+            self.service.write(
+                usecases.register_mentor,
+                guild_id=GUILD,
+                actor=ADMIN,
+                mentor_id=mentor,
+                mentor_name=f"mentor{mentor}",
+                seats_capacity=capacity,
+            )
+        )
+        state = self.model.mentors[mentor]
+        state.capacity = capacity
+        state.lowered = state.held > capacity
+
+    def _expect_completion(self, session: MSession, result: SessionCompleted | Refusal) -> None:
+        """A named completion of ``session`` (or a due one) did what the model says; apply it."""
+        if session.status == "completed":
+            assert isinstance(result, SessionCompleted), result
+            assert result.already_completed
+            assert result.completed_at == session.completed_at
+        elif session.status == "cancelled":
+            assert isinstance(result, NothingToDo), result
+        else:
+            assert isinstance(result, SessionCompleted), result
+            assert not result.already_completed
+            number = self.model.take_one(self.model.packs[session.pack], self.now, booked=True)
+            assert (result.session_id, result.pack_id, result.number) == (session.id, session.pack, number)
+            session.status, session.completed_at = "completed", self.now
+
+    @precondition(lambda self: bool(self.model.sessions))
+    @rule(data=st.data(), twice_at_once=st.booleans())
+    def complete_a_named_session(self, data: st.DataObject, twice_at_once: bool) -> None:
+        session = data.draw(st.sampled_from(sorted(self.model.sessions.values(), key=lambda s: s.id)))
+        seat = self.model.seats[session.seat]
+
+        async def complete() -> SessionCompleted:
+            return await self.service.write(
+                usecases.complete_session,
+                guild_id=GUILD,
+                actor=Actor(seat.mentor),
+                student_id=seat.student,
+                session_id=session.id,
+            )
+
+        if twice_at_once:
+            both = self.gather(complete(), complete())
+            if session.status == "scheduled":
+                assert sorted(isinstance(r, SessionCompleted) and r.already_completed for r in both) == [
+                    False,
+                    True,
+                ], both
+                first = next(r for r in both if isinstance(r, SessionCompleted) and not r.already_completed)
+                self._expect_completion(session, first)
+                return
+            for result in both:
+                assert not isinstance(result, BaseException) or isinstance(result, Refusal), result
+            self._expect_completion(session, both[0])  # type: ignore[arg-type]
+            return
+        self._expect_completion(session, self.attempt(complete()))
+
+    # Hypothesis tries rules with fewer arguments first: this one (and time passing) lead the way.
+    @rule(data=st.data())
+    def complete_without_naming_a_session(self, data: st.DataObject) -> None:
+        if bool(self.request_keys) and data.draw(st.booleans(), label="repeat a request"):
+            key, student, mentor = data.draw(st.sampled_from(self.request_keys))
+        else:
+            student, mentor = self.pair(data)
+            self.request_count += 1
+            key = f"request-{self.request_count}"
+            self.request_keys.append((key, student, mentor))
+        model = self.model
+        result = self.attempt(
+            self.service.write(
+                usecases.complete_session,
+                guild_id=GUILD,
+                actor=Actor(mentor),
+                student_id=student,
+                request_key=key,
+            )
+        )
+        if key in model.requests:
+            session = model.sessions[model.requests[key]]
+            assert isinstance(result, SessionCompleted), result
+            assert result.already_completed
+            assert (result.session_id, result.completed_at) == (session.id, session.completed_at)
+            return
+        seat = model.live_seat(mentor, student)
+        if seat is None:
+            assert isinstance(result, Refusal), result
+            return
+        due = sorted(
+            (s for s in model.booked_on(seat) if s.starts_at <= self.now + HOUR),
+            key=lambda s: (s.starts_at, s.id),
+        )
+        if due:
+            self._expect_completion(due[0], result)
+            model.requests[key] = due[0].id
+            return
+        pack = model.oldest_unbooked(seat, self.now)
+        if pack is None:
+            assert isinstance(result, NothingToDo), result
+            return
+        assert isinstance(result, SessionCompleted), result
+        assert not result.already_completed
+        number = model.take_one(pack, self.now, booked=False)
+        assert (result.pack_id, result.number) == (pack.id, number)
+        model.sessions[result.session_id] = MSession(
+            result.session_id, seat.id, pack.id, "completed", self.now, True, self.now
+        )
+        model.requests[key] = result.session_id
+
+    @rule(data=st.data(), hours=st.sampled_from([1, 2, 12, 23, 25, 30, 48, 72, 100, 150]))
+    def schedule(self, data: st.DataObject, hours: int) -> None:
+        student, mentor = self.pair(data)
+        starts_at = self.now + timedelta(hours=hours)
+        result = self.attempt(
+            self.service.write(
+                usecases.schedule_session,
+                guild_id=GUILD,
+                actor=Actor(mentor),
+                student_id=student,
+                when=starts_at.isoformat(),
+            )
+        )
+        seat = self.model.live_seat(mentor, student)
+        pack = self.model.oldest_unbooked(seat, self.now) if seat else None
+        if seat is None or pack is None:
+            assert isinstance(result, Refusal), result
+            return
+        assert not isinstance(result, Refusal), result
+        assert result.pack_id == pack.id
+        pack.booked += 1
+        reminded = starts_at - POLICY.session_reminder_lead <= self.now
+        self.model.sessions[result.session_id] = MSession(
+            result.session_id, seat.id, pack.id, "scheduled", starts_at, reminded
+        )
+        self.model.keys.add(f"session_booked:session:{result.session_id}")
+
+    @precondition(lambda self: bool(self.model.sessions))
+    @rule(data=st.data(), twice_at_once=st.booleans())
+    def cancel(self, data: st.DataObject, twice_at_once: bool) -> None:
+        session = data.draw(st.sampled_from(sorted(self.model.sessions.values(), key=lambda s: s.id)))
+        seat = self.model.seats[session.seat]
+
+        async def cancel() -> SessionCancelled:
+            return await self.service.write(
+                usecases.cancel_session, guild_id=GUILD, actor=Actor(seat.mentor), session_id=session.id
+            )
+
+        if twice_at_once:
+            both = self.gather(cancel(), cancel())
+            refused = [r for r in both if isinstance(r, NothingToDo)]
+            assert len(refused) == (1 if session.status == "scheduled" else 2), both
+            result = next((r for r in both if not isinstance(r, NothingToDo)), refused[0])
+        else:
+            result = self.attempt(cancel())
+        if session.status != "scheduled":
+            assert isinstance(result, NothingToDo), result
+            return
+        assert not isinstance(result, Refusal), result
+        session.status = "cancelled"
+        self.model.packs[session.pack].booked -= 1
+        self.model.keys.add(f"session_cancelled:session:{session.id}")
+
+    @rule(hours=st.sampled_from([1, 6, 11, 12, 13, 24, 47, 60, 72]))
+    def time_passes(self, hours: int) -> None:
+        self.clock.advance(timedelta(hours=hours))
+
+    @rule(
+        hours=st.sampled_from([0, 1, 6, 12, 24, 36, 48, 60]),
+        runs=st.sampled_from([1, 1, 2]),
+        restart_first=st.booleans(),
+    )
+    def time_passes_and_the_sweep_runs(self, hours: int, runs: int, restart_first: bool) -> None:
+        self.clock.advance(timedelta(hours=hours))
+        if restart_first:  # the bot restarts on the same database; its first sweep catches up
+            self.run(self.db.dispose())
+            self.db = open_database(f"sqlite:///{self.path}")
+            self.service = Service(self.db, self.clock, POLICY)
+        reports = self.gather(*(self.service.write(run_sweep) for _ in range(runs)))
+        assert all(isinstance(report, SweepReport) for report in reports), reports
+        expected = self.model.sweep(self.now)
+        done = [report for report in reports if isinstance(report, SweepReport)]
+        got = {
+            "expired": {i for r in done for i in r.expired_packs},
+            "released": {i for r in done for i in r.released_seats},
+            "final": {i for r in done for i in r.final_warnings},
+            "expiry": {i for r in done for i in r.expiry_warnings},
+            "remind": {i for r in done for i in r.session_reminders},
+        }
+        assert got == expected
+        for mentor in self.model.mentors.values():
+            mentor.lowered = mentor.lowered and mentor.held > mentor.capacity
+
+    # ---- invariants ----------------------------------------------------------------------------------
+
+    @invariant()
+    def the_database_agrees_with_the_model_and_the_spec(self) -> None:
+        state = self.run(self.db.read(_state))
+        model = self.model
+        completed: dict[int, int] = {}
+        for row in state["sessions"]:
+            if row.status == "completed":
+                completed[row.pack_id] = completed.get(row.pack_id, 0) + 1
+        # remaining = sessions − distinct completions (− forfeited, once expired) ≥ 0
+        for row in state["packs"]:
+            assert row.sessions_left >= 0
+            assert row.sessions_left == row.sessions_total - completed.get(row.id, 0) - row.sessions_forfeited
+            pack = model.packs[row.id]
+            assert (row.status, row.sessions_left, row.sessions_booked, row.sessions_forfeited) == (
+                pack.status,
+                pack.left,
+                pack.booked,
+                pack.forfeited,
+            ), row.id
+        # held seats ≤ capacity, unless the capacity was lowered below them
+        for row in state["mentors"]:
+            mentor = model.mentors[row.user_id]
+            live = [s for s in state["seats"] if s.mentor_id == row.id and s.status in ("active", "grace")]
+            assert row.seats_held == len(live) == mentor.held
+            assert row.seats_held <= row.capacity or mentor.lowered
+        for row in state["seats"]:
+            seat = model.seats[row.id]
+            assert (row.status, row.grace_ends_at, row.grace_period, row.final_warning_queued) == (
+                seat.status,
+                seat.grace_ends_at,
+                seat.period,
+                seat.warned,
+            ), row.id
+            on_seat = [p for p in state["packs"] if p.seat_id == row.id]
+            booked = [s for s in state["sessions"] if s.seat_id == row.id and s.status == "scheduled"]
+            # a seat in grace has no live pack with sessions left
+            if row.status == "grace":
+                assert not [
+                    p for p in on_seat if p.status == "active" and p.ends_at > self.now and p.sessions_left
+                ]
+            # no release while a session is booked
+            if row.status == "released":
+                assert booked == []
+        for row in state["sessions"]:
+            assert row.status == model.sessions[row.id].status, row.id
+        # one notification per key, and per (kind, subject, period)
+        assert len(state["keys"]) == len(set(state["keys"]))
+        assert set(state["keys"]) == model.keys
+        assert all(count == 1 for count in state["per_subject"])
+
+
+PackRules.TestCase.settings = settings(
+    max_examples=50,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestPackRules = PackRules.TestCase
