@@ -18,6 +18,7 @@ from datetime import timedelta
 import discord
 from discord.ext import commands
 
+from bot import render
 from bot.delivery import DiscordSender
 from bot.errors import install_error_handler
 from bot.scheduler import Ticks
@@ -35,6 +36,16 @@ log = logging.getLogger(__name__)
 # After a sweep, something still "due now" is waiting on a booked session; look again in a while.
 RECHECK_BLOCKED = timedelta(minutes=1)
 
+# What the bot needs in a server: see channels and post there (the fallback channel), with embeds.
+# Slash commands, their replies and DMs need no channel permission.
+INVITE_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+INVITE_SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int) -> str:
+    """The link that adds the bot to a server, with the scopes and permissions it needs."""
+    return discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES)
+
 
 class MentorBot(commands.Bot):
     """mentorbot: slash commands for mentors, students and admins; DMs from the outbox."""
@@ -48,6 +59,8 @@ class MentorBot(commands.Bot):
         run_scheduler: bool = True,
         **options: object,
     ) -> None:
+        # mentorbot has no voice: spare every start the warnings that the voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel cache; slash commands need nothing privileged
         super().__init__(
@@ -65,6 +78,9 @@ class MentorBot(commands.Bot):
         self.sender = DiscordSender(self, settings)
         self.ticks = Ticks(self, settings) if run_scheduler else None
         self._drain_lock = asyncio.Lock()
+        # Installed here, not in setup_hook, so a harness that wraps ``tree.on_error`` when it attaches
+        # (SimCord records every app-command error that way) still sees the errors this handler answers.
+        install_error_handler(self)
 
     # ---- start and stop ---------------------------------------------------------------------------
 
@@ -75,12 +91,21 @@ class MentorBot(commands.Bot):
         await self.add_cog(student.StudentCog(self))
         await self.add_cog(mentor.MentorCog(self))
         await self.add_cog(admin.AdminCog(self))
-        install_error_handler(self)
-        if self.application_id is not None:
+        if self.application_id is not None and self.ticks is not None:
+            # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
             await self.sync_commands()
         if self.ticks is not None:
             self.ticks.start()
         log.info("mentorbot ready to start: database %s", self.service.db.url.render_as_string())
+
+    async def on_ready(self) -> None:
+        log.info(
+            "logged in as %s (user %s) in %d servers; add it to a server: %s",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+            invite_url(self.application_id) if self.application_id else "(application id unknown)",
+        )
 
     async def close(self) -> None:
         if self.ticks is not None:
@@ -117,15 +142,7 @@ class MentorBot(commands.Bot):
         """One sweep pass as the scheduled job runs it, then delivery of what is due."""
         report = await self.service.write(sweep)
         if report.changed:
-            log.info(
-                "sweep: %d packs expired, %d seats released, %d final warnings, %d expiry warnings, "
-                "%d session reminders",
-                len(report.expired_packs),
-                len(report.released_seats),
-                len(report.final_warnings),
-                len(report.expiry_warnings),
-                len(report.session_reminders),
-            )
+            log.info("sweep: %s", render.sweep_summary(report))
         await self.deliver_pending()
         await self.arm_wakeup(after_sweep=True)
         return report
@@ -136,10 +153,20 @@ class MentorBot(commands.Bot):
             return await deliver(self.service, self.sender)
 
     async def deliver_now(self, ids: Iterable[int]) -> DeliveryReport:
-        """Deliver the notifications a command just caused (and re-arm the wake-up it may move)."""
+        """Deliver the notifications a command just caused (and re-arm the wake-up it may move).
+
+        Runs after the command's reply: a failure here is logged, never shown over that reply. The
+        notifications stay in the outbox and the delivery tick sends them.
+        """
         wanted = tuple(ids)
-        report = await deliver(self.service, self.sender, ids=wanted) if wanted else DeliveryReport()
-        await self.arm_wakeup()
+        try:
+            report = await deliver(self.service, self.sender, ids=wanted) if wanted else DeliveryReport()
+            await self.arm_wakeup()
+        except Exception:
+            log.exception(
+                "delivering notifications %s after a command failed; the delivery tick retries", wanted
+            )
+            return DeliveryReport()
         return report
 
     async def arm_wakeup(self, *, after_sweep: bool = False) -> None:

@@ -2,7 +2,8 @@
 
 A ``Refusal`` from core (or from a cog's input check) becomes its sentence, ephemeral. Anything
 unexpected is logged with the command, the user, the server and an error id; the user reads that
-nothing was changed (every command does its work in one transaction, which an error rolls back), and
+nothing was changed (every command does its work in one transaction, which an error rolls back), or,
+when the error came after that transaction committed (``mark_saved``), that the change was saved; and
 the bot keeps running.
 """
 
@@ -23,7 +24,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def unexpected_error_text(error_id: str) -> str:
+# Set on an interaction once its command's transaction has committed (``mark_saved``).
+SAVED = "mentorbot.saved"
+
+
+def mark_saved(interaction: discord.Interaction) -> None:
+    """Note that the command's change is committed: an error after this must not say nothing changed."""
+    interaction.extras[SAVED] = True
+
+
+def unexpected_error_text(error_id: str, *, saved: bool = False) -> str:
+    if saved:
+        return (
+            f"Your change was saved, but something went wrong showing the result (error {error_id}); "
+            "check /roster, /seats or /mysessions before you run the command again."
+        )
     return f"Something went wrong (error {error_id}); nothing was changed. Please try again in a moment."
 
 
@@ -67,7 +82,15 @@ def install_error_handler(bot: MentorBot) -> None:
                 interaction.namespace.__dict__ if interaction.namespace else {},
                 exc_info=original,
             )
-            text = unexpected_error_text(error_id)
+            text = unexpected_error_text(error_id, saved=bool(interaction.extras.get(SAVED)))
+        else:
+            log.info(
+                "/%s by user %s in server %s refused: %s",
+                interaction.command.qualified_name if interaction.command else "?",
+                interaction.user.id,
+                interaction.guild_id,
+                text,
+            )
         try:
             await reply(interaction, text)
         except discord.HTTPException:

@@ -23,6 +23,7 @@ from core.domain import (
     SessionCancelled,
     SessionCompleted,
     SessionView,
+    SweepReport,
 )
 from core.texts import mention, plural, timestamp, when
 
@@ -58,6 +59,11 @@ def completed(result: SessionCompleted) -> str:
 
 
 def booked(result: SessionBooked) -> str:
+    if result.already_booked:
+        return (
+            f"Session #{result.session_id} with {mention(result.student_id)} for {when(result.starts_at)} "
+            "was already booked by this request; nothing changed."
+        )
     return (
         f"Booked session #{result.session_id} with {mention(result.student_id)} for {when(result.starts_at)}, "
         f"{result.minutes} minutes. They have been told."
@@ -83,6 +89,11 @@ def mentor_registered(result: MentorRegistered) -> str:
 
 
 def pack_granted(result: PackGranted) -> str:
+    if result.already_granted:
+        return (
+            f"This request already granted {mention(result.student_id)} pack #{result.pack_id} "
+            f"({plural(result.sessions, 'session')} with {mention(result.mentor_user_id)}); nothing changed."
+        )
     text = (
         f"Granted {mention(result.student_id)} a pack of {plural(result.sessions, 'session')} with "
         f"{mention(result.mentor_user_id)}, valid until {timestamp(result.ends_at, 'D')}."
@@ -139,9 +150,7 @@ def _fields(
 def my_sessions(seats: Sequence[SeatView], guild_names: dict[int, str] | None = None) -> discord.Embed:
     embed = discord.Embed(title="Your mentorship", colour=BLURPLE)
     if not seats:
-        embed.description = (
-            "You have no seat with a mentor yet. Once an admin records a pack you bought, it shows up here."
-        )
+        embed.description = "You hold no seat with a mentor right now. When an admin records a pack you bought, it shows up here."
         return embed
 
     def field(item: object) -> tuple[str, str]:
@@ -194,9 +203,9 @@ def seats_overview(loads: Sequence[MentorLoad]) -> discord.Embed:
 
     def field(item: object) -> tuple[str, str]:
         assert isinstance(item, MentorLoad)
-        lines = [
-            f"{mention(item.mentor_user_id)} · `{bar(item.seats_held, item.capacity)}` {item.seats_held} of {item.capacity}"
-        ]
+        seats_bar = bar(item.seats_held, item.capacity)  # none for a mentor with 0 seats
+        shown = f"`{seats_bar}` " if seats_bar else ""
+        lines = [f"{mention(item.mentor_user_id)} · {shown}{item.seats_held} of {item.capacity}"]
         lines += [
             f"⏳ {mention(seat.student_id)} until {when(seat.grace_ends_at)}"
             for seat in item.grace_seats
@@ -213,3 +222,20 @@ def session_label(session: SessionView) -> str:
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
     name = session.student_name or str(session.student_id)
     return f"#{session.session_id} · {name} · {starts} · pack #{session.pack_id}"[:100]
+
+
+def sweep_summary(report: SweepReport) -> str:
+    """What a sweep did, with the ids, on one line (for the log, `mentorbot sweep` and the demo)."""
+    parts = [
+        f"{label}: {', '.join(str(item) for item in ids)}"
+        for label, ids in (
+            ("packs expired", report.expired_packs),
+            ("seats released", report.released_seats),
+            ("final warnings for seats", report.final_warnings),
+            ("expiry warnings for packs", report.expiry_warnings),
+            ("reminders for sessions", report.session_reminders),
+            ("notifications queued", report.notification_ids),
+        )
+        if ids
+    ]
+    return "; ".join(parts) or "nothing due"

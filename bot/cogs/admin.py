@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.errors import mark_saved
 from bot.interaction import actor, display_name, guild_id, person
 from core import views
 from core.errors import NotAllowed
@@ -16,6 +18,8 @@ from core.usecases import grant_pack, register_mentor
 
 if TYPE_CHECKING:
     from bot.app import MentorBot
+
+log = logging.getLogger(__name__)
 
 
 class AdminCog(commands.Cog):
@@ -45,6 +49,16 @@ class AdminCog(commands.Cog):
             mentor_name=display_name(mentor),
             seats_capacity=seats,
         )
+        mark_saved(interaction)
+        log.info(
+            "user %s set mentor %s to %d seats (was %s; %d held) in server %s",
+            interaction.user.id,
+            result.mentor_user_id,
+            result.capacity,
+            result.previous_capacity,
+            result.seats_held,
+            interaction.guild_id,
+        )
         await interaction.edit_original_response(content=render.mentor_registered(result))
 
     @pack_group.command(name="grant")
@@ -73,6 +87,22 @@ class AdminCog(commands.Cog):
             mentor_id=person(mentor, "mentor").id,
             sessions_count=sessions,
             valid_days=valid_days,
+            request_key=f"interaction:{interaction.id}",
+        )
+        mark_saved(interaction)
+        log.info(
+            "user %s granted pack %s (%d sessions, until %s) to student %s on seat %s with mentor %s in "
+            "server %s (new seat: %s, renewed from grace: %s)",
+            interaction.user.id,
+            result.pack_id,
+            result.sessions,
+            result.ends_at.isoformat(),
+            result.student_id,
+            result.seat_id,
+            result.mentor_user_id,
+            interaction.guild_id,
+            result.new_seat,
+            result.renewed_from_grace,
         )
         await interaction.edit_original_response(content=render.pack_granted(result))
         await self.bot.deliver_now(result.notification_ids)

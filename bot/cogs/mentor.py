@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.errors import mark_saved
 from bot.interaction import actor, guild_id, person, user_id_of
 from core import views
 from core.domain import SESSION_MINUTES_DEFAULT
@@ -17,6 +19,8 @@ from core.usecases import cancel_session, complete_session, schedule_session
 
 if TYPE_CHECKING:
     from bot.app import MentorBot
+
+log = logging.getLogger(__name__)
 
 
 class MentorCog(commands.Cog):
@@ -36,10 +40,17 @@ class MentorCog(commands.Cog):
             actor=actor(interaction, self.bot.settings),
             student_id=student,
         )
-        typed = current.strip().lower().lstrip("#")
+        typed = current.strip().lower()
         labels = [(render.session_label(session), session.session_id) for session in choices]
+
+        def wanted(label: str, session_id: int) -> bool:
+            # "#12" picks sessions by number (not "12:00" in a time); anything else matches the label.
+            if typed.startswith("#"):
+                return str(session_id).startswith(typed[1:])
+            return typed in label.lower()
+
         return [
-            app_commands.Choice(name=label, value=value) for label, value in labels if typed in label.lower()
+            app_commands.Choice(name=label, value=value) for label, value in labels if wanted(label, value)
         ][:25]
 
     @app_commands.command(name="complete")
@@ -60,6 +71,19 @@ class MentorCog(commands.Cog):
             student_id=person(student, "student").id,
             session_id=session,
             request_key=None if session is not None else f"interaction:{interaction.id}",
+        )
+        mark_saved(interaction)
+        log.info(
+            "user %s %s session %s for student %s on pack %s (%d of %d, %d left)%s",
+            interaction.user.id,
+            "found already completed" if result.already_completed else "completed",
+            result.session_id,
+            result.student_id,
+            result.pack_id,
+            result.number,
+            result.total,
+            result.left,
+            f"; seat in grace until {result.grace_ends_at.isoformat()}" if result.grace_ends_at else "",
         )
         await interaction.edit_original_response(content=render.completed(result))
         await self.bot.deliver_now(result.notification_ids)
@@ -89,6 +113,17 @@ class MentorCog(commands.Cog):
             student_id=person(student, "student").id,
             when=when,
             minutes=minutes,
+            request_key=f"interaction:{interaction.id}",
+        )
+        mark_saved(interaction)
+        log.info(
+            "user %s booked session %s for student %s on pack %s at %s (%d minutes)",
+            interaction.user.id,
+            result.session_id,
+            result.student_id,
+            result.pack_id,
+            result.starts_at.isoformat(),
+            result.minutes,
         )
         await interaction.edit_original_response(content=render.booked(result))
         await self.bot.deliver_now(result.notification_ids)
@@ -104,6 +139,14 @@ class MentorCog(commands.Cog):
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             session_id=session,
+        )
+        mark_saved(interaction)
+        log.info(
+            "user %s cancelled session %s of student %s on pack %s",
+            interaction.user.id,
+            result.session_id,
+            result.student_id,
+            result.pack_id,
         )
         await interaction.edit_original_response(content=render.cancelled(result))
         await self.bot.deliver_now(result.notification_ids)
