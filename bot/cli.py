@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -20,14 +21,39 @@ log = logging.getLogger("mentorbot")
 T = TypeVar("T")
 
 NO_TOKEN = (
-    "DISCORD_TOKEN is not set: put DISCORD_TOKEN=<your bot token> in .env or the environment "
-    "(README, 'Put it on your server'). To see the bot without a token, run `make demo`."
+    "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications, copy its "
+    "token (Bot > Reset Token) into .env as DISCORD_TOKEN=... (README.md, 'Put it on your server'). "
+    "To see mentorbot without a token: make demo"
+)
+TOKEN_REFUSED = (
+    "DISCORD_TOKEN was refused by Discord: copy a fresh token from the developer portal "
+    "(your application > Bot > Reset Token) into .env."
 )
 
 
 def fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(2)
+
+
+@contextmanager
+def talking_to_discord() -> Iterator[None]:
+    """A refused token (exit 2) or an unreachable Discord (exit 1) as one line instead of a traceback."""
+    import aiohttp
+    import discord
+
+    try:
+        yield
+    except discord.LoginFailure:
+        fail(TOKEN_REFUSED)
+    except (aiohttp.ClientError, discord.GatewayNotFound) as error:
+        click.echo(f"cannot reach Discord ({type(error).__name__}: {error}); check the network", err=True)
+        sys.exit(1)
+
+
+def where(database_url: str) -> str:
+    """The database URL without its credentials, for messages."""
+    return database_url.split("@")[-1]
 
 
 def settings_or_exit() -> Settings:
@@ -46,7 +72,12 @@ def configure_logging(level: str) -> None:
         force=True,
     )
     # Request-level chatter from the libraries is noise at INFO.
-    for noisy in ("apscheduler.executors", "apscheduler.scheduler", "alembic.runtime.migration"):
+    for noisy in (
+        "apscheduler.executors",
+        "apscheduler.scheduler",
+        "alembic.runtime.migration",
+        "alembic.runtime.plugins",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
@@ -56,7 +87,11 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
-    """mentorbot: session packs, seats and renewal reminders for a mentorship program on Discord."""
+    """mentorbot: session packs, seats and renewal reminders for a mentorship program on Discord.
+
+    Settings come from the environment and .env (see .env.example and README.md). New here? Run
+    `mentorbot demo` to watch the whole story on a simulated server.
+    """
 
 
 @main.command()
@@ -69,7 +104,8 @@ def run() -> None:
     from bot import create_bot
 
     bot = create_bot(settings)
-    bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    with talking_to_discord():
+        bot.run(settings.discord_token.get_secret_value(), log_handler=None)
 
 
 @main.command()
@@ -86,7 +122,10 @@ def migrate() -> None:
         finally:
             await db.dispose()
 
-    run_async(go())
+    try:
+        run_async(go())
+    except Exception as error:
+        fail(f"database: cannot migrate {where(settings.database_url)}: {type(error).__name__}: {error}")
     click.echo("database is at the latest migration")
 
 
@@ -105,7 +144,8 @@ def sync() -> None:
             await bot.login(settings.discord_token.get_secret_value())  # type: ignore[union-attr]
             await bot.sync_commands(force=True)
 
-    run_async(go())
+    with talking_to_discord():
+        run_async(go())
     click.echo("commands synced" + (f" to server {settings.guild_id}" if settings.guild_id else " globally"))
 
 
@@ -115,6 +155,7 @@ def sweep() -> None:
     settings = settings_or_exit()
     configure_logging(settings.log_level)
     from bot import create_bot
+    from bot.render import sweep_summary
 
     async def go() -> None:
         bot = create_bot(settings, run_scheduler=False)
@@ -125,24 +166,34 @@ def sweep() -> None:
                 from core.sweep import sweep as sweep_once
 
                 report = await bot.service.write(sweep_once)
-                click.echo(f"{report} (no DISCORD_TOKEN: DMs stay queued until the bot runs)")
+                click.echo(
+                    f"sweep: {sweep_summary(report)} (no DISCORD_TOKEN: DMs stay queued until the bot runs)"
+                )
                 return
             await bot.login(settings.discord_token.get_secret_value())
             report = await bot.run_sweep()
-            click.echo(str(report))
+            click.echo(f"sweep: {sweep_summary(report)}")
 
-    run_async(go())
+    with talking_to_discord():
+        run_async(go())
 
 
 @main.command()
-@click.option("--fast", is_flag=True, help="Print the transcript without pauses.")
-def demo(fast: bool) -> None:
-    """The whole story on a simulated Discord server: no token, no network."""
+@click.option(
+    "--logs", is_flag=True, help="Also print the bot's log lines (at INFO), between the transcript's."
+)
+def demo(logs: bool) -> None:
+    """The whole story on a simulated Discord server: no token, no network, a few seconds.
+
+    It ignores the environment and .env: the story always runs on the default settings.
+    """
     try:
         from bot.demo import run_demo
     except ImportError as error:  # pragma: no cover - simcord is a dev/demo extra
         fail(f"the demo needs SimCord: pip install 'mentorbot[demo]' ({error})")
-    run_async(run_demo(fast=fast))
+    if logs:
+        configure_logging("INFO")
+    run_async(run_demo())
 
 
 @main.command()
@@ -164,9 +215,7 @@ def check() -> None:
     try:
         current, head = run_async(go())
     except Exception as error:
-        fail(
-            f"database: cannot reach {settings.database_url.split('@')[-1]}: {type(error).__name__}: {error}"
-        )
+        fail(f"database: cannot reach {where(settings.database_url)}: {type(error).__name__}: {error}")
     if current != head:
         fail(f"database: at migration {current or 'none'}, latest is {head}; run `mentorbot migrate`")
     click.echo(f"database: ok, at the latest migration ({head})")

@@ -1,7 +1,328 @@
-"""The offline demo (being written): the whole story on a simulated Discord server."""
+"""The offline demo (``mentorbot demo``, ``make demo``): the whole story on a simulated Discord server.
+
+The real bot runs against SimCord's in-memory Discord: no token, no network, SQLite in a temporary
+directory. Time is the bot's own ``ManualClock``, moved forward by hand, so seven weeks pass in about
+a second; at each deadline the demo runs the sweep exactly as the scheduled job does
+(``bot.run_sweep()``). The transcript shows each command with its reply, each DM and each sweep under
+the simulated date and time, with Discord's markup (mentions, ``<t:…>`` timestamps) rendered for a
+terminal.
+
+The story: an admin registers a mentor and grants a student a pack of four sessions; the mentor books
+one and completes all four; the student is reminded when one is left and when the pack is complete;
+the seat is held in grace, the final warning goes out, and the seat is released. Then a second student
+renews during grace and keeps the seat.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
 
-async def run_demo(*, fast: bool = False) -> None:
-    raise SystemExit("the demo is not written yet")
+import discord
+import simcord
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from bot import render
+from bot.app import MentorBot, create_bot
+from core.clock import ManualClock
+from core.config import Settings
+from core.texts import plural
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
+RENEW_URL = "https://example.com/renew"
+
+MENTION = re.compile(r"<@!?(\d+)>")
+TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+FORMATS = {
+    "t": "%H:%M",
+    "T": "%H:%M:%S",
+    "d": "%d/%m/%Y",
+    "D": "%a %d %b %Y",
+    "f": "%a %d %b %Y %H:%M UTC",
+    "F": "%a %d %b %Y %H:%M UTC",
+}
+UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+class DemoSettings(Settings):
+    """The spec's defaults whatever the environment or ``.env`` say, so the story is always the same."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+# ---- Discord markup for a terminal -----------------------------------------------------------------
+
+
+def relative(seconds: float) -> str:
+    """Discord's ``<t:…:R>``: "in 3 days", "12 hours ago"."""
+    size = abs(seconds)
+    for unit, length in UNITS:
+        if size >= length:
+            text = plural(int(size / length + 0.5), unit)
+            return f"in {text}" if seconds > 0 else f"{text} ago"
+    return "now"
+
+
+def moment(at: datetime) -> str:
+    return at.astimezone(UTC).strftime(FORMATS["F"])
+
+
+def span(delta: timedelta) -> str:
+    """A skip forward in time: "2 days 8 hours", "5 minutes"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "0 minutes"
+
+
+def terminal(text: str, names: dict[int, str], now: datetime) -> str:
+    """Discord markup as a reader would see it: <@id> as @name, <t:UNIX:F> as a date and time (UTC here;
+    Discord shows each reader their own time zone), **bold** and `code` as plain text."""
+
+    def person(match: re.Match[str]) -> str:
+        user_id = int(match.group(1))
+        return "@" + names.get(user_id, f"user{user_id}")
+
+    def stamp(match: re.Match[str]) -> str:
+        at = datetime.fromtimestamp(int(match.group(1)), UTC)
+        style = match.group(2) or "f"
+        if style == "R":
+            return relative((at - now).total_seconds())
+        return at.strftime(FORMATS[style])
+
+    text = MENTION.sub(person, text)
+    text = TIMESTAMP.sub(stamp, text)
+    return text.replace("**", "").replace("`", "")
+
+
+# ---- the transcript --------------------------------------------------------------------------------
+
+
+class Transcript:
+    """Prints what happens, as it happens, under the simulated date and time."""
+
+    def __init__(self, bot: MentorBot, clock: ManualClock, out: TextIO) -> None:
+        self.bot = bot
+        self.clock = clock
+        self.out = out
+        self.names: dict[int, str] = {}
+        self.users: list[Any] = []  # SimCord user handles whose DMs are shown
+        self.seen: set[int] = set()
+        self.shown_at: datetime | None = None
+        self.channel: Any = None  # the server channel commands are run in
+
+    def write(self, line: str = "") -> None:
+        print(line, file=self.out)
+
+    def text(self, markup: str) -> str:
+        return terminal(markup, self.names, self.clock.now())
+
+    def track(self, user: Any) -> None:
+        self.names[user.id] = user.name
+        self.users.append(user)
+
+    def title(self, line: str) -> None:
+        self.write()
+        self.write(f"━━━ {line} " + "━" * max(3, 96 - len(line)))
+        self.shown_at = None
+
+    def note(self, line: str) -> None:
+        self.when()
+        self.write(f"  · {line}")
+
+    def when(self) -> None:
+        """A date-time heading whenever the simulated clock has moved."""
+        now = self.clock.now()
+        if now == self.shown_at:
+            return
+        later = f"  (+{span(now - self.shown_at)})" if self.shown_at is not None else ""
+        self.write()
+        self.write(f"{moment(now)}{later}")
+        self.shown_at = now
+
+    def block(self, first: str, body: str, indent: str) -> None:
+        lines = body.splitlines() or [""]
+        self.write(first + lines[0])
+        for line in lines[1:]:
+            self.write(indent + line)
+
+    async def command(self, member: Any, name: str, **options: Any) -> Any:
+        """Run a slash command as ``member`` in the server's channel; show it, its reply and its DMs."""
+        self.when()
+        shown = " ".join(
+            f"{key}:@{value.name}" if hasattr(value, "mention") else f"{key}:{value}"
+            for key, value in options.items()
+        )
+        self.write(f"  @{member.name} ▸ /{name} {shown}".rstrip())
+        result = await member.slash(self.channel, name, **options)
+        response = result.response
+        if response is None:
+            self.write("      ↳ (no reply)")
+        else:
+            if response.content:
+                self.block("      ↳ ", self.text(response.content), "        ")
+            for embed in response.embeds:
+                self.embed(embed)
+        self.dms()
+        return result
+
+    def embed(self, embed: discord.Embed) -> None:
+        self.write(f"      ↳ [{self.text(embed.title or '')}]")
+        if embed.description:
+            self.block("        ", self.text(embed.description), "        ")
+        for field in embed.fields:
+            self.write(f"        {self.text(field.name or '')}")
+            self.block("          ", self.text(field.value or ""), "          ")
+
+    async def sweep(self) -> None:
+        """One sweep pass as the scheduled job runs it (then delivery); show what it did and the DMs."""
+        self.when()
+        report = await self.bot.run_sweep()
+        self.write(f"  ⟳ sweep: {render.sweep_summary(report)}")
+        self.dms()
+
+    def dms(self) -> None:
+        """Every DM the bot sent since the last look, in the order it sent them."""
+        fresh: list[tuple[int, str, discord.Message]] = []
+        for user in self.users:
+            for message in user.dm_channel.history():
+                if message.id not in self.seen and message.author.id != user.id:
+                    self.seen.add(message.id)
+                    fresh.append((message.id, user.name, message))
+        for _, name, message in sorted(fresh, key=lambda item: item[0]):
+            self.block(f"  ✉ DM to @{name}: ", self.text(message.content), "    ")
+            for label, url in buttons(message.components):
+                self.write(f"    [{label} → {url}]")
+
+
+def buttons(rows: Iterable[Any]) -> list[tuple[str, str]]:
+    found = []
+    for row in rows:
+        for child in getattr(row, "children", [row]):
+            if getattr(child, "url", None):
+                emoji = f"{child.emoji} " if getattr(child, "emoji", None) else ""
+                found.append((f"{emoji}{child.label}", child.url))
+    return found
+
+
+# ---- the story -------------------------------------------------------------------------------------
+
+
+async def run_demo(out: TextIO | None = None) -> None:
+    """Play the story on a simulated server and print the transcript to ``out`` (stdout by default)."""
+    out = out or sys.stdout
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
+        settings = DemoSettings(
+            discord_token="demo",  # SimCord never sends it anywhere
+            database_url=f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}",
+            renew_url=RENEW_URL,
+        )
+        clock = ManualClock(START)
+        # The demo runs each sweep itself, at the moments the bot's wake-up would; no wall-clock ticks.
+        bot = create_bot(settings, clock=clock, run_scheduler=False)
+        async with simcord.run(bot) as env:
+            await bot.tree.sync()
+            await story(env, bot, clock, Transcript(bot, clock, out))
+        days = (clock.now() - START).days
+        print(
+            f"\nDone: {days} simulated days in {time.perf_counter() - started:.1f} seconds. "
+            "Put it on your own server: README.md, 'Put it on your server'.",
+            file=out,
+        )
+
+
+async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) -> None:
+    guild = env.create_guild(name="Mentorship")
+    show.channel = guild.create_text_channel("general")
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    users = {name: env.create_user(name) for name in ("ada", "mia", "alice", "bob")}
+    for user in users.values():
+        show.track(user)
+    ada = guild.add_member(users["ada"], roles=[admins])
+    mia = guild.add_member(users["mia"])
+    alice = guild.add_member(users["alice"])
+    bob = guild.add_member(users["bob"])
+
+    def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> None:
+        clock.set(datetime(year, month, day, hour, minute, tzinfo=UTC))
+
+    show.write("mentorbot demo: the real bot on a simulated Discord server (SimCord). No token, no network;")
+    show.write(
+        "SQLite in a temporary directory. The bot's clock is moved by hand, so weeks pass in a second."
+    )
+    show.write("Times are shown in UTC (Discord shows each reader their own time zone). Command replies are")
+    show.write("ephemeral: only the person who ran the command sees them.")
+    show.write()
+    show.write('Server "Mentorship": @ada is an admin (Manage Server), @mia mentors, @alice and @bob study.')
+
+    show.title("1. A pack from grant to release: @alice")
+    await show.command(ada, "mentor add", mentor=mia, seats=2)
+    await show.command(ada, "pack grant", student=alice, mentor=mia)
+    show.note("@alice paid for a pack of 4 sessions (elsewhere); it holds one of @mia's 2 seats.")
+
+    at(2026, 1, 5, 9, 5)
+    await show.command(mia, "schedule", student=alice, when="2026-01-07T19:00+01:00")
+
+    at(2026, 1, 6, 18)
+    show.note("24 hours before the session, the sweep (hourly, and woken up for each deadline) reminds her.")
+    await show.sweep()
+
+    at(2026, 1, 7, 19)
+    await show.command(mia, "complete", student=alice)
+    at(2026, 1, 14, 19)
+    await show.command(mia, "complete", student=alice)
+    at(2026, 1, 21, 19)
+    await show.command(mia, "complete", student=alice)
+    at(2026, 1, 21, 19, 30)
+    await show.command(alice, "mysessions")
+
+    at(2026, 1, 28, 19)
+    await show.command(mia, "complete", student=alice)
+    show.note("The pack is used up: the seat is held for 72 hours (grace) for @alice to renew.")
+
+    at(2026, 1, 31, 7)
+    show.note("12 hours before the grace ends, the sweep sends the final warning.")
+    await show.sweep()
+    await show.command(ada, "seats")
+
+    at(2026, 1, 31, 19)
+    show.note("She did not renew: the grace has ended, so the sweep releases the seat.")
+    await show.sweep()
+
+    show.title("2. A renewal in grace: @bob")
+    at(2026, 2, 2, 9)
+    await show.command(ada, "pack grant", student=bob, mentor=mia, sessions=2)
+    at(2026, 2, 9, 17)
+    await show.command(mia, "complete", student=bob)
+    at(2026, 2, 16, 17)
+    await show.command(mia, "complete", student=bob)
+
+    at(2026, 2, 17, 10)
+    show.note("@bob buys another pack while his seat is in grace.")
+    await show.command(ada, "pack grant", student=bob, mentor=mia)
+
+    at(2026, 2, 19, 5)
+    show.note("When his final warning would have been due, there is nothing to send: he renewed.")
+    await show.sweep()
+    at(2026, 2, 19, 17)
+    show.note("Nor is his seat released when the old grace would have ended.")
+    await show.sweep()
+    await show.command(bob, "mysessions")
+    await show.command(ada, "seats")

@@ -1,0 +1,125 @@
+"""`mentorbot demo` tells the whole story, readably, offline, in a few seconds, whatever `.env` says."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.demo import relative, run_demo, terminal
+from core.config import Settings
+
+ONE_LEFT = "You have 1 session remaining. Renew now to continue."
+PACK_COMPLETE = "Your pack is complete. Renew within 72 hours to keep your seat."
+FINAL_WARNING = "Your seat will be released in 12 hours. Renew now to keep your mentorship active."
+RELEASED = "Your seat with @mia has been released."
+
+# The story, in the order it happens: (a line of the transcript) ... each found after the one before.
+STORY = [
+    "Mon 05 Jan 2026 09:00 UTC",
+    "@ada ▸ /mentor add mentor:@mia seats:2",
+    "↳ @mia is now a mentor with 2 seats.",
+    "@ada ▸ /pack grant student:@alice mentor:@mia",
+    "↳ Granted @alice a pack of 4 sessions with @mia, valid until Sun 05 Apr 2026. A new seat was reserved",
+    "@mia ▸ /schedule student:@alice when:2026-01-07T19:00+01:00",
+    "✉ DM to @alice: @mia booked a 60-minute session with you for Wed 07 Jan 2026 18:00 UTC (in 2 days).",
+    "Tue 06 Jan 2026 18:00 UTC",
+    "⟳ sweep: reminders for sessions: 1",
+    "✉ DM to @alice: Reminder: your 60-minute session with @mia is Wed 07 Jan 2026 18:00 UTC (in 1 day).",
+    "@mia ▸ /complete student:@alice",
+    "↳ Session 1 of 4 completed for @alice — 3 left.",
+    "↳ Session 2 of 4 completed for @alice — 2 left.",
+    "↳ Session 3 of 4 completed for @alice — 1 left.",
+    f"✉ DM to @alice: {ONE_LEFT}",
+    "[🔁 Renew → https://example.com/renew]",
+    "@alice ▸ /mysessions",
+    "■■■□ 3 of 4 used · 1 left",
+    "Wed 28 Jan 2026 19:00 UTC",
+    "↳ Session 4 of 4 completed for @alice — 0 left. Their seat is held until Sat 31 Jan 2026 19:00 UTC",
+    f"✉ DM to @alice: {PACK_COMPLETE}",
+    "✉ DM to @mia: @alice has completed their last session with you.",
+    "Sat 31 Jan 2026 07:00 UTC",
+    "⟳ sweep: final warnings for seats: 1",
+    f"✉ DM to @alice: {FINAL_WARNING}",
+    "@ada ▸ /seats",
+    "⏳ @alice until Sat 31 Jan 2026 19:00 UTC (in 12 hours)",
+    "Sat 31 Jan 2026 19:00 UTC",
+    "⟳ sweep: seats released: 1",
+    f"✉ DM to @alice: {RELEASED}",
+    "✉ DM to @mia: The seat of @alice with you has been released. You now hold 0 of 2 seats.",
+    "@ada ▸ /pack grant student:@bob mentor:@mia sessions:2",
+    "↳ Session 1 of 2 completed for @bob — 1 left.",
+    f"✉ DM to @bob: {ONE_LEFT}",
+    "↳ Session 2 of 2 completed for @bob — 0 left.",
+    f"✉ DM to @bob: {PACK_COMPLETE}",
+    "Tue 17 Feb 2026 10:00 UTC",
+    "@ada ▸ /pack grant student:@bob mentor:@mia",
+    "Their seat was in grace and is active again.",
+    "Thu 19 Feb 2026 05:00 UTC",
+    "⟳ sweep: nothing due",
+    "Thu 19 Feb 2026 17:00 UTC",
+    "⟳ sweep: nothing due",
+    "@bob ▸ /mysessions",
+    "□□□□ 0 of 4 used · 4 left",
+    "1 of 2 seats held · 0 in grace",
+    "Done: 45 simulated days in",
+]
+
+
+async def test_the_demo_tells_the_whole_story_in_order() -> None:
+    out = io.StringIO()
+    await run_demo(out)
+    transcript = out.getvalue()
+
+    position = 0
+    for line in STORY:
+        found = transcript.find(line, position)
+        assert found >= 0, f"not found after position {position}: {line!r}\n\n{transcript}"
+        position = found + len(line)
+    # Bob renewed in grace: he never gets a final warning, and his seat is never released.
+    assert transcript.count(FINAL_WARNING) == 1
+    assert "✉ DM to @bob: Your seat" not in transcript
+    # Discord's markup is rendered for a terminal.
+    assert "<@" not in transcript
+    assert "<t:" not in transcript
+    assert "**" not in transcript
+
+
+@pytest.mark.slow
+def test_mentorbot_demo_runs_offline_in_under_ten_seconds_whatever_dot_env_says(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("PACK_SIZE=99\nDISCORD_TOKEN=\nGUILD_ID=123\n")
+    env = {key: value for key, value in os.environ.items() if key.lower() not in Settings.model_fields}
+    env["GRACE_PERIOD_HOURS"] = "24"  # ignored: the demo always runs on the defaults
+    script = shutil.which("mentorbot", path=str(Path(sys.executable).parent))
+    command = [script] if script else [sys.executable, "-m", "bot.cli"]
+
+    started = time.monotonic()
+    done = subprocess.run(
+        [*command, "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    elapsed = time.monotonic() - started
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert PACK_COMPLETE in done.stdout
+    assert "Their seat was in grace and is active again." in done.stdout
+    assert elapsed < 10
+    assert list(tmp_path.iterdir()) == [tmp_path / ".env"]  # the database lived in a temporary directory
+
+
+def test_markup_reads_as_a_person_would_see_it() -> None:
+    now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    later = int(datetime(2026, 1, 8, 9, tzinfo=UTC).timestamp())
+    text = terminal(
+        f"<@42> until <t:{later}:F> (<t:{later}:R>), ends <t:{later}:D>; **4 left**", {42: "alice"}, now
+    )
+    assert text == "@alice until Thu 08 Jan 2026 09:00 UTC (in 3 days), ends Thu 08 Jan 2026; 4 left"
+    assert relative(-12 * 3600) == "12 hours ago"
+    assert relative(30) == "now"

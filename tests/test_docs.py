@@ -1,0 +1,59 @@
+"""The README and `.env.example` stay in step with the code: every setting, its default, every command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.cli import main
+from core.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
+
+
+def defaults() -> dict[str, str]:
+    """Each setting's variable name and its default as text ('' when it has none)."""
+    found = {}
+    for name, field in Settings.model_fields.items():
+        default = field.get_default()
+        found[name.upper()] = "" if default is None else str(default)
+    return found
+
+
+def readme_settings() -> dict[str, str]:
+    section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|", section, flags=re.MULTILINE)
+    return {name: "" if default == "—" else default.strip("`") for name, default in rows}
+
+
+def example_settings() -> dict[str, str]:
+    return dict(re.findall(r"^([A-Z_]+)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE))
+
+
+def test_env_example_lists_every_setting_with_its_default() -> None:
+    example = example_settings()
+    expected = defaults()
+    expected["DISCORD_TOKEN"] = ""  # a secret: never a default
+    assert example == expected
+
+
+def test_the_readme_settings_table_lists_every_setting_with_its_default() -> None:
+    assert readme_settings() == defaults()
+
+
+def test_the_readme_documents_every_cli_command_and_every_slash_command() -> None:
+    for command in main.commands:
+        assert f"`mentorbot {command}`" in README, command
+    for slash in (
+        "/mysessions",
+        "/complete",
+        "/schedule",
+        "/cancel",
+        "/roster",
+        "/mentor add",
+        "/pack grant",
+    ):
+        assert f"`{slash}" in README, slash
+    assert "`/seats`" in README
