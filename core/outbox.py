@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, and_, exists, select, tuple_, update
+from sqlalchemy import Insert, Update, and_, bindparam, exists, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import texts
@@ -29,7 +29,7 @@ from core.domain import (
     gives_up,
     retry_delay,
 )
-from core.schema import notifications, packs, seats, sessions
+from core.schema import UTCDateTime, notifications, packs, seats, sessions
 from core.tx import Tx
 
 LEASE = timedelta(minutes=2)
@@ -154,29 +154,47 @@ class Batch:
     dropped: int = 0
 
 
+# Statements are built once (module level), with parameters: building one per call, as complex as
+# these, cost more than running it.
+_NOW = bindparam("now", type_=UTCDateTime())
+
+
+def _claim_statement(only_ids: bool) -> Update:
+    candidates = (
+        select(notifications.c.id)
+        .where(
+            notifications.c.status == NotificationStatus.PENDING.value,
+            notifications.c.next_attempt_at <= _NOW,
+        )
+        .order_by(notifications.c.next_attempt_at)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+    if only_ids:
+        candidates = candidates.where(notifications.c.id.in_(bindparam("ids", expanding=True)))
+    return (
+        update(notifications)
+        .where(notifications.c.id.in_(candidates.scalar_subquery()))
+        .values(
+            next_attempt_at=bindparam("lease_until", type_=UTCDateTime()),
+            lease_token=notifications.c.lease_token + 1,
+        )
+        .returning(*_CLAIM_COLUMNS)
+    )
+
+
+_CLAIM = {only_ids: _claim_statement(only_ids) for only_ids in (False, True)}
+
+
 def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> Batch:
     """Lease up to ``limit`` due notifications (or just ``ids``, when due) and return them.
 
     Notifications that no longer apply are marked dropped in the same transaction, not returned.
     """
-    candidates = (
-        select(notifications.c.id)
-        .where(
-            notifications.c.status == NotificationStatus.PENDING.value,
-            notifications.c.next_attempt_at <= tx.now,
-        )
-        .order_by(notifications.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    parameters: dict[str, Any] = {"now": tx.now, "lease_until": tx.now + LEASE, "limit": limit}
     if ids is not None:
-        candidates = candidates.where(notifications.c.id.in_(ids))
-    claimed = tx.conn.execute(
-        update(notifications)
-        .where(notifications.c.id.in_(candidates.scalar_subquery()))
-        .values(next_attempt_at=tx.now + LEASE, lease_token=notifications.c.lease_token + 1)
-        .returning(*_CLAIM_COLUMNS)
-    ).all()
+        parameters["ids"] = list(ids)
+    claimed = tx.conn.execute(_CLAIM[ids is not None], parameters).all()
     rows = [
         Claimed(
             id=row.id,
@@ -208,12 +226,21 @@ def _no_longer_apply(tx: Tx, ids: list[int]) -> set[int]:
     that is no longer active."""
     if not ids:
         return set()
+    return set(tx.conn.execute(_STALE, {"ids": ids, "now": tx.now}).scalars())
+
+
+def _kind_is(column: Any, *kinds: NotificationKind) -> Any:
+    # Not ``in_``: an IN list is an "expanding" parameter, rendered again at every execution.
+    return or_(*(column == kind.value for kind in kinds))
+
+
+def _stale_statement() -> Any:
     n = notifications.c
     live_pack_on_seat = exists().where(
         packs.c.seat_id == n.seat_id,
         packs.c.id != n.pack_id,
         packs.c.status == PackStatus.ACTIVE.value,
-        packs.c.ends_at > tx.now,
+        packs.c.ends_at > _NOW,
     )
     seat_left_grace = ~exists().where(
         seats.c.id == n.seat_id,
@@ -223,22 +250,21 @@ def _no_longer_apply(tx: Tx, ids: list[int]) -> set[int]:
     session_gone = ~exists().where(
         sessions.c.id == n.session_id,
         sessions.c.status == SessionStatus.SCHEDULED.value,
-        sessions.c.starts_at > tx.now,
+        sessions.c.starts_at > _NOW,
     )
     pack_closed = ~exists().where(packs.c.id == n.pack_id, packs.c.status == PackStatus.ACTIVE.value)
     stale_rule = (
-        and_(
-            n.kind.in_([NotificationKind.ONE_LEFT.value, NotificationKind.PACK_COMPLETE.value]),
-            live_pack_on_seat,
-        )
+        and_(_kind_is(n.kind, NotificationKind.ONE_LEFT, NotificationKind.PACK_COMPLETE), live_pack_on_seat)
         | and_(
-            n.kind.in_([NotificationKind.FINAL_WARNING.value, NotificationKind.GRACE_STARTED.value]),
-            seat_left_grace,
+            _kind_is(n.kind, NotificationKind.FINAL_WARNING, NotificationKind.GRACE_STARTED), seat_left_grace
         )
         | and_(n.kind == NotificationKind.SESSION_REMINDER.value, session_gone)
         | and_(n.kind == NotificationKind.EXPIRY_WARNING.value, pack_closed)
     )
-    return set(tx.conn.execute(select(n.id).where(n.id.in_(ids), stale_rule)).scalars())
+    return select(n.id).where(n.id.in_(bindparam("ids", expanding=True)), stale_rule)
+
+
+_STALE = _stale_statement()
 
 
 def mark_sent(tx: Tx, leases: list[tuple[int, int]]) -> int:
@@ -246,14 +272,23 @@ def mark_sent(tx: Tx, leases: list[tuple[int, int]]) -> int:
     if not leases:
         return 0
     result = tx.conn.execute(
-        update(notifications)
-        .where(
-            tuple_(notifications.c.id, notifications.c.lease_token).in_(leases),
-            notifications.c.status == NotificationStatus.PENDING.value,
-        )
-        .values(status=NotificationStatus.SENT.value, sent_at=tx.now, last_error=None)
+        _MARK_SENT, {"ids": [lease[0] for lease in leases], "leases": leases, "now": tx.now}
     )
     return result.rowcount
+
+
+_MARK_SENT = (
+    update(notifications)
+    .where(
+        # The ids alone as well: SQLite then looks the rows up by id, not through every pending row.
+        notifications.c.id.in_(bindparam("ids", expanding=True)),
+        tuple_(notifications.c.id, notifications.c.lease_token).in_(bindparam("leases", expanding=True)),
+        notifications.c.status == NotificationStatus.PENDING.value,
+    )
+    .values(
+        status=NotificationStatus.SENT.value, sent_at=bindparam("now", type_=UTCDateTime()), last_error=None
+    )
+)
 
 
 def retry_later(tx: Tx, item: Claimed, error: str) -> bool:
