@@ -29,7 +29,7 @@ from core.domain import (
     gives_up,
     retry_delay,
 )
-from core.schema import UTCDateTime, notifications, packs, seats, sessions
+from core.schema import UTCDateTime, notifications, packs, seats, sessions, sql
 from core.tx import Tx
 
 LEASE = timedelta(minutes=2)
@@ -163,7 +163,8 @@ def _claim_statement(only_ids: bool) -> Update:
     candidates = (
         select(notifications.c.id)
         .where(
-            notifications.c.status == NotificationStatus.PENDING.value,
+            # A constant, not a parameter: it names the partial index of pending notifications.
+            notifications.c.status == sql(NotificationStatus.PENDING.value),
             notifications.c.next_attempt_at <= _NOW,
         )
         .order_by(notifications.c.next_attempt_at)

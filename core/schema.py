@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     DateTime,
     Dialect,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -75,8 +77,22 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), int: Integer(), str: String()}
 
 
-def _live_seat_predicate() -> Any:
-    return text("status IN ('active', 'grace')")
+def _partial(
+    name: str, *columns: str, where: str, unset: tuple[str, ...] = (), unique: bool = False
+) -> Index:
+    """An index over only the rows ``where`` picks (and whose ``unset`` flags are false).
+
+    A row leaves such an index when its status moves on, instead of moving to another part of it:
+    the sweep's indexes hold only what can still fall due. Queries name the same constants
+    (``core.schema.sql``) rather than parameters: PostgreSQL's generic plans cannot match a parameter
+    to an index predicate.
+    """
+    sqlite = " AND ".join([where, *(f"{flag} = 0" for flag in unset)])
+    postgres = " AND ".join([where, *(f"{flag} = false" for flag in unset)])
+    return Index(name, *columns, unique=unique, sqlite_where=text(sqlite), postgresql_where=text(postgres))
+
+
+LIVE_SEAT_SQL = "status IN ('active', 'grace')"
 
 
 class Mentor(Base):
@@ -107,26 +123,18 @@ class Seat(Base):
         CheckConstraint("status = 'grace' OR final_warning_queued = false", name="warning_only_in_grace"),
         CheckConstraint("active_packs >= 0", name="active_packs_nonnegative"),
         CheckConstraint("grace_period >= 0", name="grace_period_nonnegative"),
-        # One live seat per (mentor, student); released seats stay as history.
-        Index(
-            "uq_seats_live_mentor_student",
-            "mentor_id",
-            "student_id",
-            unique=True,
-            sqlite_where=_live_seat_predicate(),
-            postgresql_where=_live_seat_predicate(),
-        ),
-        Index("ix_seats_guild_student", "guild_id", "student_id"),
-        Index("ix_seats_mentor_status", "mentor_id", "status"),
-        Index("ix_seats_status_grace_ends_at", "status", "grace_ends_at"),
-        # The sweep's final warnings read only the seats not yet warned.
-        Index(
-            "ix_seats_status_final_warning_queued_grace_ends_at",
-            "status",
-            "final_warning_queued",
+        # One live seat per (mentor, student); released seats stay as history. Also a mentor's roster.
+        _partial("uq_seats_live_mentor_student", "mentor_id", "student_id", where=LIVE_SEAT_SQL, unique=True),
+        Index("ix_seats_student_guild", "student_id", "guild_id"),
+        # What the sweep can find due: grace ends, final warnings, seats whose packs all expired.
+        _partial("ix_seats_grace_ends_at", "grace_ends_at", where="status = 'grace'"),
+        _partial(
+            "ix_seats_final_warning_due",
             "grace_ends_at",
+            where="status = 'grace'",
+            unset=("final_warning_queued",),
         ),
-        Index("ix_seats_status_active_packs", "status", "active_packs"),
+        _partial("ix_seats_without_packs", "id", where="status = 'active' AND active_packs = 0"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -161,8 +169,10 @@ class Pack(Base):
         # With ends_at, a seat's live packs are found from the seat, never from every active pack
         # (SQLite, without statistics, would otherwise prefer (status, ends_at)).
         Index("ix_packs_seat_status_ends_at", "seat_id", "status", "ends_at"),
-        Index("ix_packs_status_ends_at", "status", "ends_at"),
-        Index("ix_packs_status_expiry_warned_ends_at", "status", "expiry_warned", "ends_at"),
+        _partial("ix_packs_active_ends_at", "ends_at", where="status = 'active'"),
+        _partial(
+            "ix_packs_expiry_warning_due", "ends_at", where="status = 'active'", unset=("expiry_warned",)
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -192,7 +202,11 @@ class Session(Base):
         CheckConstraint("minutes BETWEEN 1 AND 1440", name="minutes_range"),
         Index("ix_sessions_seat_status_starts_at", "seat_id", "status", "starts_at"),
         Index("ix_sessions_pack", "pack_id"),
-        Index("ix_sessions_status_reminder_queued_starts_at", "status", "reminder_queued", "starts_at"),
+        _partial(
+            "ix_sessions_reminder_due", "starts_at", where="status = 'scheduled'", unset=("reminder_queued",)
+        ),
+        # Autocomplete lists a server's booked sessions, soonest first.
+        _partial("ix_sessions_booked_guild_starts_at", "guild_id", "starts_at", where="status = 'scheduled'"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -224,7 +238,7 @@ class Notification(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sent', 'failed', 'dropped')", name="status_known"),
         CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
-        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+        _partial("ix_notifications_pending", "next_attempt_at", where="status = 'pending'"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -278,6 +292,11 @@ class BotState(Base):
     updated_at: Mapped[datetime]
 
 
+def sql(value: str) -> ColumnElement[str]:
+    """A status written into the SQL as a constant, so the planner can match a partial index."""
+    return literal_column(f"'{value}'", String())
+
+
 metadata = Base.metadata
 # Use cases work with the tables (SQLAlchemy Core): one compiled, cached statement per step.
 mentors = cast(Table, Mentor.__table__)
@@ -287,3 +306,6 @@ sessions = cast(Table, Session.__table__)
 notifications = cast(Table, Notification.__table__)
 history = cast(Table, History.__table__)
 bot_state = cast(Table, BotState.__table__)
+
+# The conditions the partial indexes are made of, for queries that must use them.
+LIVE_SEAT = seats.c.status.in_([sql("active"), sql("grace")])

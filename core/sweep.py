@@ -19,13 +19,11 @@ from sqlalchemy import bindparam, exists, false, func, select, true, update
 from core import history, outbox, texts
 from core.domain import (
     NotificationKind,
-    NotificationStatus,
     PackStatus,
     SeatStatus,
-    SessionStatus,
     SweepReport,
 )
-from core.schema import UTCDateTime, mentors, notifications, packs, seats, sessions
+from core.schema import UTCDateTime, mentors, notifications, packs, seats, sessions, sql
 from core.tx import AnyRow, Tx
 
 # Rows handled per statement; a sweep after long downtime loops until nothing due is left.
@@ -69,6 +67,10 @@ def _due(table: Any, *conditions: Any) -> Any:
     )
 
 
+# Statuses are written as constants, not parameters: the planner matches them against the partial
+# indexes (``WHERE status = 'grace'``), which hold only the rows a sweep can find due.
+GRACE, ACTIVE, SCHEDULED, PENDING = sql("grace"), sql("active"), sql("scheduled"), sql("pending")
+
 _NOW = bindparam("now", type_=UTCDateTime())
 # The end of a warning window (now + its lead), computed in Python: SQLite has no interval arithmetic.
 _UNTIL = bindparam("until", type_=UTCDateTime())
@@ -77,14 +79,14 @@ _UNTIL = bindparam("until", type_=UTCDateTime())
 def _expire_packs(tx: Tx) -> tuple[int, ...]:
     """R8: an active pack past its end date expires; unbooked sessions are forfeited (kept on record),
     booked ones can still be completed."""
-    due = _due(packs, packs.c.status == PackStatus.ACTIVE.value, packs.c.ends_at <= _NOW)
+    due = _due(packs, packs.c.status == ACTIVE, packs.c.ends_at <= _NOW)
     rows = _in_batches(
         tx,
         lambda: (
             update(packs)
             # The deadline again, as the other steps repeat their window: with status alone, SQLite
             # walks every active pack (by the status index) to match the ids picked.
-            .where(packs.c.id.in_(due), packs.c.status == PackStatus.ACTIVE.value, packs.c.ends_at <= _NOW)
+            .where(packs.c.id.in_(due), packs.c.status == ACTIVE, packs.c.ends_at <= _NOW)
             .values(
                 status=PackStatus.EXPIRED.value,
                 sessions_forfeited=packs.c.sessions_forfeited
@@ -122,9 +124,7 @@ def _expire_packs(tx: Tx) -> tuple[int, ...]:
     return tuple(row.id for row in rows)
 
 
-_NO_BOOKED_SESSION = ~exists().where(
-    sessions.c.seat_id == seats.c.id, sessions.c.status == SessionStatus.SCHEDULED.value
-)
+_NO_BOOKED_SESSION = ~exists().where(sessions.c.seat_id == seats.c.id, sessions.c.status == SCHEDULED)
 
 
 _FREE_SEATS = (
@@ -138,11 +138,11 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """R9: release a seat whose grace has ended, or that holds no active pack and is not in grace —
     only once it has no booked session left. Frees the mentor's capacity; tells student and mentor."""
     grace_over = (
-        seats.c.status == SeatStatus.GRACE.value,
+        seats.c.status == GRACE,
         seats.c.grace_ends_at <= _NOW,
         _NO_BOOKED_SESSION,
     )
-    all_expired = (seats.c.status == SeatStatus.ACTIVE.value, seats.c.active_packs == 0, _NO_BOOKED_SESSION)
+    all_expired = (seats.c.status == ACTIVE, seats.c.active_packs == 0, _NO_BOOKED_SESSION)
     rows: list[AnyRow] = []
     for conditions in (grace_over, all_expired):
         due = _due(seats, *conditions)
@@ -218,7 +218,7 @@ def _final_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     if not lead:
         return (), ()
     window = (
-        seats.c.status == SeatStatus.GRACE.value,
+        seats.c.status == GRACE,
         seats.c.grace_ends_at <= _UNTIL,
         seats.c.final_warning_queued == false(),
     )
@@ -267,7 +267,7 @@ def _expiry_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     if not lead:
         return (), ()
     window = (
-        packs.c.status == PackStatus.ACTIVE.value,
+        packs.c.status == ACTIVE,
         packs.c.expiry_warned == false(),
         packs.c.ends_at <= _UNTIL,
     )
@@ -327,7 +327,7 @@ def _session_reminders(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     if not lead:
         return (), ()
     window = (
-        sessions.c.status == SessionStatus.SCHEDULED.value,
+        sessions.c.status == SCHEDULED,
         sessions.c.reminder_queued == false(),
         sessions.c.starts_at <= _UNTIL,
     )
@@ -388,25 +388,23 @@ def _earliest(column: Any, *conditions: Any) -> Any:
 
 
 _NEXT_DUE = select(
-    _earliest(packs.c.ends_at, packs.c.status == PackStatus.ACTIVE.value).label("expiry"),
-    _earliest(
-        packs.c.ends_at, packs.c.status == PackStatus.ACTIVE.value, packs.c.expiry_warned == false()
-    ).label("expiry_warning_base"),
-    _earliest(seats.c.grace_ends_at, seats.c.status == SeatStatus.GRACE.value, _NO_BOOKED_SESSION).label(
-        "grace_end"
+    _earliest(packs.c.ends_at, packs.c.status == ACTIVE).label("expiry"),
+    _earliest(packs.c.ends_at, packs.c.status == ACTIVE, packs.c.expiry_warned == false()).label(
+        "expiry_warning_base"
     ),
+    _earliest(seats.c.grace_ends_at, seats.c.status == GRACE, _NO_BOOKED_SESSION).label("grace_end"),
     _earliest(
         seats.c.grace_ends_at,
-        seats.c.status == SeatStatus.GRACE.value,
+        seats.c.status == GRACE,
         seats.c.final_warning_queued == false(),
     ).label("final_warning_base"),
     _earliest(
         sessions.c.starts_at,
-        sessions.c.status == SessionStatus.SCHEDULED.value,
+        sessions.c.status == SCHEDULED,
         sessions.c.reminder_queued == false(),
     ).label("reminder_base"),
     select(true())
-    .where(seats.c.status == SeatStatus.ACTIVE.value, seats.c.active_packs == 0, _NO_BOOKED_SESSION)
+    .where(seats.c.status == ACTIVE, seats.c.active_packs == 0, _NO_BOOKED_SESSION)
     .limit(1)
     .scalar_subquery()
     .label("release_now"),
@@ -437,8 +435,6 @@ def next_due(tx: Tx) -> datetime | None:
 def pending_notifications(tx: Tx) -> int:
     """How many notifications are still owed (for operators and tests)."""
     count: int = tx.conn.execute(
-        select(func.count())
-        .select_from(notifications)
-        .where(notifications.c.status == NotificationStatus.PENDING.value)
+        select(func.count()).select_from(notifications).where(notifications.c.status == PENDING)
     ).scalar_one()
     return count

@@ -36,7 +36,7 @@ from core.domain import (
     session_number,
 )
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
-from core.schema import UTCDateTime, mentors, packs, seats, sessions
+from core.schema import LIVE_SEAT, UTCDateTime, mentors, packs, seats, sessions
 from core.texts import mention, plural, timestamp
 from core.tx import AnyRow, Tx
 
@@ -240,7 +240,7 @@ def _seat_for_grant(
     for _ in range(PICK_ATTEMPTS):
         live = tx.conn.execute(
             select(seats.c.id, seats.c.status)
-            .where(seats.c.mentor_id == mentor.id, seats.c.student_id == student_id, seats.c.status.in_(HELD))
+            .where(seats.c.mentor_id == mentor.id, seats.c.student_id == student_id, LIVE_SEAT)
             .with_for_update()
         ).one_or_none()
         if live is not None:

@@ -23,7 +23,7 @@ from core.domain import (
     SessionStatus,
     SessionView,
 )
-from core.schema import mentors, packs, seats, sessions
+from core.schema import LIVE_SEAT, mentors, packs, seats, sessions, sql
 from core.tx import AnyRow, Tx
 
 HELD = [status.value for status in HELD_SEAT_STATUSES]
@@ -133,7 +133,7 @@ def roster(tx: Tx, *, guild_id: int, mentor_user_id: int) -> Roster | None:
         tx.conn.execute(
             select(*_SEAT_COLUMNS)
             .join(mentors, mentors.c.id == seats.c.mentor_id)
-            .where(seats.c.mentor_id == mentor.id, seats.c.status.in_(HELD))
+            .where(seats.c.mentor_id == mentor.id, LIVE_SEAT)
             .order_by(seats.c.id)
         )
     )
@@ -164,7 +164,7 @@ def mentor_loads(tx: Tx, *, guild_id: int) -> list[MentorLoad]:
     for row in tx.conn.execute(
         select(*_SEAT_COLUMNS)
         .join(mentors, mentors.c.id == seats.c.mentor_id)
-        .where(seats.c.guild_id == guild_id, seats.c.status == SeatStatus.GRACE.value)
+        .where(seats.c.guild_id == guild_id, seats.c.status == sql(SeatStatus.GRACE.value))
         .order_by(seats.c.grace_ends_at)
     ):
         grace[row.mentor_user_id].append(
@@ -208,7 +208,7 @@ def session_choices(
         )
         .join(seats, seats.c.id == sessions.c.seat_id)
         .join(mentors, mentors.c.id == seats.c.mentor_id)
-        .where(sessions.c.guild_id == guild_id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .where(sessions.c.guild_id == guild_id, sessions.c.status == sql(SessionStatus.SCHEDULED.value))
         .order_by(sessions.c.starts_at, sessions.c.id)
         .limit(limit)
     )

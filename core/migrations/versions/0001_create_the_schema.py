@@ -16,6 +16,27 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+LIVE = "status IN ('active', 'grace')"
+
+
+def partial_index(
+    name: str, table: str, columns: list[str], where: str, *, unset: str = "", unique: bool = False
+) -> None:
+    """An index over the rows ``where`` picks (and whose ``unset`` flag is false), on both databases."""
+    sqlite, postgres = where, where
+    if unset:
+        sqlite += f" AND {unset} = 0"
+        postgres += f" AND {unset} = false"
+    op.create_index(
+        name,
+        table,
+        columns,
+        unique=unique,
+        sqlite_where=sa.text(sqlite),
+        postgresql_where=sa.text(postgres),
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "bot_state",
@@ -80,25 +101,18 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mentor_id"], ["mentors.id"], name=op.f("fk_seats_mentor_id_mentors")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seats")),
     )
-    op.create_index("ix_seats_guild_student", "seats", ["guild_id", "student_id"], unique=False)
-    op.create_index("ix_seats_mentor_status", "seats", ["mentor_id", "status"], unique=False)
-    op.create_index("ix_seats_status_active_packs", "seats", ["status", "active_packs"], unique=False)
-    op.create_index("ix_seats_status_grace_ends_at", "seats", ["status", "grace_ends_at"], unique=False)
-    # The sweep's final warnings read only the seats not yet warned, not every seat near its grace end.
-    op.create_index(
-        "ix_seats_status_final_warning_queued_grace_ends_at",
+    op.create_index("ix_seats_student_guild", "seats", ["student_id", "guild_id"], unique=False)
+    # Partial indexes hold only the rows a query can find: a row leaves them when its status moves on.
+    partial_index("uq_seats_live_mentor_student", "seats", ["mentor_id", "student_id"], LIVE, unique=True)
+    partial_index("ix_seats_grace_ends_at", "seats", ["grace_ends_at"], "status = 'grace'")
+    partial_index(
+        "ix_seats_final_warning_due",
         "seats",
-        ["status", "final_warning_queued", "grace_ends_at"],
-        unique=False,
+        ["grace_ends_at"],
+        "status = 'grace'",
+        unset="final_warning_queued",
     )
-    op.create_index(
-        "uq_seats_live_mentor_student",
-        "seats",
-        ["mentor_id", "student_id"],
-        unique=True,
-        sqlite_where=sa.text("status IN ('active', 'grace')"),
-        postgresql_where=sa.text("status IN ('active', 'grace')"),
-    )
+    partial_index("ix_seats_without_packs", "seats", ["id"], "status = 'active' AND active_packs = 0")
 
     op.create_table(
         "packs",
@@ -141,9 +155,9 @@ def upgrade() -> None:
     # With ends_at, "the seat's live packs" is found from the seat: without statistics SQLite would
     # otherwise pick (status, ends_at) and read every active pack of the program.
     op.create_index("ix_packs_seat_status_ends_at", "packs", ["seat_id", "status", "ends_at"], unique=False)
-    op.create_index("ix_packs_status_ends_at", "packs", ["status", "ends_at"], unique=False)
-    op.create_index(
-        "ix_packs_status_expiry_warned_ends_at", "packs", ["status", "expiry_warned", "ends_at"], unique=False
+    partial_index("ix_packs_active_ends_at", "packs", ["ends_at"], "status = 'active'")
+    partial_index(
+        "ix_packs_expiry_warning_due", "packs", ["ends_at"], "status = 'active'", unset="expiry_warned"
     )
 
     op.create_table(
@@ -182,11 +196,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_sessions_seat_status_starts_at", "sessions", ["seat_id", "status", "starts_at"], unique=False
     )
-    op.create_index(
-        "ix_sessions_status_reminder_queued_starts_at",
-        "sessions",
-        ["status", "reminder_queued", "starts_at"],
-        unique=False,
+    partial_index(
+        "ix_sessions_reminder_due", "sessions", ["starts_at"], "status = 'scheduled'", unset="reminder_queued"
+    )
+    partial_index(
+        "ix_sessions_booked_guild_starts_at", "sessions", ["guild_id", "starts_at"], "status = 'scheduled'"
     )
 
     op.create_table(
@@ -222,39 +236,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
         sa.UniqueConstraint("key", name=op.f("uq_notifications_key")),
     )
-    op.create_index(
-        "ix_notifications_status_next_attempt_at",
-        "notifications",
-        ["status", "next_attempt_at"],
-        unique=False,
-    )
+    partial_index("ix_notifications_pending", "notifications", ["next_attempt_at"], "status = 'pending'")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_notifications_status_next_attempt_at", table_name="notifications")
+    op.drop_index("ix_notifications_pending", table_name="notifications")
 
     op.drop_table("notifications")
-    op.drop_index("ix_sessions_status_reminder_queued_starts_at", table_name="sessions")
+    op.drop_index("ix_sessions_booked_guild_starts_at", table_name="sessions")
+    op.drop_index("ix_sessions_reminder_due", table_name="sessions")
     op.drop_index("ix_sessions_seat_status_starts_at", table_name="sessions")
     op.drop_index("ix_sessions_pack", table_name="sessions")
 
     op.drop_table("sessions")
-    op.drop_index("ix_packs_status_expiry_warned_ends_at", table_name="packs")
-    op.drop_index("ix_packs_status_ends_at", table_name="packs")
+    op.drop_index("ix_packs_expiry_warning_due", table_name="packs")
+    op.drop_index("ix_packs_active_ends_at", table_name="packs")
     op.drop_index("ix_packs_seat_status_ends_at", table_name="packs")
 
     op.drop_table("packs")
-    op.drop_index(
+    for name in (
+        "ix_seats_without_packs",
+        "ix_seats_final_warning_due",
+        "ix_seats_grace_ends_at",
         "uq_seats_live_mentor_student",
-        table_name="seats",
-        sqlite_where=sa.text("status IN ('active', 'grace')"),
-        postgresql_where=sa.text("status IN ('active', 'grace')"),
-    )
-    op.drop_index("ix_seats_status_final_warning_queued_grace_ends_at", table_name="seats")
-    op.drop_index("ix_seats_status_grace_ends_at", table_name="seats")
-    op.drop_index("ix_seats_status_active_packs", table_name="seats")
-    op.drop_index("ix_seats_mentor_status", table_name="seats")
-    op.drop_index("ix_seats_guild_student", table_name="seats")
+        "ix_seats_student_guild",
+    ):
+        op.drop_index(name, table_name="seats")
 
     op.drop_table("seats")
     op.drop_table("mentors")
