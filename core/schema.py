@@ -23,12 +23,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     UniqueConstraint,
     false,
     literal_column,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -306,6 +308,16 @@ sessions = cast(Table, Session.__table__)
 notifications = cast(Table, Notification.__table__)
 history = cast(Table, History.__table__)
 bot_state = cast(Table, BotState.__table__)
+
+
+def with_people(of: Table, *columns: Any) -> Select[Any]:
+    """``columns`` of a pack or session (``of``), with its seat's student and mentor user ids."""
+    return (
+        select(*columns, seats.c.student_id, seats.c.student_name, mentors.c.user_id.label("mentor_user_id"))
+        .join_from(of, seats, seats.c.id == of.c.seat_id)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+    )
+
 
 # The conditions the partial indexes are made of, for queries that must use them.
 LIVE_SEAT = seats.c.status.in_([sql("active"), sql("grace")])

@@ -36,7 +36,7 @@ from core.domain import (
     session_number,
 )
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
-from core.schema import LIVE_SEAT, UTCDateTime, mentors, packs, seats, sessions
+from core.schema import LIVE_SEAT, UTCDateTime, mentors, packs, seats, sessions, with_people
 from core.texts import mention, plural, timestamp
 from core.tx import AnyRow, Tx
 
@@ -199,17 +199,9 @@ def grant_pack(
 
 def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted | None:
     row = tx.conn.execute(
-        select(
-            packs.c.id,
-            packs.c.seat_id,
-            packs.c.sessions_total,
-            packs.c.ends_at,
-            seats.c.student_id,
-            mentors.c.user_id.label("mentor_user_id"),
+        with_people(packs, packs.c.id, packs.c.seat_id, packs.c.sessions_total, packs.c.ends_at).where(
+            packs.c.request_key == request_key, packs.c.guild_id == guild_id
         )
-        .join(seats, seats.c.id == packs.c.seat_id)
-        .join(mentors, mentors.c.id == seats.c.mentor_id)
-        .where(packs.c.request_key == request_key, packs.c.guild_id == guild_id)
     ).one_or_none()
     if row is None:
         return None
@@ -881,17 +873,9 @@ def schedule_session(
 
 def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked | None:
     row = tx.conn.execute(
-        select(
-            sessions.c.id,
-            sessions.c.pack_id,
-            sessions.c.starts_at,
-            sessions.c.minutes,
-            seats.c.student_id,
-            mentors.c.user_id.label("mentor_user_id"),
-        )
-        .join(seats, seats.c.id == sessions.c.seat_id)
-        .join(mentors, mentors.c.id == seats.c.mentor_id)
-        .where(sessions.c.booking_key == request_key, sessions.c.guild_id == guild_id)
+        with_people(
+            sessions, sessions.c.id, sessions.c.pack_id, sessions.c.starts_at, sessions.c.minutes
+        ).where(sessions.c.booking_key == request_key, sessions.c.guild_id == guild_id)
     ).one_or_none()
     if row is None:
         return None

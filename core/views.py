@@ -23,7 +23,7 @@ from core.domain import (
     SessionStatus,
     SessionView,
 )
-from core.schema import LIVE_SEAT, mentors, packs, seats, sessions, sql
+from core.schema import LIVE_SEAT, mentors, packs, seats, sessions, sql, with_people
 from core.tx import AnyRow, Tx
 
 HELD = [status.value for status in HELD_SEAT_STATUSES]
@@ -197,17 +197,7 @@ def session_choices(
     """Booked sessions the caller may act on, soonest first: their own as a mentor; for an admin,
     also every other mentor's (narrowed to ``student_id`` when given)."""
     query = (
-        select(
-            sessions.c.id,
-            sessions.c.pack_id,
-            sessions.c.starts_at,
-            sessions.c.minutes,
-            seats.c.student_id,
-            seats.c.student_name,
-            mentors.c.user_id.label("mentor_user_id"),
-        )
-        .join(seats, seats.c.id == sessions.c.seat_id)
-        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        with_people(sessions, sessions.c.id, sessions.c.pack_id, sessions.c.starts_at, sessions.c.minutes)
         .where(sessions.c.guild_id == guild_id, sessions.c.status == sql(SessionStatus.SCHEDULED.value))
         .order_by(sessions.c.starts_at, sessions.c.id)
         .limit(limit)
