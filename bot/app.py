@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.delivery import DiscordSender
-from bot.errors import install_error_handler
+from bot.errors import install_error_handler, mark_saved
 from bot.scheduler import Ticks
 from core import state
 from core.clock import Clock, SystemClock
@@ -47,6 +47,10 @@ def invite_url(application_id: int) -> str:
     return discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES)
 
 
+# mentorbot has no voice: spare every start the warnings that the voice libraries are missing.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
+
 class MentorBot(commands.Bot):
     """mentorbot: slash commands for mentors, students and admins; DMs from the outbox."""
 
@@ -59,8 +63,6 @@ class MentorBot(commands.Bot):
         run_scheduler: bool = True,
         **options: object,
     ) -> None:
-        # mentorbot has no voice: spare every start the warnings that the voice libraries are missing.
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel cache; slash commands need nothing privileged
         super().__init__(
@@ -151,6 +153,16 @@ class MentorBot(commands.Bot):
         """Deliver every due notification now."""
         async with self._drain_lock:
             return await deliver(self.service, self.sender)
+
+    async def show_saved(
+        self, interaction: discord.Interaction, content: str, notification_ids: Iterable[int] | None = None
+    ) -> None:
+        """After a command's transaction committed: note it (an error from here on says the change was
+        saved), show the result, then deliver the DMs it caused."""
+        mark_saved(interaction)
+        await interaction.edit_original_response(content=content)
+        if notification_ids is not None:
+            await self.deliver_now(notification_ids)
 
     async def deliver_now(self, ids: Iterable[int]) -> DeliveryReport:
         """Deliver the notifications a command just caused (and re-arm the wake-up it may move).

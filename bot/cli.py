@@ -9,16 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn
 
 import click
 
 from core.config import Settings, SettingsError, load_settings
 
 log = logging.getLogger("mentorbot")
-T = TypeVar("T")
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications, copy its "
@@ -81,10 +80,6 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coroutine)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """mentorbot: session packs, seats and renewal reminders for a mentorship program on Discord.
@@ -123,7 +118,7 @@ def migrate() -> None:
             await db.dispose()
 
     try:
-        run_async(go())
+        asyncio.run(go())
     except Exception as error:
         fail(f"database: cannot migrate {where(settings.database_url)}: {type(error).__name__}: {error}")
     click.echo("database is at the latest migration")
@@ -145,7 +140,7 @@ def sync() -> None:
             await bot.sync_commands(force=True)
 
     with talking_to_discord():
-        run_async(go())
+        asyncio.run(go())
     click.echo("commands synced" + (f" to server {settings.guild_id}" if settings.guild_id else " globally"))
 
 
@@ -175,7 +170,7 @@ def sweep() -> None:
             click.echo(f"sweep: {sweep_summary(report)}")
 
     with talking_to_discord():
-        run_async(go())
+        asyncio.run(go())
 
 
 @main.command()
@@ -193,7 +188,7 @@ def demo(logs: bool) -> None:
         fail(f"the demo needs SimCord: pip install 'mentorbot[demo]' ({error})")
     if logs:
         configure_logging("INFO")
-    run_async(run_demo())
+    asyncio.run(run_demo())
 
 
 @main.command()
@@ -213,7 +208,7 @@ def check() -> None:
         return current, head_revision()
 
     try:
-        current, head = run_async(go())
+        current, head = asyncio.run(go())
     except Exception as error:
         fail(f"database: cannot reach {where(settings.database_url)}: {type(error).__name__}: {error}")
     if current != head:

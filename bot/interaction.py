@@ -38,8 +38,9 @@ def person(member: discord.Member | discord.User, role: str) -> discord.Member |
     return member
 
 
-def display_name(member: discord.Member | discord.User) -> str:
-    return member.display_name
+def request_key(interaction: discord.Interaction) -> str:
+    """What identifies this request to core, so the same interaction handled twice lands once."""
+    return f"interaction:{interaction.id}"
 
 
 def user_id_of(value: object) -> int | None:

@@ -17,9 +17,6 @@ class SeatStatus(StrEnum):
     RELEASED = "released"
 
 
-HELD_SEAT_STATUSES = (SeatStatus.ACTIVE, SeatStatus.GRACE)
-
-
 class PackStatus(StrEnum):
     ACTIVE = "active"
     DEPLETED = "depleted"

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Insert, Update, and_, bindparam, exists, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core import texts
 from core.domain import (
@@ -30,7 +29,7 @@ from core.domain import (
     retry_delay,
 )
 from core.schema import UTCDateTime, notifications, packs, seats, sessions, sql
-from core.tx import Tx
+from core.tx import Tx, upsert_insert
 
 LEASE = timedelta(minutes=2)
 # Discord's error code when the bot shares no server with the user (the ``Unreachable`` error names it).
@@ -59,17 +58,12 @@ class Owed:
     due_at: datetime | None = None
 
 
-def _insert_ignoring_duplicates(dialect: str) -> Insert:
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement: Insert = (
-        module.insert(notifications)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(notifications.c.id)
-    )
-    return statement
-
-
-_QUEUE = {name: _insert_ignoring_duplicates(name) for name in ("postgresql", "sqlite")}
+_QUEUE: dict[str, Insert] = {
+    dialect: upsert_insert(notifications, dialect)
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(notifications.c.id)
+    for dialect in ("postgresql", "sqlite")
+}
 _QUEUE_MANY = {name: statement.returning(notifications.c.key) for name, statement in _QUEUE.items()}
 
 

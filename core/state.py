@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.schema import bot_state
 from core.tx import Tx
@@ -17,8 +14,7 @@ def get(tx: Tx, *, key: str) -> str | None:
 
 
 def put(tx: Tx, *, key: str, value: str) -> None:
-    module: Any = postgresql if tx.is_postgres else sqlite
-    statement = module.insert(bot_state).values(key=key, value=value, updated_at=tx.now)
+    statement = tx.upsert(bot_state).values(key=key, value=value, updated_at=tx.now)
     tx.conn.execute(
         statement.on_conflict_do_update(
             index_elements=["key"],

@@ -204,11 +204,16 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tuple(row.id for row in rows), ids
 
 
-def _mentor_users(tx: Tx, mentor_ids: set[int]) -> dict[int, int]:
-    if not mentor_ids:
+def _people_of_seats(tx: Tx, seat_ids: set[int]) -> dict[int, AnyRow]:
+    """Each seat's ``student_id`` and its mentor's ``user_id``, by seat id."""
+    if not seat_ids:
         return {}
-    result = tx.conn.execute(select(mentors.c.id, mentors.c.user_id).where(mentors.c.id.in_(mentor_ids)))
-    return {row.id: row.user_id for row in result}
+    rows = tx.conn.execute(
+        select(seats.c.id, seats.c.student_id, mentors.c.user_id)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .where(seats.c.id.in_(seat_ids))
+    )
+    return {row.id: row for row in rows}
 
 
 def _final_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -232,7 +237,6 @@ def _final_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
             .returning(
                 seats.c.id,
                 seats.c.guild_id,
-                seats.c.mentor_id,
                 seats.c.student_id,
                 seats.c.grace_ends_at,
                 seats.c.grace_period,
@@ -241,7 +245,7 @@ def _final_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
         until=tx.now + lead,
     )
     rows = [row for row in rows if row.grace_ends_at > tx.now]
-    users = _mentor_users(tx, {row.mentor_id for row in rows})
+    people = _people_of_seats(tx, {row.id for row in rows})
     ids = outbox.queue(
         tx,
         [
@@ -250,8 +254,8 @@ def _final_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
                 kind=NotificationKind.FINAL_WARNING,
                 key=outbox.key(NotificationKind.FINAL_WARNING, "seat", row.id, row.grace_period),
                 recipient_id=row.student_id,
-                body=texts.final_warning(tx.policy, users[row.mentor_id], row.grace_ends_at),
-                mentor_user_id=users[row.mentor_id],
+                body=texts.final_warning(tx.policy, people[row.id].user_id, row.grace_ends_at),
+                mentor_user_id=people[row.id].user_id,
                 seat_id=row.id,
                 seat_period=row.grace_period,
             )
@@ -292,14 +296,7 @@ def _expiry_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     rows = [row for row in rows if row.sessions_left > row.sessions_booked and row.ends_at > tx.now]
     if not rows:
         return (), ()
-    people = {
-        row.id: row
-        for row in tx.conn.execute(
-            select(seats.c.id, seats.c.student_id, mentors.c.user_id)
-            .join(mentors, mentors.c.id == seats.c.mentor_id)
-            .where(seats.c.id.in_({row.seat_id for row in rows}))
-        )
-    }
+    people = _people_of_seats(tx, {row.seat_id for row in rows})
     ids = outbox.queue(
         tx,
         [
@@ -352,14 +349,7 @@ def _session_reminders(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     rows = [row for row in rows if row.starts_at > tx.now]
     if not rows:
         return (), ()
-    people = {
-        row.id: row
-        for row in tx.conn.execute(
-            select(seats.c.id, seats.c.student_id, mentors.c.user_id)
-            .join(mentors, mentors.c.id == seats.c.mentor_id)
-            .where(seats.c.id.in_({row.seat_id for row in rows}))
-        )
-    }
+    people = _people_of_seats(tx, {row.seat_id for row in rows})
     ids = outbox.queue(
         tx,
         [

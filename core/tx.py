@@ -6,9 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection, Row, Table
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain import Policy
+
+
+def upsert_insert(table: Table, dialect: str) -> Any:
+    """An INSERT that takes ``on_conflict_do_nothing`` / ``on_conflict_do_update`` on either database."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
 
 # A result row of any shape (statements here are Core, so rows are read by column name).
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
@@ -23,3 +30,7 @@ class Tx:
     @property
     def is_postgres(self) -> bool:
         return self.conn.dialect.name == "postgresql"
+
+    def upsert(self, table: Table) -> Any:
+        """This database's INSERT with ``ON CONFLICT`` clauses (``upsert_insert``)."""
+        return upsert_insert(table, self.conn.dialect.name)

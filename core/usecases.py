@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, case, exists, func, insert, select, text, update
 
 from core import history, outbox, texts
 from core.domain import (
     COMPLETE_LOOKAHEAD,
-    HELD_SEAT_STATUSES,
     SESSION_MINUTES_DEFAULT,
     Actor,
     MentorRegistered,
@@ -36,7 +34,7 @@ from core.domain import (
     session_number,
 )
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
-from core.schema import LIVE_SEAT, UTCDateTime, mentors, packs, seats, sessions, with_people
+from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, UTCDateTime, mentors, packs, seats, sessions, with_people
 from core.texts import mention, plural, timestamp
 from core.tx import AnyRow, Tx
 
@@ -46,9 +44,6 @@ MAX_VALID_DAYS = 730
 MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 15, 240  # as /schedule offers them
 # How often a conditional update is tried again when another transaction took the row it picked.
 PICK_ATTEMPTS = 5
-
-HELD = [status.value for status in HELD_SEAT_STATUSES]
-
 
 # ---- R1: mentors -----------------------------------------------------------------------------------
 
@@ -68,8 +63,7 @@ def register_mentor(
         .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
         .with_for_update()
     ).scalar()
-    module: Any = postgresql if tx.is_postgres else sqlite
-    upsert = module.insert(mentors).values(
+    upsert = tx.upsert(mentors).values(
         guild_id=guild_id,
         user_id=mentor_id,
         display_name=mentor_name[:100],
@@ -139,15 +133,15 @@ def grant_pack(
         raise InvalidInput(f"A pack is valid for 1 to {MAX_VALID_DAYS} days; you gave {days}.")
     if student_id == mentor_id:
         raise InvalidInput("A mentor can't hold a seat with themselves; pick another student or mentor.")
-    mentor = tx.conn.execute(
-        select(mentors.c.id, mentors.c.capacity, mentors.c.seats_held).where(
-            mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id
-        )
-    ).one_or_none()
-    if mentor is None:
+    mentor_row = tx.conn.execute(
+        select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
+    ).scalar()
+    if mentor_row is None:
         raise NotFound(f"{mention(mentor_id)} is not a mentor here; register them first with /mentor add.")
 
-    seat_id, new_seat, from_grace = _seat_for_grant(tx, guild_id, mentor, student_id, student_name)
+    seat_id, new_seat, from_grace = _seat_for_grant(
+        tx, guild_id, mentor_row, mentor_id, student_id, student_name
+    )
     ends_at = tx.now + timedelta(days=days)
     pack_id = tx.conn.execute(
         insert(packs)
@@ -166,11 +160,6 @@ def grant_pack(
             request_key=request_key,
         )
         .returning(packs.c.id)
-    ).scalar_one()
-    left_on_seat = tx.conn.execute(
-        select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
-            packs.c.seat_id == seat_id, packs.c.status == PackStatus.ACTIVE.value
-        )
     ).scalar_one()
     history.record(
         tx,
@@ -193,7 +182,7 @@ def grant_pack(
         ends_at=ends_at,
         new_seat=new_seat,
         renewed_from_grace=from_grace,
-        sessions_left_on_seat=int(left_on_seat),
+        sessions_left_on_seat=_sessions_left_on_seat(tx, seat_id),
     )
 
 
@@ -205,11 +194,6 @@ def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted 
     ).one_or_none()
     if row is None:
         return None
-    left_on_seat = tx.conn.execute(
-        select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
-            packs.c.seat_id == row.seat_id, packs.c.status == PackStatus.ACTIVE.value
-        )
-    ).scalar_one()
     return PackGranted(
         pack_id=row.id,
         seat_id=row.seat_id,
@@ -219,26 +203,34 @@ def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted 
         ends_at=row.ends_at,
         new_seat=False,
         renewed_from_grace=False,
-        sessions_left_on_seat=int(left_on_seat),
+        sessions_left_on_seat=_sessions_left_on_seat(tx, row.seat_id),
         already_granted=True,
     )
 
 
+def _sessions_left_on_seat(tx: Tx, seat_id: int) -> int:
+    left = tx.conn.execute(
+        select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
+            packs.c.seat_id == seat_id, packs.c.status == PackStatus.ACTIVE.value
+        )
+    ).scalar_one()
+    return int(left)
+
+
 def _seat_for_grant(
-    tx: Tx, guild_id: int, mentor: AnyRow, student_id: int, student_name: str
+    tx: Tx, guild_id: int, mentor_row: int, mentor_id: int, student_id: int, student_name: str
 ) -> tuple[int, bool, bool]:
     """The seat a new pack goes on: (seat id, is it new, did it come back from grace)."""
-    module: Any = postgresql if tx.is_postgres else sqlite
     for _ in range(PICK_ATTEMPTS):
         live = tx.conn.execute(
             select(seats.c.id, seats.c.status)
-            .where(seats.c.mentor_id == mentor.id, seats.c.student_id == student_id, LIVE_SEAT)
+            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_id, LIVE_SEAT)
             .with_for_update()
         ).one_or_none()
         if live is not None:
             rejoined = tx.conn.execute(
                 update(seats)
-                .where(seats.c.id == live.id, seats.c.status.in_(HELD))
+                .where(seats.c.id == live.id, LIVE_SEAT)
                 .values(
                     status=SeatStatus.ACTIVE.value,
                     grace_ends_at=None,
@@ -257,23 +249,23 @@ def _seat_for_grant(
             continue  # released in the meantime: take a new seat
         reserved = tx.conn.execute(
             update(mentors)
-            .where(mentors.c.id == mentor.id, mentors.c.seats_held < mentors.c.capacity)
+            .where(mentors.c.id == mentor_row, mentors.c.seats_held < mentors.c.capacity)
             .values(seats_held=mentors.c.seats_held + 1)
             .returning(mentors.c.seats_held)
         ).scalar()
         if reserved is None:
             held, capacity = tx.conn.execute(
-                select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor.id)
+                select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
             ).one()
             raise NoFreeSeat(
-                f"<@{_mentor_user(tx, mentor.id)}> has no free seat ({held} of {plural(capacity, 'seat')} "
+                f"{mention(mentor_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
                 "held); raise their seats with /mentor add or wait for a seat to be released."
             )
         seat_id = tx.conn.execute(
-            module.insert(seats)
+            tx.upsert(seats)
             .values(
                 guild_id=guild_id,
-                mentor_id=mentor.id,
+                mentor_id=mentor_row,
                 student_id=student_id,
                 student_name=student_name[:100],
                 status=SeatStatus.ACTIVE.value,
@@ -286,7 +278,7 @@ def _seat_for_grant(
                 index_elements=["mentor_id", "student_id"],
                 # A literal predicate: PostgreSQL cannot match a bound parameter to the partial
                 # unique index once it switches to a generic plan (after 5 runs on one connection).
-                index_where=text("status IN ('active', 'grace')"),
+                index_where=text(LIVE_SEAT_SQL),
             )
             .returning(seats.c.id)
         ).scalar()
@@ -296,17 +288,10 @@ def _seat_for_grant(
         # Another transaction gave this student a seat just now: give the reservation back, join it.
         tx.conn.execute(
             update(mentors)
-            .where(mentors.c.id == mentor.id, mentors.c.seats_held > 0)
+            .where(mentors.c.id == mentor_row, mentors.c.seats_held > 0)
             .values(seats_held=mentors.c.seats_held - 1)
         )
     raise RuntimeError("could not settle the student's seat after several attempts")
-
-
-def _mentor_user(tx: Tx, mentor_row_id: int) -> int:
-    user_id: int = tx.conn.execute(
-        select(mentors.c.user_id).where(mentors.c.id == mentor_row_id)
-    ).scalar_one()
-    return user_id
 
 
 # ---- finding the seat a mentor command acts on -----------------------------------------------------
@@ -326,8 +311,7 @@ _SEAT_REF = (
     .where(
         seats.c.guild_id == bindparam("guild_id"),
         seats.c.student_id == bindparam("student_id"),
-        # Not ``in_``: an IN list is an "expanding" parameter, rendered again at every execution.
-        or_(*(seats.c.status == status for status in HELD)),
+        LIVE_SEAT,
     )
     .order_by(seats.c.id)
 )
@@ -599,39 +583,24 @@ def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> AnyR
     last unbooked session first (PostgreSQL), the next oldest is tried.
     """
     unbooked = packs.c.sessions_left - packs.c.sessions_booked > 0
+    candidates = (
+        packs.c.seat_id == seat_id,
+        packs.c.status == PackStatus.ACTIVE.value,
+        packs.c.ends_at > tx.now,
+        unbooked,
+    )
+    oldest = select(packs.c.id).where(*candidates).order_by(packs.c.granted_at, packs.c.id).limit(1)
+    take = (
+        update(packs)
+        .where(packs.c.id == oldest.scalar_subquery(), packs.c.status == PackStatus.ACTIVE.value, unbooked)
+        .values(**values)
+        .returning(*_PACK_AFTER, packs.c.ends_at)
+    )
     for _ in range(PICK_ATTEMPTS):
-        oldest = (
-            select(packs.c.id)
-            .where(
-                packs.c.seat_id == seat_id,
-                packs.c.status == PackStatus.ACTIVE.value,
-                packs.c.ends_at > tx.now,
-                unbooked,
-            )
-            .order_by(packs.c.granted_at, packs.c.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        row = tx.conn.execute(
-            update(packs)
-            .where(packs.c.id == oldest, packs.c.status == PackStatus.ACTIVE.value, unbooked)
-            .values(**values)
-            .returning(*_PACK_AFTER, packs.c.ends_at),
-            {"now": tx.now},
-        ).one_or_none()
+        row = tx.conn.execute(take, {"now": tx.now}).one_or_none()
         if row is not None:
             return row
-        still_one = tx.conn.execute(
-            select(
-                exists().where(
-                    packs.c.seat_id == seat_id,
-                    packs.c.status == PackStatus.ACTIVE.value,
-                    packs.c.ends_at > tx.now,
-                    unbooked,
-                )
-            )
-        ).scalar()
-        if not still_one:
+        if tx.conn.execute(oldest).first() is None:
             return None
     return None
 

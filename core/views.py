@@ -12,7 +12,6 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from core.domain import (
-    HELD_SEAT_STATUSES,
     Actor,
     MentorLoad,
     PackStatus,
@@ -26,7 +25,6 @@ from core.domain import (
 from core.schema import LIVE_SEAT, mentors, packs, seats, sessions, sql, with_people
 from core.tx import AnyRow, Tx
 
-HELD = [status.value for status in HELD_SEAT_STATUSES]
 # Closed packs stay on view this long, so a student in grace still sees the pack they finished.
 RECENT_PACKS = timedelta(days=30)
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
@@ -112,7 +110,7 @@ def my_seats(tx: Tx, *, user_id: int, guild_id: int | None = None) -> list[SeatV
     query = (
         select(*_SEAT_COLUMNS)
         .join(mentors, mentors.c.id == seats.c.mentor_id)
-        .where(seats.c.student_id == user_id, seats.c.status.in_(HELD))
+        .where(seats.c.student_id == user_id, LIVE_SEAT)
         .order_by(seats.c.guild_id, seats.c.id)
     )
     if guild_id is not None:
@@ -218,12 +216,3 @@ def session_choices(
         )
         for row in tx.conn.execute(query)
     ]
-
-
-def is_mentor(tx: Tx, *, guild_id: int, user_id: int) -> bool:
-    return (
-        tx.conn.execute(
-            select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == user_id)
-        ).first()
-        is not None
-    )

@@ -10,8 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.errors import mark_saved
-from bot.interaction import actor, display_name, guild_id, person
+from bot.interaction import actor, guild_id, person, request_key
 from core import views
 from core.errors import NotAllowed
 from core.usecases import grant_pack, register_mentor
@@ -46,10 +45,9 @@ class AdminCog(commands.Cog):
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             mentor_id=person(mentor, "mentor").id,
-            mentor_name=display_name(mentor),
+            mentor_name=mentor.display_name,
             seats_capacity=seats,
         )
-        mark_saved(interaction)
         log.info(
             "user %s set mentor %s to %d seats (was %s; %d held) in server %s",
             interaction.user.id,
@@ -59,7 +57,7 @@ class AdminCog(commands.Cog):
             result.seats_held,
             interaction.guild_id,
         )
-        await interaction.edit_original_response(content=render.mentor_registered(result))
+        await self.bot.show_saved(interaction, render.mentor_registered(result))
 
     @pack_group.command(name="grant")
     @app_commands.describe(
@@ -83,13 +81,12 @@ class AdminCog(commands.Cog):
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             student_id=person(student, "student").id,
-            student_name=display_name(student),
+            student_name=student.display_name,
             mentor_id=person(mentor, "mentor").id,
             sessions_count=sessions,
             valid_days=valid_days,
-            request_key=f"interaction:{interaction.id}",
+            request_key=request_key(interaction),
         )
-        mark_saved(interaction)
         log.info(
             "user %s granted pack %s (%d sessions, until %s) to student %s on seat %s with mentor %s in "
             "server %s (new seat: %s, renewed from grace: %s)",
@@ -104,8 +101,7 @@ class AdminCog(commands.Cog):
             result.new_seat,
             result.renewed_from_grace,
         )
-        await interaction.edit_original_response(content=render.pack_granted(result))
-        await self.bot.deliver_now(result.notification_ids)
+        await self.bot.show_saved(interaction, render.pack_granted(result), result.notification_ids)
 
     @app_commands.command(name="seats")
     @app_commands.guild_only()

@@ -10,8 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.errors import mark_saved
-from bot.interaction import actor, guild_id, person, user_id_of
+from bot.interaction import actor, guild_id, person, request_key, user_id_of
 from core import views
 from core.domain import SESSION_MINUTES_DEFAULT
 from core.errors import NotFound
@@ -70,9 +69,8 @@ class MentorCog(commands.Cog):
             actor=actor(interaction, self.bot.settings),
             student_id=person(student, "student").id,
             session_id=session,
-            request_key=None if session is not None else f"interaction:{interaction.id}",
+            request_key=None if session is not None else request_key(interaction),
         )
-        mark_saved(interaction)
         log.info(
             "user %s %s session %s for student %s on pack %s (%d of %d, %d left)%s",
             interaction.user.id,
@@ -85,8 +83,7 @@ class MentorCog(commands.Cog):
             result.left,
             f"; seat in grace until {result.grace_ends_at.isoformat()}" if result.grace_ends_at else "",
         )
-        await interaction.edit_original_response(content=render.completed(result))
-        await self.bot.deliver_now(result.notification_ids)
+        await self.bot.show_saved(interaction, render.completed(result), result.notification_ids)
 
     complete.autocomplete("session")(session_autocomplete)
 
@@ -113,9 +110,8 @@ class MentorCog(commands.Cog):
             student_id=person(student, "student").id,
             when=when,
             minutes=minutes,
-            request_key=f"interaction:{interaction.id}",
+            request_key=request_key(interaction),
         )
-        mark_saved(interaction)
         log.info(
             "user %s booked session %s for student %s on pack %s at %s (%d minutes)",
             interaction.user.id,
@@ -125,8 +121,7 @@ class MentorCog(commands.Cog):
             result.starts_at.isoformat(),
             result.minutes,
         )
-        await interaction.edit_original_response(content=render.booked(result))
-        await self.bot.deliver_now(result.notification_ids)
+        await self.bot.show_saved(interaction, render.booked(result), result.notification_ids)
 
     @app_commands.command(name="cancel")
     @app_commands.guild_only()
@@ -140,7 +135,6 @@ class MentorCog(commands.Cog):
             actor=actor(interaction, self.bot.settings),
             session_id=session,
         )
-        mark_saved(interaction)
         log.info(
             "user %s cancelled session %s of student %s on pack %s",
             interaction.user.id,
@@ -148,8 +142,7 @@ class MentorCog(commands.Cog):
             result.student_id,
             result.pack_id,
         )
-        await interaction.edit_original_response(content=render.cancelled(result))
-        await self.bot.deliver_now(result.notification_ids)
+        await self.bot.show_saved(interaction, render.cancelled(result), result.notification_ids)
 
     cancel.autocomplete("session")(session_autocomplete)
 
