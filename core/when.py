@@ -1,0 +1,169 @@
+"""Reading a `when` the way a person typed it (R15): the instant it means, and the label that shows it.
+
+Pure: the zone and ``now`` are passed in (``now`` from the injected clock), nothing is read from the
+system. ISO 8601 with an offset is exact; without one, and natural phrases ("tomorrow 18:00", "tue
+6pm", "in 2 hours", "3 Dec 14:30") read through dateparser, it is wall-clock time in the given IANA
+zone. A wall-clock time that a daylight-saving change skips is refused; one it repeats is the first
+(``fold=0``). Every refusal is an ``InvalidInput`` with the sentence the user reads.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dateparser
+
+from core.errors import InvalidInput
+
+# Years a `when` may name. Beyond them datetime arithmetic overflows, and no session is booked there.
+MIN_YEAR, MAX_YEAR = 1970, 9998
+MAX_TEXT = 100  # Discord's option values in autocomplete are at most 100 characters.
+MAX_LABEL = 100  # ... and so are autocomplete choice names.
+SHOWN = 40  # how much of the typed text a refusal quotes
+EXAMPLES = "2026-12-01T18:00, tomorrow 18:00, tue 6pm or in 2 hours"
+
+_DATEPARSER = {
+    # No conversion: dateparser gives the wall-clock time it read; the zone is applied here, where a
+    # skipped or repeated hour can be told apart (dateparser's pytz path silently shifts it).
+    "TIMEZONE": "UTC",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "PREFER_DATES_FROM": "future",
+}
+_ISO_SHAPED = re.compile(r"^[+-]?\d{4,}-\d")
+_UNITS = (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone called ``name``, or ``InvalidInput``."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"“{name}” is not a time zone I know; use an IANA name such as Europe/Berlin or UTC."
+        ) from None
+
+
+def read_when(text: str, *, zone: str, now: datetime) -> datetime:
+    """The UTC instant ``text`` means, read in ``zone`` at ``now``; ``InvalidInput`` when it can't be."""
+    tz = zone_named(zone)
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > MAX_TEXT:
+        raise _unreadable(text, zone)
+    try:
+        exact = _iso(cleaned)
+        if exact is not None and exact.tzinfo is not None:
+            return _in_range(exact.astimezone(UTC), text)
+        if exact is not None:
+            return _local(exact, tz, zone, text)
+        return _natural(cleaned, tz, zone, now, text)
+    except OverflowError:
+        raise _out_of_range(text) from None
+
+
+def when_label(at: datetime, *, zone: str, now: datetime) -> str:
+    """``at`` as its reader will get it: "Tue 13 Jan 2026 18:00 Europe/Berlin (in 3 days)"."""
+    local = at.astimezone(zone_named(zone))
+    label = f"{local:%a %d %b %Y %H:%M} {zone} ({relative(at - now)})"
+    return label[:MAX_LABEL]
+
+
+def when_choice(text: str, *, zone: str, now: datetime) -> str | None:
+    """The autocomplete label for what was typed so far, or ``None`` while it reads as no time."""
+    try:
+        return when_label(read_when(text, zone=zone, now=now), zone=zone, now=now)
+    except InvalidInput:
+        return None
+
+
+def relative(delta: timedelta) -> str:
+    """A distance in time as Discord's relative timestamps say it: "in 3 days", "2 hours ago"."""
+    seconds = delta.total_seconds()
+    size = abs(seconds)
+    for unit, length in _UNITS:
+        if size >= length:
+            count = int(size / length + 0.5)
+            text = f"{count} {unit}" + ("" if count == 1 else "s")
+            return f"in {text}" if seconds > 0 else f"{text} ago"
+    return "now"
+
+
+# ---- the readers -------------------------------------------------------------------------------------
+
+
+def _iso(text: str) -> datetime | None:
+    """ISO 8601 (a space for the ``T``, ``Z`` for UTC), or ``None`` when it is not ISO at all."""
+    candidate = text.replace(" ", "T", 1) if "T" not in text.upper() else text
+    if candidate[-1:] in ("Z", "z"):
+        candidate = candidate[:-1] + "+00:00"
+    if not _ISO_SHAPED.match(candidate):
+        return None
+    try:
+        return datetime.fromisoformat(candidate)
+    except ValueError:
+        year = candidate.split("-", 1)[0] if candidate[0].isdigit() else ""
+        if year.isdigit() and not MIN_YEAR <= int(year) <= MAX_YEAR:
+            # "0000-01-01T10:00" and the like: written as ISO, in a year datetime cannot hold.
+            raise _out_of_range(text) from None
+        # Written as ISO but not a valid one ("2026-13-01"): never let dateparser guess at it.
+        raise InvalidInput(
+            f"“{_shown(text)}” is not a valid ISO 8601 time; write it like 2026-12-01T18:00."
+        ) from None
+
+
+def _natural(cleaned: str, tz: ZoneInfo, zone: str, now: datetime, text: str) -> datetime:
+    local_now = now.astimezone(tz).replace(tzinfo=None)
+    wall = _dateparse(cleaned, local_now)
+    if wall is None:
+        raise _unreadable(text, zone)
+    # A pure duration ("in 2 hours") moves the same from any base; read it as real time elapsed, so
+    # it stays exact across a daylight-saving change. Anything anchored to a date or clock time is
+    # wall-clock time in the zone.
+    utc_now = now.astimezone(UTC).replace(tzinfo=None)
+    from_utc = _dateparse(cleaned, utc_now)
+    if local_now != utc_now and from_utc is not None and wall - local_now == from_utc - utc_now:
+        return _in_range(now.astimezone(UTC) + (wall - local_now), text)
+    return _local(wall, tz, zone, text)
+
+
+def _dateparse(text: str, base: datetime) -> datetime | None:
+    try:
+        found = dateparser.parse(text, languages=["en"], settings={**_DATEPARSER, "RELATIVE_BASE": base})
+    except (OverflowError, ValueError):
+        return None
+    return found.replace(tzinfo=None) if isinstance(found, datetime) else None
+
+
+def _local(wall: datetime, tz: ZoneInfo, zone: str, text: str) -> datetime:
+    """A wall-clock time in ``tz`` as a UTC instant: refused when skipped, the first when repeated."""
+    if not MIN_YEAR <= wall.year <= MAX_YEAR:
+        raise _out_of_range(text)
+    first = wall.replace(tzinfo=tz, fold=0)
+    instant = first.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != wall:
+        raise InvalidInput(
+            f"{wall:%a %d %b %Y %H:%M} does not exist in {zone}: the clocks skip that hour for "
+            "daylight saving time; pick a time outside it."
+        )
+    return instant
+
+
+def _in_range(instant: datetime, text: str) -> datetime:
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        raise _out_of_range(text)
+    return instant
+
+
+def _unreadable(text: str, zone: str) -> InvalidInput:
+    return InvalidInput(f"I can't read “{_shown(text)}” as a time; try {EXAMPLES} (read in {zone}).")
+
+
+def _shown(text: str) -> str:
+    """What the user typed, short enough to quote in a sentence."""
+    cleaned = " ".join(text.split())
+    return (cleaned[: SHOWN - 1] + "…" if len(cleaned) > SHOWN else cleaned) or "(nothing)"
+
+
+def _out_of_range(text: str) -> InvalidInput:
+    return InvalidInput(f"“{_shown(text)}” is out of range: I read years from {MIN_YEAR} to {MAX_YEAR}.")
