@@ -1,37 +1,302 @@
-"""Settings: the environment (or ``.env``) read once at start, validated, with the spec's defaults.
+"""Settings: the environment (or ``.env``) read once at start, validated, with the spec's defaults;
+and the registry of the *server* settings (R14), each with the one validator that reads it from text.
 
 A bad value is reported as one line naming the variable and what it accepts (``SettingsError``); the
-CLI turns that into exit status 2.
+CLI turns that into exit status 2, and ``/settings set`` shows the same sentence. A name in ``.env``
+that is no setting is refused the same way, naming its line.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core import bounds as b
 from core.domain import Policy
 
 SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
 POSTGRES_SCHEMES = ("postgresql", "postgresql+asyncpg", "postgres")
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+ENV_FILE = ".env"
+MAX_BUTTON_URL = 512  # Discord refuses a link button whose URL is longer
+MIN_LATE_CANCEL_HOURS, MAX_LATE_CANCEL_HOURS = 0, 168
+MIN_OFFER_HOURS, MAX_OFFER_HOURS = 1, 168
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+QUOTED = 60  # a longer bad value is cut in the error line
+
+Value = int | bool | str | None
+
+
+class SettingsError(ValueError):
+    """A setting has a value it does not accept; the message is the one line to show."""
+
+
+def invalid(name: str, text: object, accepts: str) -> SettingsError:
+    """The one sentence for a bad value, the same at start and in ``/settings set``."""
+    return SettingsError(f"{name.upper()}={quoted(text)} is not valid: it accepts {accepts}.")
+
+
+def quoted(value: object) -> str:
+    """A value as the error line shows it: quoted, and cut (saying how long it was) when very long."""
+    if isinstance(value, str) and len(value) > QUOTED:
+        return f"{value[: QUOTED - 1]!r}… ({len(value)} characters)"
+    return repr(value)
+
+
+# ---- the server settings (R14): one validator each, from text ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSetting:
+    """A setting each server may override: its name (lower case), type, bounds, default and meaning."""
+
+    name: str
+    type: type
+    default: Value
+    meaning: str
+    accepts: str
+    read: Callable[[str], Value]  # the text's value, or ValueError
+    low: int | None = None
+    high: int | None = None
+
+    def validate(self, text: str) -> Value:
+        """The value ``text`` gives this setting, or ``SettingsError`` with the start-up check's sentence."""
+        try:
+            return self.read(text.strip())
+        except ValueError:
+            raise invalid(self.name, text, self.accepts) from None
+
+
+def _whole_number(low: int, high: int) -> Callable[[str], Value]:
+    def read(text: str) -> Value:
+        if not text.lstrip("+-").isdigit():
+            raise ValueError(text)
+        number = int(text)
+        if not low <= number <= high:
+            raise ValueError(text)
+        return number
+
+    return read
+
+
+def _discord_id(text: str) -> Value:
+    """A channel, role or SKU id as a positive whole number; empty is none (the bot reads mentions)."""
+    if not text:
+        return None
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(text)
+    return int(text)
+
+
+def _flag(text: str) -> Value:
+    if text.lower() in TRUE_WORDS:
+        return True
+    if text.lower() in FALSE_WORDS:
+        return False
+    raise ValueError(text)
+
+
+def _time_zone(text: str) -> Value:
+    if not text or text.startswith(("/", ".")) or ".." in text:
+        raise ValueError(text)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(text) from None
+    return text
+
+
+def _button_url(text: str) -> Value:
+    """A link Discord accepts on a button: http(s), a host, at most 512 characters; empty is none."""
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(text) > MAX_BUTTON_URL:
+        raise ValueError(text)
+    if any(char.isspace() for char in text):
+        raise ValueError(text)
+    return text
+
+
+def _counted(
+    name: str, default: int, low: int, high: int, unit: str, meaning: str, off: bool = False
+) -> ServerSetting:
+    accepts = (
+        f"a whole number of {unit} from {low} (off) to {high}"
+        if off
+        else f"a whole number of {unit} from {low} to {high}"
+    )
+    return ServerSetting(name, int, default, meaning, accepts, _whole_number(low, high), low, high)
+
+
+SERVER_SETTINGS: dict[str, ServerSetting] = {
+    setting.name: setting
+    for setting in (
+        ServerSetting(
+            "admin_role_id",
+            int,
+            None,
+            "members with this role are admins, besides those with Manage Server",
+            "a Discord role id (a whole number), or nothing",
+            _discord_id,
+        ),
+        ServerSetting(
+            "fallback_channel_id",
+            int,
+            None,
+            "when a student's DMs are closed, they are mentioned in this channel instead",
+            "a Discord channel id (a whole number), or nothing",
+            _discord_id,
+        ),
+        ServerSetting(
+            "time_zone",
+            str,
+            "UTC",
+            "the zone `when` is read in for members who set none (R15)",
+            "an IANA time zone name such as Europe/Berlin or UTC",
+            _time_zone,
+        ),
+        _counted(
+            "pack_size", 4, b.MIN_PACK_SESSIONS, b.MAX_PACK_SESSIONS, "sessions", "sessions in a granted pack"
+        ),
+        _counted(
+            "pack_valid_days",
+            90,
+            b.MIN_VALID_DAYS,
+            b.MAX_VALID_DAYS,
+            "days",
+            "days a granted pack is valid",
+        ),
+        _counted(
+            "grace_period_hours",
+            72,
+            b.MIN_GRACE_HOURS,
+            b.MAX_GRACE_HOURS,
+            "hours",
+            "hours a seat is held after the last session of the last pack (R6)",
+        ),
+        ServerSetting(
+            "final_warning_hours",
+            int,
+            12,
+            "hours before the grace ends that the final warning goes out (R7)",
+            "a whole number of hours from 0 (off) to less than GRACE_PERIOD_HOURS",
+            _whole_number(b.MIN_FINAL_WARNING_HOURS, b.MAX_FINAL_WARNING_HOURS),
+            b.MIN_FINAL_WARNING_HOURS,
+            b.MAX_FINAL_WARNING_HOURS,
+        ),
+        _counted(
+            "expiry_warning_days",
+            3,
+            b.MIN_EXPIRY_WARNING_DAYS,
+            b.MAX_EXPIRY_WARNING_DAYS,
+            "days",
+            "days before a pack with unused sessions expires that the student is warned (R8)",
+            off=True,
+        ),
+        _counted(
+            "session_reminder_hours",
+            24,
+            b.MIN_REMINDER_HOURS,
+            b.MAX_REMINDER_HOURS,
+            "hours",
+            "hours before a booked session that the student is reminded (R10)",
+            off=True,
+        ),
+        _counted(
+            "late_cancel_hours",
+            24,
+            MIN_LATE_CANCEL_HOURS,
+            MAX_LATE_CANCEL_HOURS,
+            "hours",
+            "a student's cancel this close to the start takes the session (R18)",
+            off=True,
+        ),
+        ServerSetting(
+            "no_show_counts",
+            bool,
+            True,
+            "a no-show takes a session off the pack (R18)",
+            "true or false (also yes/no, on/off, 1/0)",
+            _flag,
+        ),
+        _counted(
+            "offer_hours",
+            24,
+            MIN_OFFER_HOURS,
+            MAX_OFFER_HOURS,
+            "hours",
+            "how long a seat offered from the waitlist is held (R19)",
+        ),
+        ServerSetting(
+            "renew_url",
+            str,
+            None,
+            "where students buy a pack, shown as a Renew button",
+            f"an http(s) link of at most {MAX_BUTTON_URL} characters (Discord's limit on a button), or nothing",
+            _button_url,
+        ),
+        ServerSetting(
+            "renewal_sku_id",
+            int,
+            None,
+            "a consumable SKU of this application, sold with Discord's premium button (R17)",
+            "a Discord SKU id (a whole number), or nothing",
+            _discord_id,
+        ),
+    )
+}
+
+
+def validate_setting(name: str, text: str, others: Mapping[str, Value] | None = None) -> Value:
+    """The value a user's ``text`` gives server setting ``name``, checked as at start.
+
+    ``others`` are the values in force for the same server, for the checks that span two settings
+    (the final warning comes before the grace ends). Raises ``SettingsError`` with the one sentence.
+    """
+    setting = SERVER_SETTINGS.get(name.lower())
+    if setting is None:
+        raise SettingsError(
+            f"{name} is not a server setting: it accepts one of {', '.join(SERVER_SETTINGS)}."
+        )
+    value = setting.validate(text)
+    if others is not None:
+        merged = {**others, setting.name: value}
+        problem = _final_warning_problem(merged.get("final_warning_hours"), merged.get("grace_period_hours"))
+        if problem is not None:
+            raise SettingsError(problem)
+    return value
+
+
+def _final_warning_problem(final: Value, grace: Value) -> str | None:
+    if isinstance(final, int) and isinstance(grace, int) and final >= grace:
+        return (
+            f"FINAL_WARNING_HOURS={final} is not valid: "
+            f"it accepts {SERVER_SETTINGS['final_warning_hours'].accepts} ({grace})."
+        )
+    return None
+
 
 # What each variable accepts, in the words of the error line an operator reads.
 ACCEPTS: dict[str, str] = {
     "discord_token": "the bot token from the Discord developer portal",
     "database_url": "sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host:port/db",
     "guild_id": "a Discord server id (a whole number), or nothing",
-    "admin_role_id": "a Discord role id (a whole number), or nothing",
-    "fallback_channel_id": "a Discord channel id (a whole number), or nothing",
-    "pack_size": "a whole number of sessions from 1 to 52",
-    "pack_valid_days": "a whole number of days from 1 to 730",
-    "grace_period_hours": "a whole number of hours from 1 to 720",
-    "final_warning_hours": "a whole number of hours from 0 (off) to less than GRACE_PERIOD_HOURS",
-    "expiry_warning_days": "a whole number of days from 0 (off) to 365",
-    "session_reminder_hours": "a whole number of hours from 0 (off) to 168",
-    "sweep_interval_minutes": "a whole number of minutes from 1 to 1440",
-    "renew_url": "an http(s) link, or nothing",
+    **{name: setting.accepts for name, setting in SERVER_SETTINGS.items()},
+    "sweep_interval_minutes": (
+        f"a whole number of minutes from {b.MIN_SWEEP_MINUTES} to {b.MAX_SWEEP_MINUTES}"
+    ),
     "log_level": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
     "shard_count": "a whole number of shards from 1, or nothing",
     "shard_ids": "shard numbers separated by commas (e.g. 0,1), each below SHARD_COUNT, or nothing",
@@ -40,16 +305,13 @@ ACCEPTS: dict[str, str] = {
 Snowflake = Annotated[int, Field(gt=0)]
 
 
-class SettingsError(ValueError):
-    """A setting has a value it does not accept; the message is the one line to show."""
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         env_ignore_empty=True,
-        extra="ignore",
+        # A name in .env (or a keyword) that is no setting is a typo: stop, naming it.
+        extra="forbid",
         validate_default=True,
     )
 
@@ -58,17 +320,31 @@ class Settings(BaseSettings):
     guild_id: Snowflake | None = None
     admin_role_id: Snowflake | None = None
     fallback_channel_id: Snowflake | None = None
-    pack_size: int = Field(4, ge=1, le=52)
-    pack_valid_days: int = Field(90, ge=1, le=730)
-    grace_period_hours: int = Field(72, ge=1, le=720)
-    final_warning_hours: int = Field(12, ge=0, le=719)
-    expiry_warning_days: int = Field(3, ge=0, le=365)
-    session_reminder_hours: int = Field(24, ge=0, le=168)
-    sweep_interval_minutes: int = Field(60, ge=1, le=1440)
-    renew_url: str | None = None
+    time_zone: str = "UTC"
+    pack_size: int = Field(4, ge=b.MIN_PACK_SESSIONS, le=b.MAX_PACK_SESSIONS)
+    pack_valid_days: int = Field(90, ge=b.MIN_VALID_DAYS, le=b.MAX_VALID_DAYS)
+    grace_period_hours: int = Field(72, ge=b.MIN_GRACE_HOURS, le=b.MAX_GRACE_HOURS)
+    final_warning_hours: int = Field(12, ge=b.MIN_FINAL_WARNING_HOURS, le=b.MAX_FINAL_WARNING_HOURS)
+    expiry_warning_days: int = Field(3, ge=b.MIN_EXPIRY_WARNING_DAYS, le=b.MAX_EXPIRY_WARNING_DAYS)
+    session_reminder_hours: int = Field(24, ge=b.MIN_REMINDER_HOURS, le=b.MAX_REMINDER_HOURS)
+    late_cancel_hours: int = Field(24, ge=MIN_LATE_CANCEL_HOURS, le=MAX_LATE_CANCEL_HOURS)
+    no_show_counts: bool = True
+    offer_hours: int = Field(24, ge=MIN_OFFER_HOURS, le=MAX_OFFER_HOURS)
+    renew_url: str | None = Field(None, max_length=MAX_BUTTON_URL)
+    renewal_sku_id: Snowflake | None = None
+    sweep_interval_minutes: int = Field(60, ge=b.MIN_SWEEP_MINUTES, le=b.MAX_SWEEP_MINUTES)
     log_level: LogLevel = "INFO"
     shard_count: int | None = Field(None, ge=1)
     shard_ids: Annotated[list[int] | None, NoDecode] = None
+
+    @field_validator(*SERVER_SETTINGS, mode="before")
+    @classmethod
+    def _as_at_settings_set(cls, value: Any, info: ValidationInfo) -> Any:
+        # Text (the environment, .env) goes through the very validator /settings set uses; typed values
+        # (Settings(pack_size=5)) meet the same bounds through the fields' constraints.
+        if isinstance(value, str):
+            return SERVER_SETTINGS[str(info.field_name)].validate(value)
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -76,13 +352,6 @@ class Settings(BaseSettings):
         scheme = value.split("://", 1)[0]
         if "://" not in value or scheme not in SQLITE_SCHEMES + POSTGRES_SCHEMES:
             raise ValueError("unsupported database URL")
-        return value
-
-    @field_validator("renew_url")
-    @classmethod
-    def _http_link(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("not an http(s) link")
         return value
 
     @field_validator("log_level", mode="before")
@@ -99,11 +368,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        if self.final_warning_hours >= self.grace_period_hours:
-            raise SettingsError(
-                f"FINAL_WARNING_HOURS={self.final_warning_hours} is not valid: "
-                f"it accepts {ACCEPTS['final_warning_hours']} ({self.grace_period_hours})."
-            )
+        problem = _final_warning_problem(self.final_warning_hours, self.grace_period_hours)
+        if problem is not None:
+            raise SettingsError(problem)
         if self.shard_ids is not None:
             if self.shard_count is None:
                 raise SettingsError("SHARD_IDS is set without SHARD_COUNT: set SHARD_COUNT too.")
@@ -116,6 +383,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.split("://", 1)[0] in SQLITE_SCHEMES
+
+    def server_defaults(self) -> dict[str, Value]:
+        """The value of each server setting here: the default of every server that set none (R14)."""
+        return {name: getattr(self, name) for name in SERVER_SETTINGS}
 
     def policy(self) -> Policy:
         return Policy(
@@ -140,11 +411,56 @@ def describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         field = str(problem["loc"][0]) if problem["loc"] else ""
-        if field in ACCEPTS:
-            shown = "(hidden)" if field == "discord_token" else repr(problem.get("input"))
+        if problem["type"] == "extra_forbidden":
+            lines.append(not_a_setting(field))
+        elif field in ACCEPTS:
+            shown = "(hidden)" if field == "discord_token" else quoted(problem.get("input"))
             lines.append(f"{field.upper()}={shown} is not valid: it accepts {ACCEPTS[field]}.")
         else:
             # A model-level check already wrote its own sentence.
             message = str(problem.get("msg", "invalid settings"))
             lines.append(message.removeprefix("Value error, "))
     return " ".join(lines)
+
+
+def not_a_setting(name: str) -> str:
+    """A name that is no setting, with the line of ``.env`` it came from; never its value (a token?)."""
+    variable = name.upper()
+    where = next(
+        (f"{ENV_FILE} line {number}: " for number, key in _env_file_names() if key.lower() == name.lower()),
+        "",
+    )
+    close = difflib.get_close_matches(variable, [field.upper() for field in Settings.model_fields], n=1)
+    hint = f"did you mean {close[0]}?" if close else "the settings are listed in .env.example."
+    return f"{where}{variable} is not a setting; {hint}"
+
+
+def _env_file_names() -> list[tuple[int, str]]:
+    """(line number, name) of each assignment in ``.env``, as python-dotenv reads them."""
+    path = Path(ENV_FILE)
+    if not path.is_file():
+        return []
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip().removeprefix("export ").strip()
+        if stripped and not stripped.startswith("#") and "=" in stripped:
+            found.append((number, stripped.split("=", 1)[0].strip()))
+    return found
+
+
+# ---- where each setting in force came from (mentorbot check) -----------------------------------------
+
+
+def origins() -> dict[str, str]:
+    """For each setting: "environment", ".env" or "default", in the order pydantic-settings reads them."""
+    environment = {key.lower() for key, value in os.environ.items() if value != ""}
+    path = Path(ENV_FILE)
+    in_file = (
+        {key.lower() for key, value in dotenv_values(path).items() if value not in (None, "")}
+        if path.is_file()
+        else set()
+    )
+    return {
+        name: "environment" if name in environment else ENV_FILE if name in in_file else "default"
+        for name in Settings.model_fields
+    }

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.cli import main
-from core.config import Settings
+from core.config import SERVER_SETTINGS, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -18,7 +18,13 @@ def defaults() -> dict[str, str]:
     found = {}
     for name, field in Settings.model_fields.items():
         default = field.get_default()
-        found[name.upper()] = "" if default is None else str(default)
+        found[name.upper()] = (
+            ""
+            if default is None
+            else str(default).lower()
+            if default in (True, False) and isinstance(default, bool)
+            else str(default)
+        )
     return found
 
 
@@ -57,3 +63,9 @@ def test_the_readme_documents_every_cli_command_and_every_slash_command() -> Non
     ):
         assert f"`{slash}" in README, slash
     assert "`/seats`" in README
+
+
+def test_the_readme_marks_exactly_the_server_settings() -> None:
+    section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    marked = re.findall(r"^\| `([A-Z_]+)` \| .+? \| server \|", section, flags=re.MULTILINE)
+    assert [name.lower() for name in marked] == list(SERVER_SETTINGS)
