@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import click
 
-from core.config import Settings, SettingsError, load_settings
+from core.config import Settings, SettingsError, load_settings, origins
 
 log = logging.getLogger("mentorbot")
 
@@ -105,23 +105,29 @@ def run() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Bring the database schema to the latest migration."""
+    """Bring the database schema to the latest migration, and say what that took."""
     settings = settings_or_exit()
     configure_logging(settings.log_level)
     from core.db import open_database
+    from core.migrate import current_revision
 
-    async def go() -> None:
+    async def go() -> tuple[str | None, str | None]:
         db = open_database(settings.database_url)
         try:
+            before = await db.read(current_revision)
             await db.migrate()
+            return before, await db.read(current_revision)
         finally:
             await db.dispose()
 
     try:
-        asyncio.run(go())
+        before, after = asyncio.run(go())
     except Exception as error:
         fail(f"database: cannot migrate {where(settings.database_url)}: {type(error).__name__}: {error}")
-    click.echo("database is at the latest migration")
+    if before == after:
+        click.echo(f"database: already at the latest migration ({after})")
+    else:
+        click.echo(f"database: migrated from {before or 'an empty database'} to {after}")
 
 
 @main.command()
@@ -146,31 +152,39 @@ def sync() -> None:
 
 @main.command()
 def sweep() -> None:
-    """Run one sweep pass and deliver what is due, then exit (for an external cron)."""
+    """Run one sweep pass and deliver what is due, then exit (for an external cron).
+
+    The sweep moves the database on even when Discord cannot be reached (or no token is set): what it
+    queues waits in the database for the next delivery.
+    """
     settings = settings_or_exit()
     configure_logging(settings.log_level)
+    import aiohttp
+    import discord
+
     from bot import create_bot
     from bot.render import sweep_summary
+    from core.sweep import sweep as sweep_once
 
-    async def go() -> None:
+    async def go() -> str:
         bot = create_bot(settings, run_scheduler=False)
         async with bot:
+            await bot.service.db.migrate()
+            summary = sweep_summary(await bot.service.write(sweep_once))
             if settings.discord_token is None:
-                # Without a token the state still moves on; the DMs stay queued for the bot.
-                await bot.service.db.migrate()
-                from core.sweep import sweep as sweep_once
-
-                report = await bot.service.write(sweep_once)
-                click.echo(
-                    f"sweep: {sweep_summary(report)} (no DISCORD_TOKEN: DMs stay queued until the bot runs)"
+                return f"sweep: {summary} (no DISCORD_TOKEN: DMs wait in the database until the bot runs)"
+            try:
+                await bot.login(settings.discord_token.get_secret_value())
+            except (aiohttp.ClientError, discord.GatewayNotFound, OSError) as error:
+                return (
+                    f"sweep: {summary} (Discord out of reach, {type(error).__name__}: {error}; "
+                    "DMs wait in the database until the next delivery)"
                 )
-                return
-            await bot.login(settings.discord_token.get_secret_value())
-            report = await bot.run_sweep()
-            click.echo(f"sweep: {sweep_summary(report)}")
+            await bot.deliver_pending()
+            return f"sweep: {summary}"
 
     with talking_to_discord():
-        asyncio.run(go())
+        click.echo(asyncio.run(go()))
 
 
 @main.command()
@@ -193,28 +207,94 @@ def demo(logs: bool) -> None:
 
 @main.command()
 def check() -> None:
-    """Check the settings, that the database answers, and that it is at the latest migration."""
+    """Check the settings (and show where each came from), that the database answers, and that it is
+    at the latest migration. Creates nothing: no database file, no folder."""
     settings = settings_or_exit()
     click.echo("settings: ok")
-    from core.db import open_database
-    from core.migrate import current_revision, head_revision
-
-    async def go() -> tuple[str | None, str | None]:
-        db = open_database(settings.database_url)
-        try:
-            current = await db.read(current_revision)
-        finally:
-            await db.dispose()
-        return current, head_revision()
+    for line in settings_in_force(settings):
+        click.echo(line)
+    from core.migrate import head_revision
 
     try:
-        current, head = asyncio.run(go())
+        current = asyncio.run(database_revision(settings.database_url))
+    except MissingDatabase as missing:
+        fail(f"database: {missing} does not exist yet; `mentorbot migrate` (or the first `run`) creates it")
     except Exception as error:
         fail(f"database: cannot reach {where(settings.database_url)}: {type(error).__name__}: {error}")
+    head = head_revision()
     if current != head:
         fail(f"database: at migration {current or 'none'}, latest is {head}; run `mentorbot migrate`")
     click.echo(f"database: ok, at the latest migration ({head})")
     click.echo("token: set" if settings.discord_token else "token: not set (needed for `run`, `sync`)")
+
+
+def settings_in_force(settings: Settings) -> list[str]:
+    """One line per setting: its value (the token hidden, a database password too) and its source."""
+    from sqlalchemy.engine import make_url
+
+    sources = origins()
+    rows = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name == "discord_token":
+            shown = "(hidden)" if value is not None else ""
+        elif name == "database_url":
+            shown = make_url(value).render_as_string(hide_password=True)
+        elif isinstance(value, bool):
+            shown = str(value).lower()
+        elif isinstance(value, list):
+            shown = ",".join(str(item) for item in value)
+        else:
+            shown = "" if value is None else str(value)
+        rows.append((f"{name.upper()}={shown}", sources[name]))
+    width = max(len(text) for text, _ in rows)
+    return [f"  {text.ljust(width)}  ({source})" for text, source in rows]
+
+
+class MissingDatabase(Exception):
+    """The SQLite file the settings name is not there (yet)."""
+
+
+async def database_revision(database_url: str) -> str | None:
+    """The migration the database is at, without creating anything: a missing SQLite file is
+    ``MissingDatabase``, not an empty new file (which opening it through the engine would make)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return sqlite_revision(url.database)
+    from core.db import open_database
+    from core.migrate import current_revision
+
+    db = open_database(database_url)
+    try:
+        return await db.read(current_revision)
+    finally:
+        await db.dispose()
+
+
+def sqlite_revision(database: str | None) -> str | None:
+    import sqlite3
+    from pathlib import Path
+
+    if not database or database == ":memory:":
+        return None  # an in-memory database starts empty every time
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise MissingDatabase(str(path))
+    # Read-only; without a WAL file beside it, as immutable, so SQLite makes no -wal/-shm file either.
+    mode = "ro" if Path(f"{path}-wal").exists() else "ro&immutable=1"
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)
+    try:
+        found = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        if found is None:
+            return None
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return None if row is None else str(row[0])
+    finally:
+        connection.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

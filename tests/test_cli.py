@@ -6,12 +6,15 @@ developer's own `.env` or `DISCORD_TOKEN` must not leak in), on a SQLite file of
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -20,10 +23,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
+from core.clock import ManualClock, SystemClock
 from core.config import Settings
+from core.db import open_database
+from core.domain import Policy
+from core.service import Service
+from tests.conftest import Program
 
 COMMANDS = ("run", "migrate", "sync", "sweep", "demo", "check")
-SETTING_NAMES = tuple(name.upper() for name in Settings.model_fields)
+SETTING_NAMES = [name.upper() for name in Settings.model_fields]
 TOKEN = "MTQ1NjA3NDQ0Mzk4.fake-token.for-the-tests-9f3b2c"
 
 
@@ -172,23 +180,88 @@ def test_discord_out_of_reach_is_one_line_exit_1(place: Path, monkeypatch: pytes
 # ---- the database ------------------------------------------------------------------------------------
 
 
-def test_check_wants_the_latest_migration_and_migrate_brings_it(place: Path) -> None:
+def test_check_wants_the_latest_migration_and_migrate_says_what_it_did(place: Path) -> None:
     before = invoke("check")
     assert before.exit_code == 2
-    assert before.stdout == "settings: ok\n"
-    assert before.stderr.strip() == "database: at migration none, latest is 0001; run `mentorbot migrate`"
+    assert before.stdout.splitlines()[0] == "settings: ok"
+    assert before.stderr.strip() == (
+        f"database: {place / 'mentorbot.db'} does not exist yet; `mentorbot migrate` (or the first `run`) creates it"
+    )
 
     migrated = invoke("migrate")
     assert migrated.exit_code == 0, migrated.output
-    assert migrated.stdout.strip().endswith("database is at the latest migration")
+    assert migrated.stdout.strip().splitlines()[-1] == "database: migrated from an empty database to 0001"
+    again = invoke("migrate")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip().splitlines()[-1] == "database: already at the latest migration (0001)"
 
     after = invoke("check")
     assert after.exit_code == 0, after.output
-    assert after.stdout.splitlines() == [
-        "settings: ok",
+    lines = after.stdout.splitlines()
+    assert lines[0] == "settings: ok"
+    assert lines[-2:] == [
         "database: ok, at the latest migration (0001)",
         "token: not set (needed for `run`, `sync`)",
     ]
+
+
+def test_check_names_a_database_without_migrations(place: Path) -> None:
+    sqlite3.connect(place / "mentorbot.db").close()  # an empty file, as an old tool might leave it
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "database: at migration none, latest is 0001; run `mentorbot migrate`"
+
+
+def test_check_creates_nothing_and_shows_each_setting_with_where_it_came_from(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (place / ".env").write_text(f"PACK_SIZE=5\nDISCORD_TOKEN={TOKEN}\nGRACE_PERIOD_HOURS=30\n")
+    monkeypatch.setenv("GRACE_PERIOD_HOURS", "48")  # the environment wins over .env
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{place}/data/sub/mentorbot.db")
+    result = invoke("check")
+    assert result.exit_code == 2  # no database yet ...
+    assert list(place.iterdir()) == [place / ".env"]  # ... and check made neither it nor its folders
+    shown = {
+        line.split("=", 1)[0].strip(): (
+            line.split("=", 1)[1].rsplit("(", 1)[0].strip(),
+            line.rsplit("(", 1)[1],
+        )
+        for line in result.stdout.splitlines()[1:]
+    }
+    assert list(shown) == SETTING_NAMES
+    assert shown["PACK_SIZE"] == ("5", ".env)")
+    assert shown["GRACE_PERIOD_HOURS"] == ("48", "environment)")
+    assert shown["DATABASE_URL"][1] == "environment)"
+    assert shown["PACK_VALID_DAYS"] == ("90", "default)")
+    assert shown["NO_SHOW_COUNTS"] == ("true", "default)")
+    assert shown["DISCORD_TOKEN"] == ("(hidden)", ".env)")
+    assert TOKEN not in result.output
+
+
+def test_check_hides_a_database_password(place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://mentor:hunter2@127.0.0.1:1/mentorbot")
+    result = invoke("check")
+    assert "hunter2" not in result.output
+    assert "DATABASE_URL=postgresql+asyncpg://mentor:***@127.0.0.1:1/mentorbot" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "run", "migrate", "sweep", "sync"])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("PAKC_SIZE=6", ".env line 2: PAKC_SIZE is not a setting; did you mean PACK_SIZE?"),
+        (f"DISCORD_TOKN={TOKEN}", ".env line 2: DISCORD_TOKN is not a setting; did you mean DISCORD_TOKEN?"),
+    ],
+)
+def test_a_dot_env_line_that_is_no_setting_stops_every_command_naming_the_line(
+    place: Path, command: str, line: str, expected: str
+) -> None:
+    (place / ".env").write_text(f"LOG_LEVEL=INFO\n{line}\n")
+    result = invoke(command)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [expected]
+    assert not (place / "mentorbot.db").exists()
 
 
 def test_check_names_an_unreachable_database_without_its_password(
@@ -207,6 +280,58 @@ def test_sweep_without_a_token_moves_the_state_and_keeps_the_dms(place: Path) ->
     result = invoke("sweep")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith(
-        "sweep: nothing due (no DISCORD_TOKEN: DMs stay queued until the bot runs)"
+        "sweep: nothing due (no DISCORD_TOKEN: DMs wait in the database until the bot runs)"
     )
     assert (place / "mentorbot.db").exists()
+
+
+async def seat_whose_grace_ended(url: str) -> int:
+    """A seat whose grace ended an hour ago by the machine's clock (the one `mentorbot` runs on)."""
+    db = open_database(url)
+    try:
+        await db.migrate()
+        clock = ManualClock(SystemClock().now() - timedelta(hours=73))
+        program = Program(Service(db, clock, Policy()), clock)
+        await program.mentor(seats=1)
+        granted = await program.grant(sessions=1)
+        await program.complete()
+        return granted.seat_id
+    finally:
+        await db.dispose()
+
+
+async def seat_and_outbox(url: str, seat_id: int) -> tuple[str, list[tuple[str, str]]]:
+    db = open_database(url)
+    try:
+        clock = ManualClock(SystemClock().now())
+        program = Program(Service(db, clock, Policy()), clock)
+        seat = await program.seat(seat_id)
+        return seat.status, [(row.kind, row.status) for row in await program.notifications()]
+    finally:
+        await db.dispose()
+
+
+def test_sweep_with_discord_out_of_reach_sweeps_queues_and_says_the_dms_wait(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{place}/mentorbot.db"
+    seat_id = asyncio.run(seat_whose_grace_ended(url))
+
+    async def unreachable(self: object, token: str) -> None:
+        raise aiohttp.ClientConnectionError("Cannot connect to host discord.com:443")
+
+    monkeypatch.setattr(discord.http.HTTPClient, "static_login", unreachable)
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    result = invoke("sweep")
+    assert result.exit_code == 0, result.output
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith(f"sweep: seats released: {seat_id}; notifications queued: ")
+    assert line.endswith(
+        "(Discord out of reach, ClientConnectionError: Cannot connect to host discord.com:443; "
+        "DMs wait in the database until the next delivery)"
+    )
+    assert TOKEN not in result.output
+    status, outbox = asyncio.run(seat_and_outbox(url, seat_id))
+    assert status == "released"
+    assert ("seat_released", "pending") in outbox
+    assert all(state == "pending" for _, state in outbox)
