@@ -40,6 +40,8 @@ RECHECK_BLOCKED = timedelta(minutes=1)
 # Slash commands, their replies and DMs need no channel permission.
 INVITE_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
 INVITE_SCOPES = ("bot", "applications.commands")
+# The server the last guild sync registered the commands on (bot_state), to remove them from later.
+GUILD_SYNC_KEY = "command_guild"
 
 
 def invite_url(application_id: int) -> str:
@@ -124,7 +126,11 @@ class MentorBot(commands.Bot):
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Register the slash commands with Discord (to ``GUILD_ID`` only, when set) if the command tree
-        changed since the last sync, or when forced. Returns whether it synced."""
+        changed since the last sync, or when forced. Returns whether it synced.
+
+        Discord shows a server both its own and the global registrations, so each mode removes the
+        other's: a sync to ``GUILD_ID`` empties the global list, and a global sync empties the list of
+        the server the last guild sync went to."""
         guild = discord.Object(self.settings.guild_id) if self.settings.guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
@@ -135,8 +141,25 @@ class MentorBot(commands.Bot):
             return False
         synced = await self.tree.sync(guild=guild)
         await self.service.write(state.put, key=key, value=digest)
+        await self._remove_other_registration(guild)
         log.info("synced %d commands %s", len(synced), f"to server {guild.id}" if guild else "globally")
         return True
+
+    async def _remove_other_registration(self, guild: discord.abc.Snowflake | None) -> None:
+        assert self.application_id is not None  # tree.sync above needed it too
+        previous = await self.service.read(state.get, key=GUILD_SYNC_KEY)
+        if guild is not None:
+            await self.http.bulk_upsert_global_commands(self.application_id, payload=[])
+            # The global list is empty now: a later global sync must not skip as "unchanged".
+            await self.service.write(state.put, key="command_tree:global", value="")
+            await self.service.write(state.put, key=GUILD_SYNC_KEY, value=str(guild.id))
+            log.info("removed the global registration: commands live on server %s only", guild.id)
+        if previous and (guild is None or previous != str(guild.id)):
+            await self.http.bulk_upsert_guild_commands(self.application_id, int(previous), payload=[])
+            await self.service.write(state.put, key=f"command_tree:{previous}", value="")
+            if guild is None:
+                await self.service.write(state.put, key=GUILD_SYNC_KEY, value="")
+            log.info("removed the commands registered on server %s by an earlier sync", previous)
 
     # ---- the harness contract: sweep and delivery -------------------------------------------------
 
