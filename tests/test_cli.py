@@ -335,3 +335,11 @@ def test_sweep_with_discord_out_of_reach_sweeps_queues_and_says_the_dms_wait(
     assert status == "released"
     assert ("seat_released", "pending") in outbox
     assert all(state == "pending" for _, state in outbox)
+
+
+def test_env_example_copied_as_dot_env_is_a_valid_start(place: Path) -> None:
+    """README: `cp .env.example .env` is the first step; every line of it must be a setting."""
+    shutil.copy(Path(__file__).resolve().parent.parent / ".env.example", place / ".env")
+    result = invoke("check")
+    assert result.stdout.splitlines()[0] == "settings: ok", result.stderr
+    assert "DATABASE_URL=sqlite+aiosqlite:///" in result.stdout

@@ -24,10 +24,12 @@ RELEASED = "Your seat with @mia has been released."
 # The story, in the order it happens: (a line of the transcript) ... each found after the one before.
 STORY = [
     "Mon 05 Jan 2026 09:00 UTC",
-    "@ada ▸ /mentor add mentor:@mia seats:2",
-    "↳ @mia is now a mentor with 2 seats.",
+    "@ada ▸ /mentor add mentor:@mia seats:1",
+    "↳ @mia is now a mentor with 1 seat.",
     "@ada ▸ /pack grant student:@alice mentor:@mia",
     "↳ Granted @alice a pack of 4 sessions with @mia, valid until Sun 05 Apr 2026. A new seat was reserved",
+    "@ada ▸ /pack grant student:@bob mentor:@mia",
+    "↳ @mia has no free seat (1 of 1 seat held); raise their seats with /mentor add",
     "@mia ▸ /schedule student:@alice when:2026-01-07T19:00+01:00",
     "✉ DM to @alice: @mia booked a 60-minute session with you for Wed 07 Jan 2026 18:00 UTC (in 2 days).",
     "Tue 06 Jan 2026 18:00 UTC",
@@ -53,7 +55,7 @@ STORY = [
     "Sat 31 Jan 2026 19:00 UTC",
     "⟳ sweep: seats released: 1",
     f"✉ DM to @alice: {RELEASED}",
-    "✉ DM to @mia: The seat of @alice with you has been released. You now hold 0 of 2 seats.",
+    "✉ DM to @mia: The seat of @alice with you has been released. You now hold 0 of 1 seat.",
     "@ada ▸ /pack grant student:@bob mentor:@mia sessions:2",
     "↳ Session 1 of 2 completed for @bob — 1 left.",
     f"✉ DM to @bob: {ONE_LEFT}",
@@ -68,7 +70,7 @@ STORY = [
     "⟳ sweep: nothing due",
     "@bob ▸ /mysessions",
     "□□□□ 0 of 4 used · 4 left",
-    "1 of 2 seats held · 0 in grace",
+    "1 of 1 seat held · 0 in grace",
     "Done: 45 simulated days in",
 ]
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from bot import create_bot, demo
+from bot.app import MentorBot
 from bot.cli import main
 from core.config import SERVER_SETTINGS, Settings
 
@@ -69,3 +75,42 @@ def test_the_readme_marks_exactly_the_server_settings() -> None:
     section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
     marked = re.findall(r"^\| `([A-Z_]+)` \| .+? \| server \|", section, flags=re.MULTILINE)
     assert [name.lower() for name in marked] == list(SERVER_SETTINGS)
+
+
+async def test_the_readme_admin_example_is_what_the_demo_shows() -> None:
+    out = io.StringIO()
+    await demo.run_demo(out)
+    transcript = {line.strip() for line in out.getvalue().splitlines()}
+    section = README.split("### Admins", 1)[1].split("\n## ", 1)[0]
+    examples = re.findall(r"```text\n(.*?)```", section, flags=re.DOTALL)
+    assert len(examples) == 2
+    for block in examples:
+        for line in block.strip().splitlines():
+            assert line.strip() in transcript, line
+
+
+async def test_the_demo_runs_on_the_defaults_but_the_renew_url_the_readme_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    used: list[Settings] = []
+
+    def recording(settings: Settings, **options: Any) -> MentorBot:
+        used.append(settings)
+        return create_bot(settings, **options)
+
+    monkeypatch.setattr(demo, "create_bot", recording)
+    await demo.run_demo(io.StringIO())
+    (settings,) = used
+    defaults = Settings.model_construct()
+    changed = {name for name in Settings.model_fields if getattr(settings, name) != getattr(defaults, name)}
+    assert changed == {"discord_token", "database_url", "renew_url"}  # a token SimCord ignores, a temp file
+    assert settings.renew_url == demo.DEMO_RENEW_URL
+    section = README.split("## See it first", 1)[1].split("\n## ", 1)[0]
+    assert f"except `RENEW_URL={demo.DEMO_RENEW_URL}`" in section
+
+
+def test_the_license_is_the_one_pyproject_names() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'license = "MIT"' in pyproject
+    license_text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert license_text.startswith("MIT License\n\nCopyright (c) 2026 mentorbot contributors\n")
