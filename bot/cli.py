@@ -172,13 +172,15 @@ def sweep() -> None:
             await bot.service.db.migrate()
             summary = sweep_summary(await bot.service.write(sweep_once))
             if settings.discord_token is None:
-                return f"sweep: {summary} (no DISCORD_TOKEN: DMs wait in the database until the bot runs)"
+                return (
+                    f"sweep: {summary} (no DISCORD_TOKEN: DMs stay queued in the database until the bot runs)"
+                )
             try:
                 await bot.login(settings.discord_token.get_secret_value())
             except (aiohttp.ClientError, discord.GatewayNotFound, OSError) as error:
                 return (
                     f"sweep: {summary} (Discord out of reach, {type(error).__name__}: {error}; "
-                    "DMs wait in the database until the next delivery)"
+                    "DMs stay queued in the database until the next delivery)"
                 )
             await bot.deliver_pending()
             return f"sweep: {summary}"

@@ -280,7 +280,7 @@ def test_sweep_without_a_token_moves_the_state_and_keeps_the_dms(place: Path) ->
     result = invoke("sweep")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith(
-        "sweep: nothing due (no DISCORD_TOKEN: DMs wait in the database until the bot runs)"
+        "sweep: nothing due (no DISCORD_TOKEN: DMs stay queued in the database until the bot runs)"
     )
     assert (place / "mentorbot.db").exists()
 
@@ -328,7 +328,7 @@ def test_sweep_with_discord_out_of_reach_sweeps_queues_and_says_the_dms_wait(
     assert line.startswith(f"sweep: seats released: {seat_id}; notifications queued: ")
     assert line.endswith(
         "(Discord out of reach, ClientConnectionError: Cannot connect to host discord.com:443; "
-        "DMs wait in the database until the next delivery)"
+        "DMs stay queued in the database until the next delivery)"
     )
     assert TOKEN not in result.output
     status, outbox = asyncio.run(seat_and_outbox(url, seat_id))
