@@ -1,5 +1,9 @@
-"""The composition root: ``create_bot`` wires the settings, clock, database, sender and scheduler into
-one discord.py bot. Tests, the demo and the CLI all come through this door.
+"""The composition root: ``create_bot`` wires the settings, clock, database, the runtime (sweep and
+delivery, ``core.runtime``) with its Discord sender, and the scheduler's ticks into one discord.py bot.
+Tests, the demo and the CLI all come through this door.
+
+It also holds the one path every command takes (``run_command`` for a change, ``run_view`` for a
+read): defer, one transaction, the reply, then the DMs it caused; a refusal is answered there.
 
 Once started (discord.py runs ``setup_hook``): the schema is migrated, the cogs are loaded, the
 command tree is synced if it changed since the last sync, and the scheduler runs the sweep and

@@ -160,6 +160,22 @@ async def test_the_fallback_channel_of_one_server_never_carries_another_servers_
     assert env.errors == []
 
 
+async def test_a_fallback_channel_that_does_not_exist_fails_it_and_tells_the_mentor(
+    server: Server, simcord_bot: MentorBot
+) -> None:
+    simcord_bot.settings.fallback_channel_id = 4242  # a typo in FALLBACK_CHANNEL_ID: no such channel
+    await start_pack(server)
+    inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
+
+    await complete(server)
+
+    (one_left,) = await rows(simcord_bot, "one_left")
+    assert one_left.status == "failed"
+    (note,) = server.dms("mia")
+    assert "I could not post in the fallback channel either" in note
+    assert [r.path for r in server.env.http_requests if r.path.endswith("/4242/messages")] == []
+
+
 async def test_a_server_error_on_the_fallback_post_is_retried_like_a_dm(
     server: Server, simcord_bot: MentorBot
 ) -> None:
