@@ -1,5 +1,9 @@
-"""The composition root: ``create_bot`` wires the settings, clock, database, sender and scheduler into
-one discord.py bot. Tests, the demo and the CLI all come through this door.
+"""The composition root: ``create_bot`` wires the settings, clock, database, the runtime (sweep and
+delivery, ``core.runtime``) with its Discord sender, and the scheduler's ticks into one discord.py bot.
+Tests, the demo and the CLI all come through this door.
+
+It also holds the one path every command takes (``run_command`` for a change, ``run_view`` for a
+read): defer, one transaction, the reply, then the DMs it caused; a refusal is answered there.
 
 Once started (discord.py runs ``setup_hook``): the schema is migrated, the cogs are loaded, the
 command tree is synced if it changed since the last sync, and the scheduler runs the sweep and
@@ -8,33 +12,33 @@ delivery (``bot.scheduler``).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
 
 import discord
 from discord.ext import commands
 
-from bot import render
 from bot.delivery import DiscordSender
-from bot.errors import install_error_handler, mark_saved
+from bot.errors import answer_refusal, install_error_handler, mark_saved
+from bot.interaction import check_people
 from bot.scheduler import Ticks
 from core import state
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database, open_database
-from core.delivery import deliver
 from core.domain import DeliveryReport, SweepReport
+from core.errors import Refusal
+from core.runtime import Runtime
 from core.service import Service
-from core.sweep import next_due, sweep
+from core.tx import Tx
 
 log = logging.getLogger(__name__)
 
-# After a sweep, something still "due now" is waiting on a booked session; look again in a while.
-RECHECK_BLOCKED = timedelta(minutes=1)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # What the bot needs in a server: see channels and post there (the fallback channel), with embeds.
 # Slash commands, their replies and DMs need no channel permission.
@@ -79,9 +83,13 @@ class MentorBot(commands.Bot):
         self.service = Service(
             database or open_database(settings.database_url), self.clock, settings.policy()
         )
-        self.sender = DiscordSender(self, settings)
-        self.ticks = Ticks(self, settings) if run_scheduler else None
-        self._drain_lock = asyncio.Lock()
+        self.runtime = Runtime(self.service, DiscordSender(self, settings))
+        self.ticks: Ticks | None = None
+        if run_scheduler:
+            self.ticks = Ticks(
+                settings, self.clock, sweep=self.runtime.run_sweep, deliver=self.runtime.deliver_pending
+            )
+            self.runtime.wake_at = self.ticks.wake_at
         # Installed here, not in setup_hook, so a harness that wraps ``tree.on_error`` when it attaches
         # (SimCord records every app-command error that way) still sees the errors this handler answers.
         install_error_handler(self)
@@ -165,57 +173,59 @@ class MentorBot(commands.Bot):
 
     async def run_sweep(self) -> SweepReport:
         """One sweep pass as the scheduled job runs it, then delivery of what is due."""
-        report = await self.service.write(sweep)
-        if report.changed:
-            log.info("sweep: %s", render.sweep_summary(report))
-        await self.deliver_pending()
-        await self.arm_wakeup(after_sweep=True)
-        return report
+        return await self.runtime.run_sweep()
 
     async def deliver_pending(self) -> DeliveryReport:
         """Deliver every due notification now."""
-        async with self._drain_lock:
-            return await deliver(self.service, self.sender)
+        return await self.runtime.deliver_pending()
 
-    async def show_saved(
-        self, interaction: discord.Interaction, content: str, notification_ids: Iterable[int] | None = None
-    ) -> None:
-        """After a command's transaction committed: note it (an error from here on says the change was
-        saved), show the result, then deliver the DMs it caused."""
-        mark_saved(interaction)
-        await interaction.edit_original_response(content=content)
-        if notification_ids is not None:
-            await self.deliver_now(notification_ids)
+    # ---- the one path of every command ------------------------------------------------------------
 
-    async def deliver_now(self, ids: Iterable[int]) -> DeliveryReport:
-        """Deliver the notifications a command just caused (and re-arm the wake-up it may move).
+    async def run_command(
+        self,
+        interaction: discord.Interaction,
+        use_case: Callable[Concatenate[Tx, P], R],
+        render: Callable[[R], str],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R | None:
+        """A write command: defer, run ``use_case`` in one transaction, show ``render(result)``, then
+        deliver the DMs it caused. A refusal is the answer (private, nothing changed): None is returned.
 
-        Runs after the command's reply: a failure here is logged, never shown over that reply. The
-        notifications stay in the outbox and the delivery tick sends them.
+        Anything unexpected propagates to the one error handler (``bot.errors``), which tells the user
+        whether the change was saved (the transaction committed) or nothing was changed.
         """
-        wanted = tuple(ids)
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            report = await deliver(self.service, self.sender, ids=wanted) if wanted else DeliveryReport()
-            await self.arm_wakeup()
-        except Exception:
-            log.exception(
-                "delivering notifications %s after a command failed; the delivery tick retries", wanted
-            )
-            return DeliveryReport()
-        return report
+            check_people(interaction)
+            result = await self.service.write(use_case, *args, **kwargs)
+        except Refusal as refusal:
+            await answer_refusal(interaction, refusal)
+            return None
+        mark_saved(interaction)
+        await interaction.edit_original_response(content=render(result))
+        caused: tuple[int, ...] = getattr(result, "notification_ids", ())
+        if caused:
+            await self.runtime.deliver_caused(caused)
+        return result
 
-    async def arm_wakeup(self, *, after_sweep: bool = False) -> None:
-        """Arm the one-off wake-up for the next moment the sweep has something to do."""
-        if self.ticks is None:
-            return
-        due = await self.service.read(next_due)
-        if due is None:
-            self.ticks.disarm_wakeup()
-            return
-        delay = due - self.clock.now()
-        if delay <= timedelta(0) and after_sweep:
-            delay = RECHECK_BLOCKED
-        self.ticks.arm_wakeup(max(delay, timedelta(0)))
+    async def run_view(
+        self,
+        interaction: discord.Interaction,
+        view: Callable[Concatenate[Tx, P], R],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R | None:
+        """A read command: defer and read ``view`` in one transaction. A refusal (e.g. NotAllowed for a
+        view only admins may see) is answered here and None returned; else the caller shows the result."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            return await self.service.read(view, *args, **kwargs)
+        except Refusal as refusal:
+            await answer_refusal(interaction, refusal)
+            return None
 
 
 class ShardedMentorBot(MentorBot, commands.AutoShardedBot):

@@ -1,14 +1,15 @@
 """Sending DMs through Discord for the outbox (``core.delivery.Sender``).
 
 Maps what Discord answers to what delivery does next: 50007 (DMs closed) and 50278 (no mutual server)
-are final; 5xx, 429 and network errors are temporary; other refusals are permanent. Each send carries
+are final; 5xx, 429 and network errors are temporary; other refusals are permanent. A student who
+cannot be DMed is mentioned in the fallback channel of the notification's own server, never another's. Each send carries
 the notification's nonce, which Discord dedupes, so a resend after a crash shows once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
 import discord
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from bot.app import MentorBot
 
 UNREACHABLE_CODES = frozenset({50007, 50278})
+T = TypeVar("T")
 
 
 def renew_button(url: str | None) -> discord.ui.View | None:
@@ -33,10 +35,22 @@ def renew_button(url: str | None) -> discord.ui.View | None:
     return view
 
 
+# Which channel of a server takes the posts for its students who cannot be DMed (guild id -> channel id).
+FallbackChannels = Callable[[int], Awaitable[int | None]]
+
+
 class DiscordSender:
-    def __init__(self, bot: MentorBot, settings: Settings) -> None:
+    """Sends the outbox's DMs; a post for a student who cannot be DMed goes to the channel that
+    ``fallback_channel`` names for the notification's own server (by default ``FALLBACK_CHANNEL_ID``,
+    for the one server it belongs to)."""
+
+    def __init__(
+        self, bot: MentorBot, settings: Settings, fallback_channel: FallbackChannels | None = None
+    ) -> None:
         self.bot = bot
         self.settings = settings
+        self.fallback_channel = fallback_channel or self.env_fallback_channel
+        self._channel_servers: dict[int, int | None] = {}
 
     def _view(self, notification: Claimed) -> discord.ui.View | None:
         if notification.kind in RENEWAL_KINDS:
@@ -54,8 +68,22 @@ class DiscordSender:
 
         await _translated(send())
 
-    async def post_fallback(self, notification: Claimed) -> bool:
+    async def env_fallback_channel(self, guild_id: int) -> int | None:
+        """``FALLBACK_CHANNEL_ID``, for the server that channel belongs to only: a notification of
+        another server must never be posted (and its student named) there."""
         channel_id = self.settings.fallback_channel_id
+        if channel_id is None:
+            return None
+        if channel_id not in self._channel_servers:
+            channel = self.bot.get_channel(channel_id) or await _translated(
+                self.bot.fetch_channel(channel_id)
+            )
+            server = getattr(channel, "guild", None)
+            self._channel_servers[channel_id] = server.id if server is not None else None
+        return channel_id if self._channel_servers[channel_id] == guild_id else None
+
+    async def post_fallback(self, notification: Claimed) -> bool:
+        channel_id = await self.fallback_channel(notification.guild_id)
         if channel_id is None:
             return False
         channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
@@ -74,10 +102,10 @@ class DiscordSender:
         return True
 
 
-async def _translated(sending: Awaitable[object]) -> None:
-    """Await a send, turning Discord's answer into the delivery outcome it means."""
+async def _translated(sending: Awaitable[T]) -> T:
+    """Await a call to Discord, turning its refusal into the delivery outcome it means."""
     try:
-        await sending
+        return await sending
     except discord.HTTPException as error:
         if error.code in UNREACHABLE_CODES:
             raise Unreachable(f"{error.status} {error.code}: {error.text}") from error

@@ -1,7 +1,8 @@
-"""The one app-command error handler.
+"""The one app-command error handler, and the answer to a refusal.
 
-A ``Refusal`` from core (or from a cog's input check) becomes its sentence, ephemeral. Anything
-unexpected is logged with the command, the user, the server and an error id; the user reads that
+A ``Refusal`` is answered on the command's own path (``answer_refusal``, from ``MentorBot.run_command``
+and ``run_view``): it is an answer, not an error. What discord.py itself refuses before a command runs
+(a DM, an option it cannot read) becomes one sentence too. Anything unexpected is logged with the command, the user, the server and an error id; the user reads that
 nothing was changed (every command does its work in one transaction, which an error rolls back), or,
 when the error came after that transaction committed (``mark_saved``), that the change was saved; and
 the bot keeps running.
@@ -48,6 +49,19 @@ async def reply(interaction: discord.Interaction, text: str) -> None:
         await interaction.edit_original_response(content=text, embed=None, view=None)
     else:
         await interaction.response.send_message(text, ephemeral=True)
+
+
+async def answer_refusal(interaction: discord.Interaction, refusal: Refusal) -> None:
+    """A refusal is an answer: its sentence, privately. Nothing was changed (the use case refused
+    before writing, or its transaction was rolled back)."""
+    log.info(
+        "/%s by user %s in server %s refused: %s",
+        interaction.command.qualified_name if interaction.command else "?",
+        interaction.user.id,
+        interaction.guild_id,
+        refusal.message,
+    )
+    await reply(interaction, refusal.message)
 
 
 def _refusal_text(error: app_commands.AppCommandError) -> str | None:

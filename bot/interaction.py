@@ -1,5 +1,5 @@
 """What a cog reads off an interaction before it calls core: who is asking, whether they are an admin,
-which member an option names."""
+whether the members its options name are people."""
 
 from __future__ import annotations
 
@@ -31,11 +31,12 @@ def guild_id(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-def person(member: discord.Member | discord.User, role: str) -> discord.Member | discord.User:
-    """A member named in an option; bots cannot be mentors or students."""
-    if member.bot:
-        raise InvalidInput(f"{member.mention} is a bot; pick a person as the {role}.")
-    return member
+def check_people(interaction: discord.Interaction) -> None:
+    """Every member option names a person (a student, a mentor): a bot can be neither."""
+    for option, value in interaction.namespace:
+        if isinstance(value, discord.Member | discord.User) and value.bot:
+            role = option.replace("_", " ")
+            raise InvalidInput(f"{value.mention} is a bot; pick a person as the {role}.")
 
 
 def request_key(interaction: discord.Interaction) -> str:

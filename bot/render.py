@@ -23,8 +23,8 @@ from core.domain import (
     SessionCancelled,
     SessionCompleted,
     SessionView,
-    SweepReport,
 )
+from core.runtime import sweep_summary as sweep_summary  # the runtime logs it; the CLI and demo print it
 from core.texts import mention, plural, timestamp, when
 
 BLURPLE = discord.Colour.blurple()
@@ -222,20 +222,3 @@ def session_label(session: SessionView) -> str:
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
     name = session.student_name or str(session.student_id)
     return f"#{session.session_id} · {name} · {starts} · pack #{session.pack_id}"[:100]
-
-
-def sweep_summary(report: SweepReport) -> str:
-    """What a sweep did, with the ids, on one line (for the log, `mentorbot sweep` and the demo)."""
-    parts = [
-        f"{label}: {', '.join(str(item) for item in ids)}"
-        for label, ids in (
-            ("packs expired", report.expired_packs),
-            ("seats released", report.released_seats),
-            ("final warnings for seats", report.final_warnings),
-            ("expiry warnings for packs", report.expiry_warnings),
-            ("reminders for sessions", report.session_reminders),
-            ("notifications queued", report.notification_ids),
-        )
-        if ids
-    ]
-    return "; ".join(parts) or "nothing due"

@@ -10,18 +10,15 @@ skipped or piling up.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from core.clock import SystemClock
+from core.clock import Clock, SystemClock
 from core.config import Settings
-
-if TYPE_CHECKING:
-    from bot.app import MentorBot
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +27,20 @@ JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1
 
 
 class Ticks:
-    def __init__(self, bot: MentorBot, settings: Settings) -> None:
-        self.bot = bot
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        sweep: Callable[[], Awaitable[object]],
+        deliver: Callable[[], Awaitable[object]],
+    ) -> None:
         self.settings = settings
+        self.clock = clock
+        self.run_sweep = sweep
+        self.deliver_pending = deliver
         # APScheduler keeps wall-clock time; the program's clock may be a test's ManualClock, so
-        # delays computed on the program's clock are turned into wall-clock run times here.
+        # moments on the program's clock are turned into wall-clock run times here.
         self.wall = SystemClock()
         self.scheduler = AsyncIOScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
 
@@ -58,11 +64,15 @@ class Ticks:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    def arm_wakeup(self, delay: timedelta) -> None:
-        """Run the sweep once after ``delay`` (replacing the previous wake-up)."""
+    def wake_at(self, moment: datetime | None) -> None:
+        """Run the sweep once at ``moment`` on the program's clock (replacing the previous wake-up);
+        ``None``: nothing is due, so no wake-up."""
+        if moment is None:
+            self.disarm_wakeup()
+            return
         if not self.scheduler.running:
             return
-        run_at = self.wall.now() + delay
+        run_at = self.wall.now() + max(moment - self.clock.now(), timedelta(0))
         self.scheduler.add_job(self._sweep, DateTrigger(run_date=run_at), id="wakeup", replace_existing=True)
         log.debug("wake-up armed for %s", run_at.isoformat())
 
@@ -72,12 +82,12 @@ class Ticks:
 
     async def _sweep(self) -> None:
         try:
-            await self.bot.run_sweep()
+            await self.run_sweep()
         except Exception:
             log.exception("sweep failed; the next tick tries again")
 
     async def _deliver(self) -> None:
         try:
-            await self.bot.deliver_pending()
+            await self.deliver_pending()
         except Exception:
             log.exception("delivery failed; the next tick tries again")

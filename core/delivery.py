@@ -5,17 +5,18 @@ sends each through the sender with a nonce derived from its row, then records ev
 transaction under the lease tokens it got. A crash between send and record leaves the lease to run
 out; the resend carries the same nonce, which Discord dedupes. Failures Discord may recover from are
 retried with back-off; a recipient who cannot be reached is mentioned in the fallback channel when
-there is one, and the mentor is told either way.
+that server has one (the post is retried like a DM), and the mentor is told only when there is none.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Protocol
 
 from core import outbox
-from core.domain import DeliveryReport
+from core.domain import DeliveryReport, gives_up
 from core.outbox import Claimed, Outcome
 from core.service import Service
 
@@ -47,37 +48,60 @@ class Sender(Protocol):
         ...
 
     async def post_fallback(self, notification: Claimed) -> bool:
-        """Mention the recipient with the text in the fallback channel; False if there is none."""
+        """Mention the recipient with the text in the fallback channel of the notification's own server
+        (``notification.guild_id``); False if that server has none. Raises a ``SendError`` as
+        ``send_dm`` does."""
         ...
 
 
-async def _attempt(sender: Sender, item: Claimed) -> Outcome:
+async def _attempt(sender: Sender, item: Claimed, now: datetime) -> Outcome:
     try:
         await sender.send_dm(item)
     except TemporaryFailure as error:
         log.warning("notification %s to user %s: will retry: %s", item.id, item.recipient_id, error)
         return Outcome(item, retry_error=str(error) or type(error).__name__)
     except Unreachable as error:
-        posted = fallback_failed = False
-        try:
-            posted = await sender.post_fallback(item)
-        except SendError as fallback_error:
-            fallback_failed = True
-            log.warning("notification %s: fallback channel failed too: %s", item.id, fallback_error)
-        log.info(
-            "notification %s: user %s cannot be DMed (%s); fallback posted: %s",
-            item.id,
-            item.recipient_id,
-            error,
-            posted,
-        )
-        return Outcome(
-            item, unreachable_error=str(error), fallback_posted=posted, fallback_failed=fallback_failed
-        )
+        return await _fall_back(sender, item, error, now)
     except PermanentFailure as error:
         log.warning("notification %s to user %s failed for good: %s", item.id, item.recipient_id, error)
         return Outcome(item, final_error=str(error) or type(error).__name__)
     return Outcome(item, sent=True)
+
+
+async def _fall_back(sender: Sender, item: Claimed, error: Unreachable, now: datetime) -> Outcome:
+    """The recipient cannot be DMed: mention them in their server's fallback channel, if it has one.
+
+    A post Discord may yet accept is retried with the outbox's back-off, like a DM; once that has run
+    out, or the channel refuses for good, the fallback counts as failed (and the mentor is told).
+    """
+    posted = fallback_failed = False
+    try:
+        posted = await sender.post_fallback(item)
+    except TemporaryFailure as fallback_error:
+        if not gives_up(item.due_at, now):
+            log.warning(
+                "notification %s: user %s cannot be DMed (%s); fallback channel will retry: %s",
+                item.id,
+                item.recipient_id,
+                error,
+                fallback_error,
+            )
+            return Outcome(item, retry_error=f"{error}; fallback channel: {fallback_error}")
+        fallback_failed = True
+        log.warning("notification %s: fallback channel failed for 48 hours: %s", item.id, fallback_error)
+    except SendError as fallback_error:
+        fallback_failed = True
+        log.warning("notification %s: fallback channel failed too: %s", item.id, fallback_error)
+    log.info(
+        "notification %s: user %s cannot be DMed (%s); fallback posted: %s",
+        item.id,
+        item.recipient_id,
+        error,
+        posted,
+    )
+    return Outcome(
+        item, unreachable_error=str(error), fallback_posted=posted, fallback_failed=fallback_failed
+    )
 
 
 async def deliver(
@@ -87,9 +111,9 @@ async def deliver(
     totals = DeliveryReport()
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def attempt(item: Claimed) -> Outcome:
+    async def attempt(item: Claimed, now: datetime) -> Outcome:
         async with gate:
-            return await _attempt(sender, item)
+            return await _attempt(sender, item, now)
 
     wanted = ids
     while True:
@@ -100,7 +124,8 @@ async def deliver(
             return DeliveryReport(
                 totals.sent, totals.retried, totals.failed, totals.dropped + leased.dropped, totals.fallback
             )
-        outcomes = list(await asyncio.gather(*(attempt(item) for item in leased.items)))
+        now = service.clock.now()
+        outcomes = list(await asyncio.gather(*(attempt(item, now) for item in leased.items)))
         applied = await service.write(outbox.apply_outcomes, outcomes)
         totals = DeliveryReport(
             sent=totals.sent + applied.sent,

@@ -310,14 +310,15 @@ def retry_later(tx: Tx, item: Claimed, error: str) -> bool:
 def fail(
     tx: Tx, item: Claimed, error: str, *, fallback_posted: bool = False, fallback_failed: bool = False
 ) -> tuple[int, ...]:
-    """Give up on a DM that can never be sent (DMs closed); queue a note to the mentor about it.
-
-    ``fallback_posted`` says the text was posted in the fallback channel instead (then it counts as
-    sent there). Returns the ids of notifications queued for the mentor.
+    """Give up on a DM that can never be sent (DMs closed); unless the text was posted in the fallback
+    channel instead (``fallback_posted``: then it counts as sent there), queue a note to the mentor
+    about it. Returns the ids of notifications queued for the mentor.
     """
     status = NotificationStatus.SENT if fallback_posted else NotificationStatus.FAILED
     if not _finish(tx, item, status, error, item.attempts + 1):
         return ()
+    if fallback_posted:
+        return ()  # the student got it in the fallback channel: nothing to tell the mentor
     if item.kind == NotificationKind.DM_FAILED or item.mentor_user_id is None:
         return ()  # never chase a note about a note
     if item.mentor_user_id == item.recipient_id:

@@ -22,6 +22,7 @@ from core.domain import (
     SessionStatus,
     SessionView,
 )
+from core.errors import NotAllowed, NotFound
 from core.schema import LIVE_SEAT, mentors, packs, seats, sessions, sql, with_people
 from core.tx import AnyRow, Tx
 
@@ -118,15 +119,15 @@ def my_seats(tx: Tx, *, user_id: int, guild_id: int | None = None) -> list[SeatV
     return _seat_views(tx, list(tx.conn.execute(query)))
 
 
-def roster(tx: Tx, *, guild_id: int, mentor_user_id: int) -> Roster | None:
-    """``/roster``: a mentor's live seats, or None when the user is not a mentor here."""
+def roster(tx: Tx, *, guild_id: int, mentor_user_id: int) -> Roster:
+    """``/roster``: a mentor's live seats; refused when the user is not a mentor here."""
     mentor = tx.conn.execute(
         select(mentors.c.id, mentors.c.capacity, mentors.c.seats_held).where(
             mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id
         )
     ).one_or_none()
     if mentor is None:
-        return None
+        raise NotFound("You're not a mentor here; an admin can register you with /mentor add.")
     rows = list(
         tx.conn.execute(
             select(*_SEAT_COLUMNS)
@@ -143,8 +144,11 @@ def roster(tx: Tx, *, guild_id: int, mentor_user_id: int) -> Roster | None:
     )
 
 
-def mentor_loads(tx: Tx, *, guild_id: int) -> list[MentorLoad]:
-    """``/seats``: every mentor's seats held of capacity, and the seats in grace with their deadlines."""
+def mentor_loads(tx: Tx, *, guild_id: int, actor: Actor) -> list[MentorLoad]:
+    """``/seats``: every mentor's seats held of capacity, and the seats in grace with their deadlines.
+    Only an admin may see it."""
+    if not actor.is_admin:
+        raise NotAllowed("Only an admin (Manage Server, or the admin role) can see every mentor's seats.")
     mentor_rows = list(
         tx.conn.execute(
             select(

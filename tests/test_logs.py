@@ -68,5 +68,5 @@ async def test_each_event_is_one_line_with_its_ids_and_no_token(
     assert all(record.levelno >= logging.DEBUG for record in ours)
     everything = "\n".join(record.getMessage() for record in caplog.records) + caplog.text
     assert TOKEN not in everything
-    # SimCord records every app-command error, the refusal the bot answered too (reading acknowledges it).
-    assert [type(getattr(error, "original", error)).__name__ for error in server.env.errors] == ["NoFreeSeat"]
+    # The refusal was an answer, not an error: SimCord recorded no app-command error.
+    assert server.env.errors == []

@@ -10,9 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.interaction import actor, guild_id, person, request_key
+from bot.interaction import actor, guild_id, request_key
 from core import views
-from core.errors import NotAllowed
 from core.usecases import grant_pack, register_mentor
 
 if TYPE_CHECKING:
@@ -39,15 +38,18 @@ class AdminCog(commands.Cog):
         seats: app_commands.Range[int, 0, 100],
     ) -> None:
         """Register a mentor with a number of seats, or change their seats."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.service.write(
+        result = await self.bot.run_command(
+            interaction,
             register_mentor,
+            render.mentor_registered,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            mentor_id=person(mentor, "mentor").id,
+            mentor_id=mentor.id,
             mentor_name=mentor.display_name,
             seats_capacity=seats,
         )
+        if result is None:
+            return
         log.info(
             "user %s set mentor %s to %d seats (was %s; %d held) in server %s",
             interaction.user.id,
@@ -57,7 +59,6 @@ class AdminCog(commands.Cog):
             result.seats_held,
             interaction.guild_id,
         )
-        await self.bot.show_saved(interaction, render.mentor_registered(result))
 
     @pack_group.command(name="grant")
     @app_commands.describe(
@@ -75,18 +76,21 @@ class AdminCog(commands.Cog):
         valid_days: app_commands.Range[int, 1, 730] | None = None,
     ) -> None:
         """Record a pack a student bought: it holds one of the mentor's seats."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.service.write(
+        result = await self.bot.run_command(
+            interaction,
             grant_pack,
+            render.pack_granted,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=person(student, "student").id,
+            student_id=student.id,
             student_name=student.display_name,
-            mentor_id=person(mentor, "mentor").id,
+            mentor_id=mentor.id,
             sessions_count=sessions,
             valid_days=valid_days,
             request_key=request_key(interaction),
         )
+        if result is None:
+            return
         log.info(
             "user %s granted pack %s (%d sessions, until %s) to student %s on seat %s with mentor %s in "
             "server %s (new seat: %s, renewed from grace: %s)",
@@ -101,15 +105,17 @@ class AdminCog(commands.Cog):
             result.new_seat,
             result.renewed_from_grace,
         )
-        await self.bot.show_saved(interaction, render.pack_granted(result), result.notification_ids)
 
     @app_commands.command(name="seats")
     @app_commands.guild_only()
     async def seats(self, interaction: discord.Interaction) -> None:
         """Every mentor's seats held of capacity, and the seats in grace with their deadlines."""
-        who = actor(interaction, self.bot.settings)
-        if not who.is_admin:
-            raise NotAllowed("Only an admin (Manage Server, or the admin role) can see every mentor's seats.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        loads = await self.bot.service.read(views.mentor_loads, guild_id=guild_id(interaction))
+        loads = await self.bot.run_view(
+            interaction,
+            views.mentor_loads,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+        )
+        if loads is None:
+            return
         await interaction.edit_original_response(embed=render.seats_overview(loads))

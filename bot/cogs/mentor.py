@@ -10,10 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.interaction import actor, guild_id, person, request_key, user_id_of
+from bot.interaction import actor, guild_id, request_key, user_id_of
 from core import views
 from core.domain import SESSION_MINUTES_DEFAULT
-from core.errors import NotFound
 from core.usecases import cancel_session, complete_session, schedule_session
 
 if TYPE_CHECKING:
@@ -62,15 +61,18 @@ class MentorCog(commands.Cog):
         self, interaction: discord.Interaction, student: discord.Member, session: int | None = None
     ) -> None:
         """Mark a session complete: it takes one session off the student's pack."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.service.write(
+        result = await self.bot.run_command(
+            interaction,
             complete_session,
+            render.completed,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=person(student, "student").id,
+            student_id=student.id,
             session_id=session,
             request_key=None if session is not None else request_key(interaction),
         )
+        if result is None:
+            return
         log.info(
             "user %s %s session %s for student %s on pack %s (%d of %d, %d left)%s",
             interaction.user.id,
@@ -83,7 +85,6 @@ class MentorCog(commands.Cog):
             result.left,
             f"; seat in grace until {result.grace_ends_at.isoformat()}" if result.grace_ends_at else "",
         )
-        await self.bot.show_saved(interaction, render.completed(result), result.notification_ids)
 
     complete.autocomplete("session")(session_autocomplete)
 
@@ -102,16 +103,19 @@ class MentorCog(commands.Cog):
         minutes: app_commands.Range[int, 15, 240] = SESSION_MINUTES_DEFAULT,
     ) -> None:
         """Book a session for a student on their pack; they get a DM and a reminder."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.service.write(
+        result = await self.bot.run_command(
+            interaction,
             schedule_session,
+            render.booked,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=person(student, "student").id,
+            student_id=student.id,
             when=when,
             minutes=minutes,
             request_key=request_key(interaction),
         )
+        if result is None:
+            return
         log.info(
             "user %s booked session %s for student %s on pack %s at %s (%d minutes)",
             interaction.user.id,
@@ -121,20 +125,22 @@ class MentorCog(commands.Cog):
             result.starts_at.isoformat(),
             result.minutes,
         )
-        await self.bot.show_saved(interaction, render.booked(result), result.notification_ids)
 
     @app_commands.command(name="cancel")
     @app_commands.guild_only()
     @app_commands.describe(session="The booked session to cancel")
     async def cancel(self, interaction: discord.Interaction, session: int) -> None:
         """Cancel a booked session; nothing is taken off the pack."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.service.write(
+        result = await self.bot.run_command(
+            interaction,
             cancel_session,
+            render.cancelled,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             session_id=session,
         )
+        if result is None:
+            return
         log.info(
             "user %s cancelled session %s of student %s on pack %s",
             interaction.user.id,
@@ -142,7 +148,6 @@ class MentorCog(commands.Cog):
             result.student_id,
             result.pack_id,
         )
-        await self.bot.show_saved(interaction, render.cancelled(result), result.notification_ids)
 
     cancel.autocomplete("session")(session_autocomplete)
 
@@ -150,10 +155,9 @@ class MentorCog(commands.Cog):
     @app_commands.guild_only()
     async def roster(self, interaction: discord.Interaction) -> None:
         """Your students: status, sessions left, next session, grace deadline."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.service.read(
-            views.roster, guild_id=guild_id(interaction), mentor_user_id=interaction.user.id
+        result = await self.bot.run_view(
+            interaction, views.roster, guild_id=guild_id(interaction), mentor_user_id=interaction.user.id
         )
         if result is None:
-            raise NotFound("You're not a mentor here; an admin can register you with /mentor add.")
+            return
         await interaction.edit_original_response(embed=render.roster(result))

@@ -24,10 +24,11 @@ class StudentCog(commands.Cog):
     @app_commands.allowed_installs(guilds=True, users=False)
     async def my_sessions(self, interaction: discord.Interaction) -> None:
         """Your seats and packs: sessions left, end dates, grace deadline, booked sessions."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        seats = await self.bot.service.read(
-            views.my_seats, user_id=interaction.user.id, guild_id=interaction.guild_id
+        seats = await self.bot.run_view(
+            interaction, views.my_seats, user_id=interaction.user.id, guild_id=interaction.guild_id
         )
+        if seats is None:
+            return
         names = {
             seat.guild_id: guild.name
             for seat in seats

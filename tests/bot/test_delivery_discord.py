@@ -100,7 +100,7 @@ async def test_dms_closed_without_fallback_fails_it_and_tells_the_mentor(
     assert len(server.dms("mia")) == 1
 
 
-async def test_dms_closed_with_fallback_mentions_the_student_there_and_tells_the_mentor(
+async def test_dms_closed_with_fallback_mentions_the_student_there_and_spares_the_mentor(
     server: Server, simcord_bot: MentorBot
 ) -> None:
     fallback = server.guild.create_text_channel("mentorbot-fallback")
@@ -111,14 +111,121 @@ async def test_dms_closed_with_fallback_mentions_the_student_there_and_tells_the
     (posted,) = fallback.history()
     assert posted.content.startswith(server.student.mention)
     assert ONE_LEFT in posted.content
-    (note,) = server.dms("mia")
-    assert "fallback channel instead" in note
+    # The student got the message: nothing failed, so the mentor is not told that it did.
+    assert server.dms("mia") == []
     (one_left,) = await rows(simcord_bot, "one_left")
     assert one_left.status == "sent"
+    assert await rows(simcord_bot, "dm_failed") == []
     (request,) = [r for r in server.env.http_requests if r.path == f"/channels/{fallback.id}/messages"]
     assert request.json["nonce"] == f"mb-{one_left.id}-f"
     # Only the student is pinged (the text also mentions the mentor).
     assert request.json["allowed_mentions"]["users"] == [server.student.id]
+
+
+async def test_the_fallback_channel_of_one_server_never_carries_another_servers_notification(
+    server: Server, simcord_bot: MentorBot
+) -> None:
+    env = server.env
+    fallback = server.guild.create_text_channel("mentorbot-fallback")  # a channel of server A
+    simcord_bot.settings.fallback_channel_id = fallback.id
+    # Server B: its own admin, mentor and student, whose DMs are closed.
+    other = env.create_guild(name="Other program")
+    general = other.create_text_channel("general")
+    admins = other.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    for name in ("boss", "tom", "zoe"):
+        server.users[name] = env.create_user(name)
+    boss = other.add_member(server.users["boss"], roles=[admins])
+    tom = other.add_member(server.users["tom"])
+    zoe = other.add_member(server.users["zoe"])
+    await boss.slash(general, "mentor add", mentor=tom, seats=1)
+    await boss.slash(general, "pack grant", student=zoe, mentor=tom, sessions=2)
+    inject_dm_error(server, "zoe", status=403, code=50007, message="Cannot send messages", times=None)
+
+    result = await tom.slash(general, "complete", student=zoe)
+
+    assert "completed for" in result.response.content
+    assert fallback.history() == []
+    assert general.history() == []
+    (one_left,) = await rows(simcord_bot, "one_left")
+    assert (one_left.guild_id, one_left.status) == (other.id, "failed")
+    (note,) = server.dms("tom")
+    assert f"I could not DM {zoe.mention}" in note
+    assert "no fallback channel" in note
+    # Server A's own student still gets the fallback post there.
+    await start_pack(server)
+    inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
+    await complete(server)
+    (posted,) = fallback.history()
+    assert posted.content.startswith(server.student.mention)
+    assert env.errors == []
+
+
+async def test_a_fallback_channel_that_does_not_exist_fails_it_and_tells_the_mentor(
+    server: Server, simcord_bot: MentorBot
+) -> None:
+    simcord_bot.settings.fallback_channel_id = 4242  # a typo in FALLBACK_CHANNEL_ID: no such channel
+    await start_pack(server)
+    inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
+
+    await complete(server)
+
+    (one_left,) = await rows(simcord_bot, "one_left")
+    assert one_left.status == "failed"
+    (note,) = server.dms("mia")
+    assert "I could not post in the fallback channel either" in note
+    assert [r.path for r in server.env.http_requests if r.path.endswith("/4242/messages")] == []
+
+
+async def test_a_server_error_on_the_fallback_post_is_retried_like_a_dm(
+    server: Server, simcord_bot: MentorBot
+) -> None:
+    fallback = server.guild.create_text_channel("mentorbot-fallback")
+    simcord_bot.settings.fallback_channel_id = fallback.id
+    await start_pack(server)
+    inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
+    server.env.inject_error("POST", f"/channels/{fallback.id}/messages", status=502, message="Bad Gateway")
+
+    await complete(server)
+
+    assert fallback.history() == []
+    (one_left,) = await rows(simcord_bot, "one_left")
+    assert (one_left.status, one_left.attempts) == ("pending", 1)
+    assert one_left.next_attempt_at - START <= timedelta(minutes=1)
+    simcord_bot.clock.advance(FIRST_RETRY)
+    report = await simcord_bot.deliver_pending()
+    assert report.fallback == 1
+    (posted,) = fallback.history()
+    assert ONE_LEFT in posted.content
+    (one_left,) = await rows(simcord_bot, "one_left")
+    assert one_left.status == "sent"
+    assert server.dms("mia") == []
+
+
+async def test_a_fallback_channel_down_for_48_hours_fails_it_and_then_tells_the_mentor(
+    server: Server, simcord_bot: MentorBot
+) -> None:
+    fallback = server.guild.create_text_channel("mentorbot-fallback")
+    simcord_bot.settings.fallback_channel_id = fallback.id
+    await start_pack(server)
+    inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
+    server.env.inject_error(
+        "POST", f"/channels/{fallback.id}/messages", status=502, message="Bad Gateway", times=None
+    )
+    await complete(server)
+    simcord_bot.clock.advance(timedelta(hours=47))
+    await simcord_bot.deliver_pending()
+    (one_left,) = await rows(simcord_bot, "one_left")
+    assert (one_left.status, one_left.attempts) == ("pending", 2)
+    assert server.dms("mia") == []
+
+    simcord_bot.clock.advance(timedelta(hours=1))
+    await simcord_bot.deliver_pending()
+
+    (one_left,) = await rows(simcord_bot, "one_left")
+    assert one_left.status == "failed"
+    (note,) = server.dms("mia")
+    assert "I could not post in the fallback channel either" in note
+    assert fallback.history() == []
 
 
 async def test_a_server_error_is_retried_and_the_dm_sent_once(server: Server, simcord_bot: MentorBot) -> None:

@@ -1,0 +1,98 @@
+"""The running program around the rules, knowing nothing of Discord: the sweep pass, delivery of what
+is due (or of what a command caused), the drain lock, and the next wake-up.
+
+It holds a ``Service``, a ``Sender`` (``core.delivery``) and a "wake me at" callback, which it calls
+with the next moment on the program's clock that the database says something is due (``next_due``),
+or ``None`` when nothing is. The bot's scheduler turns that into a one-off tick; without one (a CLI
+run, a test) the callback is left out and the next sweep finds the deadline in the database anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from core.delivery import Sender, deliver
+from core.domain import DeliveryReport, SweepReport
+from core.service import Service
+from core.sweep import next_due, sweep
+
+log = logging.getLogger(__name__)
+
+# After a sweep, something still "due now" is waiting on a booked session; look again in a while.
+RECHECK_BLOCKED = timedelta(minutes=1)
+
+WakeAt = Callable[[datetime | None], None]
+
+
+def sweep_summary(report: SweepReport) -> str:
+    """What a sweep did, with the ids, on one line (for the log, `mentorbot sweep` and the demo)."""
+    parts = [
+        f"{label}: {', '.join(str(item) for item in ids)}"
+        for label, ids in (
+            ("packs expired", report.expired_packs),
+            ("seats released", report.released_seats),
+            ("final warnings for seats", report.final_warnings),
+            ("expiry warnings for packs", report.expiry_warnings),
+            ("reminders for sessions", report.session_reminders),
+            ("notifications queued", report.notification_ids),
+        )
+        if ids
+    ]
+    return "; ".join(parts) or "nothing due"
+
+
+class Runtime:
+    def __init__(self, service: Service, sender: Sender, wake_at: WakeAt | None = None) -> None:
+        self.service = service
+        self.sender = sender
+        self.wake_at = wake_at
+        # One drain at a time in this process: overlapping ticks would only race for the same leases.
+        self._drain_lock = asyncio.Lock()
+
+    async def run_sweep(self) -> SweepReport:
+        """One sweep pass (R11), then delivery of what is due, then the wake-up for what comes next."""
+        report = await self.service.write(sweep)
+        if report.changed:
+            log.info("sweep: %s", sweep_summary(report))
+        await self.deliver_pending()
+        await self.arm_wakeup(after_sweep=True)
+        return report
+
+    async def deliver_pending(self) -> DeliveryReport:
+        """Deliver every due notification now."""
+        async with self._drain_lock:
+            return await deliver(self.service, self.sender)
+
+    async def deliver_caused(self, ids: Iterable[int]) -> DeliveryReport:
+        """Deliver the notifications a command just caused (and re-arm the wake-up it may have moved).
+
+        Runs after the command's reply: a failure here is logged, never raised over that reply. The
+        notifications stay in the outbox, and the delivery tick sends them.
+        """
+        wanted = tuple(ids)
+        try:
+            report = await deliver(self.service, self.sender, ids=wanted) if wanted else DeliveryReport()
+            await self.arm_wakeup()
+        except Exception:
+            log.exception(
+                "delivering notifications %s after a command failed; the delivery tick retries", wanted
+            )
+            return DeliveryReport()
+        return report
+
+    async def arm_wakeup(self, *, after_sweep: bool = False) -> None:
+        """Ask to be woken at the next moment the sweep has something to do."""
+        if self.wake_at is None:
+            return
+        due = await self.service.read(next_due)
+        if due is None:
+            self.wake_at(None)
+            return
+        now = self.service.clock.now()
+        if due <= now and after_sweep:
+            # The sweep just ran and left it due: it waits on something (a booked session) to end.
+            due = now + RECHECK_BLOCKED
+        self.wake_at(max(due, now))
