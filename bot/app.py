@@ -18,7 +18,7 @@ from datetime import timedelta
 import discord
 from discord.ext import commands
 
-from bot import render
+from bot import pages, render
 from bot.delivery import DiscordSender
 from bot.errors import install_error_handler, mark_saved
 from bot.scheduler import Ticks
@@ -93,6 +93,7 @@ class MentorBot(commands.Bot):
         await self.add_cog(student.StudentCog(self))
         await self.add_cog(mentor.MentorCog(self))
         await self.add_cog(admin.AdminCog(self))
+        pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
             await self.sync_commands()

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import pages, render
 from bot.interaction import actor, guild_id, person, request_key
 from core import views
 from core.errors import NotAllowed
@@ -112,4 +112,4 @@ class AdminCog(commands.Cog):
             raise NotAllowed("Only an admin (Manage Server, or the admin role) can see every mentor's seats.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         loads = await self.bot.service.read(views.mentor_loads, guild_id=guild_id(interaction))
-        await interaction.edit_original_response(embed=render.seats_overview(loads))
+        await pages.show(interaction, render.seats_overview(loads))

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import pages, render
 from bot.interaction import actor, guild_id, person, request_key, user_id_of
 from core import views
 from core.domain import SESSION_MINUTES_DEFAULT
@@ -156,4 +156,4 @@ class MentorCog(commands.Cog):
         )
         if result is None:
             raise NotFound("You're not a mentor here; an admin can register you with /mentor add.")
-        await interaction.edit_original_response(embed=render.roster(result))
+        await pages.show(interaction, render.roster(result))
