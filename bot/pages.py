@@ -204,7 +204,8 @@ class PageButton(
         super().__init__(
             discord.ui.Button(
                 label="◀" if way == PREVIOUS else "▶",
-                style=discord.ButtonStyle.secondary,
+                # A way to go stands out; the way that leads nowhere is greyed out.
+                style=discord.ButtonStyle.secondary if disabled else discord.ButtonStyle.primary,
                 custom_id=f"mentorbot:page:{list_id}:{owner}:{command}:{at}:{way}",
                 disabled=disabled,
             )

@@ -136,7 +136,7 @@ def _seat_status(seat: SeatView) -> str:
 
 
 def _name(name: str, fallback: str) -> str:
-    """A display name as a heading: its own * _ ~ ` | must not turn into markup."""
+    """A display name in a list: its own * _ ~ ` | must not turn into markup."""
     return discord.utils.escape_markdown(name) if name else fallback
 
 
@@ -157,7 +157,7 @@ def my_sessions(seats: Sequence[SeatView], guild_names: dict[int, str] | None = 
             if guild_names and seat.guild_id in guild_names
             else ""
         )
-        lines = [f"with {mention(seat.mentor_user_id)} · {_seat_status(seat)}"]
+        lines = [_seat_status(seat)]
         lines += [_pack_line(pack) for pack in seat.packs]
         lines += _session_lines(seat.sessions) or ["No session booked yet."]
         return Block(f"{_name(seat.mentor_name, 'Mentor')}{server}", tuple(lines))
@@ -175,7 +175,7 @@ def roster(result: Roster) -> Listing:
     def block(seat: SeatView) -> Block:
         upcoming = seat.next_session
         lines = (
-            f"{mention(seat.student_id)} · {_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left",
+            f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left",
             f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked",
         )
         return Block(_name(seat.student_name, f"Student {seat.student_id}"), lines)
@@ -199,9 +199,9 @@ def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
     def block(load: MentorLoad) -> Block:
         seats_bar = bar(load.seats_held, load.capacity)  # none for a mentor with 0 seats
         shown = f"`{seats_bar}` " if seats_bar else ""
-        lines = [f"{mention(load.mentor_user_id)} · {shown}{load.seats_held} of {load.capacity}"]
+        lines = [f"{shown}{load.seats_held} of {load.capacity} seats held"]
         lines += [
-            f"⏳ {mention(seat.student_id)} until {when(seat.grace_ends_at)}"
+            f"⏳ {_name(seat.student_name, f'Student {seat.student_id}')} until {when(seat.grace_ends_at)}"
             for seat in load.grace_seats
             if seat.grace_ends_at is not None
         ]
