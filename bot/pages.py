@@ -81,7 +81,9 @@ def clip(text: str, limit: int) -> str:
 
 def _fields(block: Block) -> list[tuple[str, str]]:
     """The block as embed fields: lines packed in order, each field's value within its limit."""
-    title = clip(block.title or EMPTY_VALUE, FIELD_NAME_LIMIT)
+    # Discord trims names and values and refuses an empty one.
+    heading = block.title if block.title.strip() else EMPTY_VALUE
+    title = clip(heading, FIELD_NAME_LIMIT)
     chunks: list[list[str]] = [[]]
     size = 0
     for raw in block.lines:
@@ -92,10 +94,11 @@ def _fields(block: Block) -> list[tuple[str, str]]:
             size, needed = 0, len(line)
         chunks[-1].append(line)
         size += needed
-    continued = clip(block.title or EMPTY_VALUE, FIELD_NAME_LIMIT - len(CONTINUED)) + CONTINUED
+    continued = clip(heading, FIELD_NAME_LIMIT - len(CONTINUED)) + CONTINUED
+    values = ["\n".join(lines) for lines in chunks]
     return [
-        (title if index == 0 else continued, "\n".join(lines) or EMPTY_VALUE)
-        for index, lines in enumerate(chunks)
+        (title if index == 0 else continued, value if value.strip() else EMPTY_VALUE)
+        for index, value in enumerate(values)
     ]
 
 

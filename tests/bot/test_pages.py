@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import discord
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from simcord.actors import _component_interaction
 
@@ -38,8 +38,10 @@ def check_limits(message: Any) -> None:
         assert len(embed.description or "") <= pages.DESCRIPTION_LIMIT
         assert len(embed.fields) <= pages.FIELDS_LIMIT
         for item in embed.fields:
-            assert 0 < len(item.name or "") <= pages.FIELD_NAME_LIMIT
-            assert 0 < len(item.value or "") <= pages.FIELD_VALUE_LIMIT
+            assert (item.name or "").strip()
+            assert (item.value or "").strip()
+            assert len(item.name or "") <= pages.FIELD_NAME_LIMIT
+            assert len(item.value or "") <= pages.FIELD_VALUE_LIMIT
         assert len(embed.footer.text or "") <= pages.FOOTER_LIMIT
         total += len(embed)  # discord.py counts what Discord counts toward the 6,000
     assert total <= pages.EMBED_TOTAL_LIMIT
@@ -116,8 +118,10 @@ async def test_a_mentor_with_100_students_reads_them_all_page_by_page(
     here = program(server, clock)
     mia = server.mentor.id
     await here.mentor(mia, seats=100)
-    for student in STUDENTS:
-        await here.grant(student, mia, sessions=1 if student % 10 == 0 else 4)
+    for student in STUDENTS:  # every tenth pack ends in 10 days, not 90
+        await here.grant(
+            student, mia, sessions=1 if student % 10 == 0 else 4, valid_days=10 if student % 10 == 5 else None
+        )
     for student in STUDENTS[::10]:  # ten students used their only session: their seats are in grace
         await here.complete(student, mia)
 
@@ -133,6 +137,9 @@ async def test_a_mentor_with_100_students_reads_them_all_page_by_page(
     assert Counter(item.name for item in blocks) == Counter(f"student{student}" for student in STUDENTS)
     assert [item.name for item in blocks[:10]] == [f"student{student}" for student in STUDENTS[::10]]
     assert all("⏳ in grace" in (item.value or "") for item in blocks[:10])  # grace first
+    assert [item.name for item in blocks[10:20]] == [
+        f"student{student}" for student in STUDENTS[5::10]
+    ]  # expiring
     no_errors(server)
 
 
@@ -306,6 +313,8 @@ line_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")
 
 
 @settings(max_examples=60, deadline=None)
+@example(title="Seats", summary="", blocks=[Block(" ", (" ", "\u3000")), Block("", ())])  # blanks
+@example(title="x" * 400, summary="", blocks=[Block("y" * 300, ("z" * 2000,) * 4)] * 30)  # too long
 @given(
     title=st.text(min_size=1, max_size=400),
     summary=st.text(max_size=300),
@@ -327,12 +336,16 @@ def test_any_listing_comes_out_in_pages_within_every_limit_with_every_line_in_or
         assert len(embed.title or "") <= pages.TITLE_LIMIT
         assert len(embed.description or "") <= pages.DESCRIPTION_LIMIT
         assert len(embed.fields) <= pages.FIELDS_LIMIT
-        assert all(0 < len(item.name or "") <= pages.FIELD_NAME_LIMIT for item in embed.fields)
-        assert all(0 < len(item.value or "") <= pages.FIELD_VALUE_LIMIT for item in embed.fields)
+        assert all((item.name or "").strip() for item in embed.fields)  # Discord refuses a blank one
+        assert all((item.value or "").strip() for item in embed.fields)
+        assert all(len(item.name or "") <= pages.FIELD_NAME_LIMIT for item in embed.fields)
+        assert all(len(item.value or "") <= pages.FIELD_VALUE_LIMIT for item in embed.fields)
         assert embed.footer.text == (f"Page {number} of {len(embeds)}" if len(embeds) > 1 else None)
     shown = [line for embed in embeds for item in embed.fields for line in (item.value or "").split("\n")]
     written = [pages.clip(line, pages.FIELD_VALUE_LIMIT) for block in blocks for line in block.lines]
+
     # Every line, in order; a line longer than a field (never one of ours) ends visibly in "…".
-    assert [line for line in shown if line != pages.EMPTY_VALUE] == [
-        line for line in written if line != pages.EMPTY_VALUE
-    ]
+    def kept(lines: list[str]) -> list[str]:
+        return [line for line in lines if line.strip() and line != pages.EMPTY_VALUE]
+
+    assert kept(shown) == kept(written)
