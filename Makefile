@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
+SHOTS := $(VENV)/.screenshots-installed
 
-.PHONY: run test lint demo bench bench-quick install clean
+.PHONY: run test lint demo bench bench-quick install clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,15 @@ bench: $(DEV)
 
 bench-quick: $(DEV)
 	$(BIN)/python -m bench --quick
+
+$(SHOTS): pyproject.toml $(DEV)
+	$(BIN)/python -m pip install --quiet -e '.[dev,screenshots]'
+	touch $@
+
+## Screenshots of what the admin, a mentor and a student see, under docs/screenshots/ (SimCord's
+## preview and Debian's chromium, which the script installs with apt-get when it may).
+screenshots: $(SHOTS)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -21,6 +21,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import discord
 from discord.ext import commands
 
+from bot import pages
 from bot.delivery import DiscordSender
 from bot.errors import answer_refusal, install_error_handler, mark_saved
 from bot.interaction import check_people
@@ -103,6 +104,7 @@ class MentorBot(commands.Bot):
         await self.add_cog(student.StudentCog(self))
         await self.add_cog(mentor.MentorCog(self))
         await self.add_cog(admin.AdminCog(self))
+        pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
             await self.sync_commands()

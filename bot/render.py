@@ -1,4 +1,5 @@
-"""How results look in Discord: reply sentences, embeds, bars of sessions used, autocomplete labels.
+"""How results look in Discord: reply sentences, the lists (as listings that ``bot.pages`` cuts into
+pages), bars of sessions used, autocomplete labels.
 
 Pure functions of core's result and view objects. Times are Discord timestamps, which each reader's
 client shows in their own time zone (autocomplete labels cannot render them, so they say UTC).
@@ -6,10 +7,12 @@ client shows in their own time zone (autocomplete labels cannot render them, so 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import discord
 
+from bot.pages import Block, Listing
 from core.domain import (
     MentorLoad,
     MentorRegistered,
@@ -29,7 +32,6 @@ from core.texts import mention, plural, timestamp, when
 
 BLURPLE = discord.Colour.blurple()
 AMBER = discord.Colour.gold()
-MAX_FIELDS = 25
 
 
 def bar(used: int, total: int) -> str:
@@ -123,11 +125,8 @@ def _pack_line(pack: PackView) -> str:
     return f"`{bar(used, pack.total)}` expired {timestamp(pack.ends_at, 'D')} · {used} of {pack.total} used{forfeited}"
 
 
-def _session_lines(sessions: Sequence[SessionView], limit: int = 5) -> list[str]:
-    lines = [f"📅 {when(session.starts_at)} · #{session.session_id}" for session in sessions[:limit]]
-    if len(sessions) > limit:
-        lines.append(f"… and {len(sessions) - limit} more")
-    return lines
+def _session_lines(sessions: Sequence[SessionView]) -> list[str]:
+    return [f"📅 {when(session.starts_at)} · #{session.session_id}" for session in sessions]
 
 
 def _seat_status(seat: SeatView) -> str:
@@ -136,85 +135,84 @@ def _seat_status(seat: SeatView) -> str:
     return "✅ active"
 
 
-def _fields(
-    embed: discord.Embed, items: Sequence[object], field: Callable[[object], tuple[str, str]]
-) -> None:
-    shown = items[: MAX_FIELDS - 1] if len(items) > MAX_FIELDS else items
-    for item in shown:
-        name, value = field(item)
-        embed.add_field(name=name[:256], value=value[:1024] or "—", inline=False)
-    if len(items) > len(shown):
-        embed.add_field(name="…", value=f"and {len(items) - len(shown)} more", inline=False)
+def _name(name: str, fallback: str) -> str:
+    """A display name in a list: its own * _ ~ ` | must not turn into markup."""
+    return discord.utils.escape_markdown(name) if name else fallback
 
 
-def my_sessions(seats: Sequence[SeatView], guild_names: dict[int, str] | None = None) -> discord.Embed:
-    embed = discord.Embed(title="Your mentorship", colour=BLURPLE)
-    if not seats:
-        embed.description = "You hold no seat with a mentor right now. When an admin records a pack you bought, it shows up here."
-        return embed
-
-    def field(item: object) -> tuple[str, str]:
-        assert isinstance(item, SeatView)
-        server = f" · {guild_names[item.guild_id]}" if guild_names and item.guild_id in guild_names else ""
-        lines = [f"with {mention(item.mentor_user_id)} · {_seat_status(item)}"]
-        lines += [_pack_line(pack) for pack in item.packs]
-        lines += _session_lines(item.sessions) or ["No session booked yet."]
-        return f"{item.mentor_name or 'Mentor'}{server}", "\n".join(lines)
-
-    _fields(embed, seats, field)
-    return embed
+def _urgency(seat: SeatView) -> tuple[int, datetime, int]:
+    """Grace first (soonest deadline first), then the seat whose pack ends soonest, then by age."""
+    if seat.status == SeatStatus.GRACE and seat.grace_ends_at is not None:
+        return (0, seat.grace_ends_at, seat.seat_id)
+    ends = [pack.ends_at for pack in seat.packs if pack.status == PackStatus.ACTIVE]
+    return (1, min(ends, default=datetime.max.replace(tzinfo=UTC)), seat.seat_id)
 
 
-def roster(result: Roster) -> discord.Embed:
-    embed = discord.Embed(
-        title="Your students",
-        description=f"{result.seats_held} of {plural(result.capacity, 'seat')} held",
-        colour=BLURPLE,
-    )
-    if not result.seats:
-        embed.description = (embed.description or "") + "\nNo student holds a seat with you right now."
-        return embed
+def my_sessions(seats: Sequence[SeatView], guild_names: dict[int, str] | None = None) -> Listing:
+    """``/mysessions``: a block per seat (mentor, and the server when the list spans servers)."""
 
-    def field(item: object) -> tuple[str, str]:
-        assert isinstance(item, SeatView)
-        left = item.sessions_left
-        lines = [f"{mention(item.student_id)} · {_seat_status(item)} · {plural(left, 'session')} left"]
-        upcoming = item.next_session
-        lines.append(
-            f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked"
+    def block(seat: SeatView) -> Block:
+        server = (
+            f" · {_name(guild_names[seat.guild_id], '')}"
+            if guild_names and seat.guild_id in guild_names
+            else ""
         )
-        return item.student_name or f"Student {item.student_id}", "\n".join(lines)
+        lines = [_seat_status(seat)]
+        lines += [_pack_line(pack) for pack in seat.packs]
+        lines += _session_lines(seat.sessions) or ["No session booked yet."]
+        return Block(f"{_name(seat.mentor_name, 'Mentor')}{server}", tuple(lines))
 
-    _fields(embed, result.seats, field)
-    return embed
+    return Listing(
+        title="Your mentorship",
+        blocks=tuple(block(seat) for seat in seats),
+        empty="You hold no seat with a mentor right now. When an admin records a pack you bought, it shows up here.",
+    )
 
 
-def seats_overview(loads: Sequence[MentorLoad]) -> discord.Embed:
-    embed = discord.Embed(title="Seats", colour=BLURPLE)
+def roster(result: Roster) -> Listing:
+    """``/roster``: a block per student, in grace or expiring first."""
+
+    def block(seat: SeatView) -> Block:
+        upcoming = seat.next_session
+        lines = (
+            f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left",
+            f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked",
+        )
+        return Block(_name(seat.student_name, f"Student {seat.student_id}"), lines)
+
+    return Listing(
+        title="Your students",
+        summary=f"{result.seats_held} of {plural(result.capacity, 'seat')} held",
+        blocks=tuple(block(seat) for seat in sorted(result.seats, key=_urgency)),
+        empty="No student holds a seat with you right now.",
+    )
+
+
+def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
+    """``/seats``: a block per mentor (seats held of capacity), with their students in grace under it."""
     if not loads:
-        embed.description = "No mentor is registered yet; add one with /mentor add."
-        return embed
+        return Listing(title="Seats", empty="No mentor is registered yet; add one with /mentor add.")
     held = sum(load.seats_held for load in loads)
     capacity = sum(load.capacity for load in loads)
     grace = sum(len(load.grace_seats) for load in loads)
-    embed.description = f"{held} of {plural(capacity, 'seat')} held · {grace} in grace"
-    if grace:
-        embed.colour = AMBER
 
-    def field(item: object) -> tuple[str, str]:
-        assert isinstance(item, MentorLoad)
-        seats_bar = bar(item.seats_held, item.capacity)  # none for a mentor with 0 seats
+    def block(load: MentorLoad) -> Block:
+        seats_bar = bar(load.seats_held, load.capacity)  # none for a mentor with 0 seats
         shown = f"`{seats_bar}` " if seats_bar else ""
-        lines = [f"{mention(item.mentor_user_id)} · {shown}{item.seats_held} of {item.capacity}"]
+        lines = [f"{shown}{load.seats_held} of {load.capacity} seats held"]
         lines += [
-            f"⏳ {mention(seat.student_id)} until {when(seat.grace_ends_at)}"
-            for seat in item.grace_seats
+            f"⏳ {_name(seat.student_name, f'Student {seat.student_id}')} until {when(seat.grace_ends_at)}"
+            for seat in load.grace_seats
             if seat.grace_ends_at is not None
         ]
-        return item.mentor_name or f"Mentor {item.mentor_user_id}", "\n".join(lines)
+        return Block(_name(load.mentor_name, f"Mentor {load.mentor_user_id}"), tuple(lines))
 
-    _fields(embed, loads, field)
-    return embed
+    return Listing(
+        title="Seats",
+        summary=f"{held} of {plural(capacity, 'seat')} held · {grace} in grace",
+        blocks=tuple(block(load) for load in loads),
+        colour=AMBER if grace else BLURPLE,
+    )
 
 
 def session_label(session: SessionView) -> str:

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import pages, render
 from bot.interaction import actor, guild_id, request_key
 from core import views
 from core.usecases import grant_pack, register_mentor
@@ -118,4 +118,4 @@ class AdminCog(commands.Cog):
         )
         if loads is None:
             return
-        await interaction.edit_original_response(embed=render.seats_overview(loads))
+        await pages.show(interaction, render.seats_overview(loads))

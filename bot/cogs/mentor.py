@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import pages, render
 from bot.interaction import actor, guild_id, request_key, user_id_of
 from core import views
 from core.domain import SESSION_MINUTES_DEFAULT
@@ -160,4 +160,4 @@ class MentorCog(commands.Cog):
         )
         if result is None:
             return
-        await interaction.edit_original_response(embed=render.roster(result))
+        await pages.show(interaction, render.roster(result))

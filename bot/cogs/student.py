@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import pages, render
 from core import views
 
 if TYPE_CHECKING:
@@ -35,5 +35,6 @@ class StudentCog(commands.Cog):
             if (guild := self.bot.get_guild(seat.guild_id)) is not None
         }
         # Name the server only when the list spans servers (from a DM).
-        embed = render.my_sessions(seats, names if interaction.guild_id is None else None)
-        await interaction.edit_original_response(embed=embed)
+        await pages.show(
+            interaction, render.my_sessions(seats, names if interaction.guild_id is None else None)
+        )

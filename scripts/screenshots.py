@@ -1,0 +1,306 @@
+"""`make screenshots`: what the admin, a mentor and a student see, as PNGs under docs/screenshots/.
+
+The real bot plays a realistic server on SimCord (no token, no network, SQLite in a temporary
+directory): an admin registers mentors and records packs, a mentor books and completes sessions, one
+student's pack runs down to grace, a busy mentor's roster runs to several pages. Each shot opens
+SimCord's preview of a channel (or a DM) as one person sees it, Discord's layout with their private
+replies, and Debian's chromium takes the screenshot.
+
+Add a scene: write ``async def scene_name(world: World) -> None`` that acts through ``world``'s people
+(``await world.run(member, channel, "command", option=value)``), moves time with ``world.later``,
+and ends each view with ``await world.shoot("file-name", viewer, channel, focus=result)``; then add
+it to ``SCENES``. ``python scripts/screenshots.py NAME …`` plays only the named scenes.
+
+Needs ``pip install 'simcord[preview]'`` and ``apt-get install chromium fonts-noto-color-emoji``; the
+script installs what is missing when it can (pip always; apt-get when run as root) and otherwise says
+what to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+WINDOW = (1000, 1100)  # chromium's window, in CSS pixels
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+PREVIEW_MODULES = ("aiohttp", "markdown_it", "linkify_it", "regex", "PIL")
+APT_PACKAGES = ("chromium", "fonts-noto-color-emoji")
+
+
+# ---- what the script needs --------------------------------------------------------------------------
+
+
+def ensure_preview() -> None:
+    """SimCord's preview extra, installed with this interpreter's pip when missing."""
+    missing = [name for name in PREVIEW_MODULES if importlib.util.find_spec(name) is None]
+    if not missing:
+        return
+    print(f"installing simcord[preview] (missing: {', '.join(missing)})", flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "simcord[preview]"], check=True)
+
+
+def find_chromium() -> str:
+    """Debian's chromium, installed with apt-get when missing and we may; otherwise what to run."""
+    for name in CHROMIUM_NAMES:
+        if found := shutil.which(name):
+            return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"installing {' '.join(APT_PACKAGES)} with apt-get", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *APT_PACKAGES], check=True, env=env
+        )
+        if found := shutil.which("chromium"):
+            return found
+    sys.exit(
+        "screenshots need chromium: run `sudo apt-get install chromium fonts-noto-color-emoji` "
+        "(or put a chromium on PATH), then `make screenshots` again."
+    )
+
+
+# ---- the world the scenes play in -------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """One simulated server and its people, the bot's clock, and where the shots go."""
+
+    env: Any
+    bot: Any
+    clock: Any
+    chromium: str
+    out: Path
+    guild: Any = None
+    staff: Any = None  # the admins' channel
+    mentoring: Any = None  # the mentors' channel
+    people: dict[str, Any] = field(default_factory=dict)  # members by name
+    users: dict[str, Any] = field(default_factory=dict)  # the same people as users (for their DMs)
+    shots: list[Path] = field(default_factory=list)
+
+    def join(self, name: str, *roles: Any) -> Any:
+        """A new person on the server."""
+        self.users[name] = self.env.create_user(name)
+        self.people[name] = self.guild.add_member(self.users[name], roles=list(roles))
+        return self.people[name]
+
+    async def later(self, **delta: float) -> None:
+        """Move time for both clocks: the bot's (deadlines) and SimCord's (message times)."""
+        step = timedelta(**delta)
+        self.clock.advance(step)
+        await self.env.advance_time(step.total_seconds())
+
+    async def run(self, member: Any, channel: Any, command: str, **options: Any) -> Any:
+        """A slash command as ``member`` would run it, checked to have worked."""
+        before = self.env.error_cursor
+        result = await member.slash(channel, command, **options) if channel else await member.slash(command)
+        errors = self.env.errors_since(before)
+        if errors:
+            raise RuntimeError(f"/{command} failed: {errors}")
+        return result
+
+    async def sweep(self) -> None:
+        await self.bot.run_sweep()
+
+    async def shoot(
+        self, name: str, viewer: Any, channel: Any, focus: Any = None, height: int = WINDOW[1]
+    ) -> Path:
+        """A screenshot of ``channel`` as ``viewer`` sees it (their private replies included), ending
+        at ``focus`` (a command's result) when given; ``height`` in CSS pixels for a long reply."""
+        path = self.out / f"{name}.png"
+        preview = self.env.preview(
+            channel, viewers=[viewer], layout="channel", presentation_time=self.clock.now()
+        )
+        async with preview:
+            if focus is not None:
+                await preview.show(focus)
+            await preview.refresh()
+            await capture(self.chromium, preview.url, path, (WINDOW[0], height))
+        self.shots.append(path)
+        print(f"  {path.relative_to(ROOT)}", flush=True)
+        return path
+
+
+async def capture(chromium: str, url: str, path: Path, window: tuple[int, int] = WINDOW) -> None:
+    """Chromium, headless, draws the preview page and saves it (the page is served by this process)."""
+    with tempfile.TemporaryDirectory(prefix="mentorbot-chromium-") as profile:
+        process = await asyncio.create_subprocess_exec(
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            f"--screenshot={path}",
+            f"--window-size={window[0]},{window[1]}",
+            "--virtual-time-budget=8000",
+            url,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, errors = await asyncio.wait_for(process.communicate(), timeout=90)
+    if process.returncode != 0 or not os.path.exists(path):  # noqa: ASYNC240 - one stat, after chromium is done
+        raise RuntimeError(f"chromium could not take {path.name}: {errors.decode(errors='replace')[-800:]}")
+
+
+# ---- the scenes -------------------------------------------------------------------------------------
+
+
+async def setting_up(world: World) -> None:
+    """The admin registers two mentors and records the packs students bought."""
+    p = world.people
+    await world.run(p["ada"], world.staff, "mentor add", mentor=p["mia"], seats=3)
+    await world.run(p["ada"], world.staff, "mentor add", mentor=p["max"], seats=2)
+    await world.run(p["ada"], world.staff, "pack grant", student=p["alice"], mentor=p["mia"])
+    await world.run(p["ada"], world.staff, "pack grant", student=p["bob"], mentor=p["mia"], sessions=2)
+    await world.run(p["ada"], world.staff, "pack grant", student=p["cleo"], mentor=p["max"], sessions=8)
+
+
+async def mentoring(world: World) -> None:
+    """Mia books and completes sessions; Alice has one left, Bob's short pack runs out: grace."""
+    p = world.people
+    await world.later(minutes=20)
+    await world.run(
+        p["mia"], world.mentoring, "schedule", student=p["alice"], when=at(world, days=2, hour=18)
+    )
+    await world.run(p["mia"], world.mentoring, "schedule", student=p["bob"], when=at(world, days=3, hour=17))
+    await world.later(days=2, hours=9)  # Wednesday evening, just after Alice's session
+    await world.run(p["mia"], world.mentoring, "complete", student=p["alice"])
+    await world.later(days=1)
+    await world.run(p["mia"], world.mentoring, "complete", student=p["bob"])
+    await world.later(days=7)
+    await world.run(p["mia"], world.mentoring, "complete", student=p["alice"])
+    await world.run(p["mia"], world.mentoring, "complete", student=p["bob"])  # his last: 72 hours of grace
+    await world.later(days=1)
+    await world.run(p["mia"], world.mentoring, "complete", student=p["alice"])  # one left: she is told
+    await world.run(
+        p["mia"], world.mentoring, "schedule", student=p["alice"], when=at(world, days=7, hour=18)
+    )
+    roster = await world.run(p["mia"], world.mentoring, "roster")
+    await world.shoot("mentor-roster", p["mia"], world.mentoring, focus=roster)
+
+
+async def grace(world: World) -> None:
+    """12 hours before Bob's grace ends the sweep sends his final warning; the admin sees it in /seats."""
+    p = world.people
+    await world.later(days=1, hours=12)  # Sunday morning: his grace ends this evening
+    await world.sweep()
+    seats = await world.run(p["ada"], world.staff, "seats")
+    await world.shoot("admin-seats", p["ada"], world.staff, focus=seats)
+    bob = world.users["bob"]
+    await world.shoot("student-grace-dm", bob, bob.dm_channel)
+
+
+async def student(world: World) -> None:
+    """Alice, in her DM with the bot: what she was told, and /mysessions there."""
+    alice = world.users["alice"]
+    mine = await world.run(alice, None, "mysessions")
+    await world.shoot("student-dm", alice, alice.dm_channel, focus=mine)
+
+
+async def busy_mentor(world: World) -> None:
+    """A mentor with 40 students: /roster in pages, ◀ ▶ to turn them."""
+    p = world.people
+    lena = world.join("lena")
+    await world.run(p["ada"], world.staff, "mentor add", mentor=lena, seats=40)
+    for number in range(40):
+        learner = world.join(f"learner{number + 1:02d}")
+        await world.run(p["ada"], world.staff, "pack grant", student=learner, mentor=lena)
+    roster = await world.run(lena, world.mentoring, "roster")
+    await lena.click(roster.response, label="▶")
+    await world.shoot("mentor-roster-pages", lena, world.mentoring, focus=roster, height=1560)
+
+
+def at(world: World, *, days: int, hour: int) -> str:
+    """A time ``days`` from now at ``hour``:00 UTC, as a mentor would type it."""
+    day = world.clock.now() + timedelta(days=days)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
+
+
+Scene = Callable[[World], Awaitable[None]]
+SCENES: dict[str, Scene] = {
+    "setting_up": setting_up,
+    "mentoring": mentoring,
+    "grace": grace,
+    "student": student,
+    "busy_mentor": busy_mentor,
+}
+
+
+# ---- playing it --------------------------------------------------------------------------------------
+
+
+async def play(names: list[str], out: Path, chromium: str) -> list[Path]:
+    import discord
+    import simcord
+
+    from bot import create_bot
+    from bot.demo import DemoSettings
+    from core.clock import ManualClock
+
+    with tempfile.TemporaryDirectory(prefix="mentorbot-screenshots-") as folder:
+        settings = DemoSettings(
+            discord_token="screenshots",  # SimCord never sends it anywhere
+            database_url=f"sqlite+aiosqlite:///{Path(folder) / 'screenshots.db'}",
+            renew_url="https://example.com/renew",
+        )
+        clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))  # set to SimCord's clock once it runs
+        # Sweeps run when a scene says so, at the moments the bot's wake-up would; no wall-clock ticks.
+        bot = create_bot(settings, clock=clock, run_scheduler=False)
+        async with simcord.run(bot) as env:
+            await bot.tree.sync()
+            world = World(env=env, bot=bot, clock=clock, chromium=chromium, out=out)
+            clock.set(env.now())
+            await world.later(days=4, hours=9)  # Monday morning
+            world.guild = env.create_guild(name="Mentorship")
+            world.staff = world.guild.create_text_channel("staff")
+            world.mentoring = world.guild.create_text_channel("mentoring")
+            admins = world.guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+            world.join("ada", admins)
+            for name in ("mia", "max", "alice", "bob", "cleo"):
+                world.join(name)
+            for name in names:
+                print(f"scene {name}", flush=True)
+                await SCENES[name](world)
+            return world.shots
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenes", nargs="*", help=f"scenes to play (default: all of {', '.join(SCENES)})")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the PNGs go (default: docs/screenshots)")
+    options = parser.parse_args()
+    unknown = [name for name in options.scenes if name not in SCENES]
+    if unknown:
+        parser.error(f"no scene {', '.join(unknown)}; the scenes are {', '.join(SCENES)}")
+    # Later scenes build on earlier ones (the same server), so a chosen scene brings those before it.
+    wanted = (
+        list(SCENES)[: max(list(SCENES).index(name) for name in options.scenes) + 1]
+        if options.scenes
+        else list(SCENES)
+    )
+    ensure_preview()
+    chromium = find_chromium()
+    options.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    shots = asyncio.run(play(wanted, options.out, chromium))
+    print(f"{len(shots)} screenshots in {time.perf_counter() - started:.0f} s under {options.out}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
