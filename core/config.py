@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core import bounds as b
 from core.domain import Policy
 
 SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "sqlite+pysqlite")
@@ -58,13 +59,13 @@ class Settings(BaseSettings):
     guild_id: Snowflake | None = None
     admin_role_id: Snowflake | None = None
     fallback_channel_id: Snowflake | None = None
-    pack_size: int = Field(4, ge=1, le=52)
-    pack_valid_days: int = Field(90, ge=1, le=730)
-    grace_period_hours: int = Field(72, ge=1, le=720)
-    final_warning_hours: int = Field(12, ge=0, le=719)
-    expiry_warning_days: int = Field(3, ge=0, le=365)
-    session_reminder_hours: int = Field(24, ge=0, le=168)
-    sweep_interval_minutes: int = Field(60, ge=1, le=1440)
+    pack_size: int = Field(4, ge=b.MIN_PACK_SESSIONS, le=b.MAX_PACK_SESSIONS)
+    pack_valid_days: int = Field(90, ge=b.MIN_VALID_DAYS, le=b.MAX_VALID_DAYS)
+    grace_period_hours: int = Field(72, ge=b.MIN_GRACE_HOURS, le=b.MAX_GRACE_HOURS)
+    final_warning_hours: int = Field(12, ge=b.MIN_FINAL_WARNING_HOURS, le=b.MAX_FINAL_WARNING_HOURS)
+    expiry_warning_days: int = Field(3, ge=b.MIN_EXPIRY_WARNING_DAYS, le=b.MAX_EXPIRY_WARNING_DAYS)
+    session_reminder_hours: int = Field(24, ge=b.MIN_REMINDER_HOURS, le=b.MAX_REMINDER_HOURS)
+    sweep_interval_minutes: int = Field(60, ge=b.MIN_SWEEP_MINUTES, le=b.MAX_SWEEP_MINUTES)
     renew_url: str | None = None
     log_level: LogLevel = "INFO"
     shard_count: int | None = Field(None, ge=1)

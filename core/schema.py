@@ -36,6 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from core.bounds import MAX_PACK_SESSIONS, MAX_SEATS, MIN_PACK_SESSIONS, MIN_SEATS
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant: ``timestamptz`` on PostgreSQL, naive UTC text on SQLite; always aware UTC in Python.
@@ -101,7 +103,7 @@ class Mentor(Base):
     __tablename__ = "mentors"
     __table_args__ = (
         UniqueConstraint("guild_id", "user_id"),
-        CheckConstraint("capacity BETWEEN 0 AND 100", name="capacity_range"),
+        CheckConstraint(f"capacity BETWEEN {MIN_SEATS} AND {MAX_SEATS}", name="capacity_range"),
         CheckConstraint("seats_held >= 0", name="seats_held_nonnegative"),
     )
 
@@ -159,7 +161,9 @@ class Pack(Base):
     __tablename__ = "packs"
     __table_args__ = (
         CheckConstraint("status IN ('active', 'depleted', 'expired')", name="status_known"),
-        CheckConstraint("sessions_total BETWEEN 1 AND 52", name="total_range"),
+        CheckConstraint(
+            f"sessions_total BETWEEN {MIN_PACK_SESSIONS} AND {MAX_PACK_SESSIONS}", name="total_range"
+        ),
         CheckConstraint("sessions_left >= 0 AND sessions_left <= sessions_total", name="left_range"),
         CheckConstraint("sessions_booked >= 0 AND sessions_booked <= sessions_left", name="booked_range"),
         CheckConstraint(

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.interaction import actor, guild_id, person, request_key
-from core import views
+from core import bounds, views
 from core.errors import NotAllowed
 from core.usecases import grant_pack, register_mentor
 
@@ -36,7 +36,7 @@ class AdminCog(commands.Cog):
         self,
         interaction: discord.Interaction,
         mentor: discord.Member,
-        seats: app_commands.Range[int, 0, 100],
+        seats: app_commands.Range[int, bounds.MIN_SEATS, bounds.MAX_SEATS],
     ) -> None:
         """Register a mentor with a number of seats, or change their seats."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -71,8 +71,8 @@ class AdminCog(commands.Cog):
         interaction: discord.Interaction,
         student: discord.Member,
         mentor: discord.Member,
-        sessions: app_commands.Range[int, 1, 52] | None = None,
-        valid_days: app_commands.Range[int, 1, 730] | None = None,
+        sessions: app_commands.Range[int, bounds.MIN_PACK_SESSIONS, bounds.MAX_PACK_SESSIONS] | None = None,
+        valid_days: app_commands.Range[int, bounds.MIN_VALID_DAYS, bounds.MAX_VALID_DAYS] | None = None,
     ) -> None:
         """Record a pack a student bought: it holds one of the mentor's seats."""
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.interaction import actor, guild_id, person, request_key, user_id_of
-from core import views
+from core import bounds, views
 from core.domain import SESSION_MINUTES_DEFAULT
 from core.errors import NotFound
 from core.usecases import cancel_session, complete_session, schedule_session
@@ -99,7 +99,9 @@ class MentorCog(commands.Cog):
         interaction: discord.Interaction,
         student: discord.Member,
         when: str,
-        minutes: app_commands.Range[int, 15, 240] = SESSION_MINUTES_DEFAULT,
+        minutes: app_commands.Range[
+            int, bounds.MIN_SESSION_MINUTES, bounds.MAX_SESSION_MINUTES
+        ] = SESSION_MINUTES_DEFAULT,
     ) -> None:
         """Book a session for a student on their pack; they get a DM and a reminder."""
         await interaction.response.defer(ephemeral=True, thinking=True)

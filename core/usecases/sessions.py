@@ -1,28 +1,22 @@
-"""The use cases: what admins, mentors and students do, each one transaction of conditional updates.
-
-Each is a synchronous function of a ``Tx`` (run it with ``Service.write``): plain values in, a result
-object out, or a ``Refusal`` carrying the sentence the user reads. Every counter changes with a
-conditional ``UPDATE … WHERE … RETURNING`` that can neither go out of range nor apply twice, so the
-same command repeated, retried or run by two processes at once ends in the state of one run (R12).
-Notifications are queued in the same transaction (``core.outbox``), history is recorded (R13).
-"""
+"""Sessions (R3-R6, R10): completing, scheduling and cancelling one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, case, exists, insert, select, update
 
 from core import history, outbox, texts
+from core.bounds import (
+    MAX_SESSION_MINUTES,
+    MIN_SESSION_MINUTES,
+)
 from core.domain import (
     COMPLETE_LOOKAHEAD,
     SESSION_MINUTES_DEFAULT,
     Actor,
-    MentorRegistered,
     NotificationKind,
-    PackGranted,
     PackStatus,
     SeatStatus,
     SessionBooked,
@@ -33,314 +27,11 @@ from core.domain import (
     renewal_reminder,
     session_number,
 )
-from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
-from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, UTCDateTime, mentors, packs, seats, sessions, with_people
-from core.texts import mention, plural, timestamp
+from core.errors import InvalidInput, NotAllowed, NotFound, NothingToDo
+from core.schema import UTCDateTime, mentors, packs, seats, sessions, with_people
+from core.texts import mention, timestamp
 from core.tx import AnyRow, Tx
-
-MAX_SEATS = 100
-MAX_PACK_SESSIONS = 52
-MAX_VALID_DAYS = 730
-MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 15, 240  # as /schedule offers them
-# How often a conditional update is tried again when another transaction took the row it picked.
-PICK_ATTEMPTS = 5
-
-# ---- R1: mentors -----------------------------------------------------------------------------------
-
-
-def register_mentor(
-    tx: Tx, *, guild_id: int, actor: Actor, mentor_id: int, mentor_name: str, seats_capacity: int
-) -> MentorRegistered:
-    """R1: register a member as a mentor with ``seats_capacity`` seats, or change their capacity.
-
-    Lowering it below the seats held is allowed: no one is evicted, no new seat is given meanwhile.
-    """
-    _require_admin(actor, "register mentors")
-    if not 0 <= seats_capacity <= MAX_SEATS:
-        raise InvalidInput(f"Seats must be between 0 and {MAX_SEATS}; you gave {seats_capacity}.")
-    previous = tx.conn.execute(
-        select(mentors.c.capacity)
-        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
-        .with_for_update()
-    ).scalar()
-    upsert = tx.upsert(mentors).values(
-        guild_id=guild_id,
-        user_id=mentor_id,
-        display_name=mentor_name[:100],
-        capacity=seats_capacity,
-        seats_held=0,
-        created_at=tx.now,
-        updated_at=tx.now,
-    )
-    row = tx.conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["guild_id", "user_id"],
-            set_={
-                "capacity": upsert.excluded.capacity,
-                "display_name": upsert.excluded.display_name,
-                "updated_at": upsert.excluded.updated_at,
-            },
-        ).returning(mentors.c.id, mentors.c.seats_held)
-    ).one()
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="mentor_registered" if previous is None else "mentor_capacity_changed",
-        mentor_user_id=mentor_id,
-        capacity=seats_capacity,
-        previous_capacity=previous,
-    )
-    return MentorRegistered(
-        mentor_user_id=mentor_id,
-        capacity=seats_capacity,
-        previous_capacity=previous,
-        seats_held=row.seats_held,
-    )
-
-
-# ---- R2: granting packs ----------------------------------------------------------------------------
-
-
-def grant_pack(
-    tx: Tx,
-    *,
-    guild_id: int,
-    actor: Actor,
-    student_id: int,
-    student_name: str,
-    mentor_id: int,
-    sessions_count: int | None = None,
-    valid_days: int | None = None,
-    request_key: str | None = None,
-) -> PackGranted:
-    """R2: record a bought pack of sessions with a mentor.
-
-    It joins the student's live seat with that mentor (a seat in grace returns to active, its grace
-    deadline cleared), or takes a free seat of the mentor's; with no free seat nothing is written.
-    """
-    _require_admin(actor, "grant packs")
-    if request_key is not None:
-        _hold_request(tx, request_key)
-        granted = _granted_by_request(tx, guild_id, request_key)
-        if granted is not None:
-            return granted
-    total = tx.policy.pack_size if sessions_count is None else sessions_count
-    days = tx.policy.pack_valid_days if valid_days is None else valid_days
-    if not 1 <= total <= MAX_PACK_SESSIONS:
-        raise InvalidInput(f"A pack holds 1 to {MAX_PACK_SESSIONS} sessions; you gave {total}.")
-    if not 1 <= days <= MAX_VALID_DAYS:
-        raise InvalidInput(f"A pack is valid for 1 to {MAX_VALID_DAYS} days; you gave {days}.")
-    if student_id == mentor_id:
-        raise InvalidInput("A mentor can't hold a seat with themselves; pick another student or mentor.")
-    mentor_row = tx.conn.execute(
-        select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
-    ).scalar()
-    if mentor_row is None:
-        raise NotFound(f"{mention(mentor_id)} is not a mentor here; register them first with /mentor add.")
-
-    seat_id, new_seat, from_grace = _seat_for_grant(
-        tx, guild_id, mentor_row, mentor_id, student_id, student_name
-    )
-    ends_at = tx.now + timedelta(days=days)
-    pack_id = tx.conn.execute(
-        insert(packs)
-        .values(
-            guild_id=guild_id,
-            seat_id=seat_id,
-            sessions_total=total,
-            sessions_left=total,
-            sessions_booked=0,
-            sessions_forfeited=0,
-            status=PackStatus.ACTIVE.value,
-            granted_at=tx.now,
-            ends_at=ends_at,
-            expiry_warned=False,
-            granted_by=actor.user_id,
-            request_key=request_key,
-        )
-        .returning(packs.c.id)
-    ).scalar_one()
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="pack_granted",
-        seat_id=seat_id,
-        pack_id=pack_id,
-        sessions=total,
-        valid_days=days,
-        new_seat=new_seat,
-        renewed_from_grace=from_grace,
-    )
-    return PackGranted(
-        pack_id=pack_id,
-        seat_id=seat_id,
-        student_id=student_id,
-        mentor_user_id=mentor_id,
-        sessions=total,
-        ends_at=ends_at,
-        new_seat=new_seat,
-        renewed_from_grace=from_grace,
-        sessions_left_on_seat=_sessions_left_on_seat(tx, seat_id),
-    )
-
-
-def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted | None:
-    row = tx.conn.execute(
-        with_people(packs, packs.c.id, packs.c.seat_id, packs.c.sessions_total, packs.c.ends_at).where(
-            packs.c.request_key == request_key, packs.c.guild_id == guild_id
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return PackGranted(
-        pack_id=row.id,
-        seat_id=row.seat_id,
-        student_id=row.student_id,
-        mentor_user_id=row.mentor_user_id,
-        sessions=row.sessions_total,
-        ends_at=row.ends_at,
-        new_seat=False,
-        renewed_from_grace=False,
-        sessions_left_on_seat=_sessions_left_on_seat(tx, row.seat_id),
-        already_granted=True,
-    )
-
-
-def _sessions_left_on_seat(tx: Tx, seat_id: int) -> int:
-    left = tx.conn.execute(
-        select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
-            packs.c.seat_id == seat_id, packs.c.status == PackStatus.ACTIVE.value
-        )
-    ).scalar_one()
-    return int(left)
-
-
-def _seat_for_grant(
-    tx: Tx, guild_id: int, mentor_row: int, mentor_id: int, student_id: int, student_name: str
-) -> tuple[int, bool, bool]:
-    """The seat a new pack goes on: (seat id, is it new, did it come back from grace)."""
-    for _ in range(PICK_ATTEMPTS):
-        live = tx.conn.execute(
-            select(seats.c.id, seats.c.status)
-            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_id, LIVE_SEAT)
-            .with_for_update()
-        ).one_or_none()
-        if live is not None:
-            rejoined = tx.conn.execute(
-                update(seats)
-                .where(seats.c.id == live.id, LIVE_SEAT)
-                .values(
-                    status=SeatStatus.ACTIVE.value,
-                    grace_ends_at=None,
-                    final_warning_queued=False,
-                    active_packs=seats.c.active_packs + 1,
-                    student_name=student_name[:100] or seats.c.student_name,
-                )
-                .returning(seats.c.id)
-            ).scalar()
-            if rejoined is not None:
-                if live.status == SeatStatus.GRACE:
-                    history.record(
-                        tx, guild_id=guild_id, actor_id=None, action="seat_renewed", seat_id=live.id
-                    )
-                return live.id, False, live.status == SeatStatus.GRACE
-            continue  # released in the meantime: take a new seat
-        reserved = tx.conn.execute(
-            update(mentors)
-            .where(mentors.c.id == mentor_row, mentors.c.seats_held < mentors.c.capacity)
-            .values(seats_held=mentors.c.seats_held + 1)
-            .returning(mentors.c.seats_held)
-        ).scalar()
-        if reserved is None:
-            held, capacity = tx.conn.execute(
-                select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
-            ).one()
-            raise NoFreeSeat(
-                f"{mention(mentor_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
-                "held); raise their seats with /mentor add or wait for a seat to be released."
-            )
-        seat_id = tx.conn.execute(
-            tx.upsert(seats)
-            .values(
-                guild_id=guild_id,
-                mentor_id=mentor_row,
-                student_id=student_id,
-                student_name=student_name[:100],
-                status=SeatStatus.ACTIVE.value,
-                active_packs=1,
-                grace_period=0,
-                final_warning_queued=False,
-                created_at=tx.now,
-            )
-            .on_conflict_do_nothing(
-                index_elements=["mentor_id", "student_id"],
-                # A literal predicate: PostgreSQL cannot match a bound parameter to the partial
-                # unique index once it switches to a generic plan (after 5 runs on one connection).
-                index_where=text(LIVE_SEAT_SQL),
-            )
-            .returning(seats.c.id)
-        ).scalar()
-        if seat_id is not None:
-            history.record(tx, guild_id=guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
-            return seat_id, True, False
-        # Another transaction gave this student a seat just now: give the reservation back, join it.
-        tx.conn.execute(
-            update(mentors)
-            .where(mentors.c.id == mentor_row, mentors.c.seats_held > 0)
-            .values(seats_held=mentors.c.seats_held - 1)
-        )
-    raise RuntimeError("could not settle the student's seat after several attempts")
-
-
-# ---- finding the seat a mentor command acts on -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _SeatRef:
-    seat_id: int
-    status: str
-    mentor_user_id: int
-    student_id: int
-
-
-_SEAT_REF = (
-    select(seats.c.id, seats.c.status, mentors.c.user_id.label("mentor_user_id"), seats.c.student_id)
-    .join(mentors, mentors.c.id == seats.c.mentor_id)
-    .where(
-        seats.c.guild_id == bindparam("guild_id"),
-        seats.c.student_id == bindparam("student_id"),
-        LIVE_SEAT,
-    )
-    .order_by(seats.c.id)
-)
-
-
-def _seat_for(
-    tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: str, several: str
-) -> _SeatRef:
-    """The student's live seat the caller may act on: their own seat with the student when the caller
-    is the mentor, else (for an admin) the student's only live seat."""
-    rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_id}).all()
-    refs = [_SeatRef(row.id, row.status, row.mentor_user_id, row.student_id) for row in rows]
-    own = [ref for ref in refs if ref.mentor_user_id == actor.user_id]
-    if own:
-        return own[0]
-    if not actor.is_admin:
-        if not refs:
-            raise NotFound(
-                f"{mention(student_id)} has no seat with you; an admin can grant them a pack with /pack grant."
-            )
-        raise NotAllowed(f"Only {mention(student_id)}'s mentor or an admin can {purpose}.")
-    if not refs:
-        raise NotFound(
-            f"{mention(student_id)} has no seat with any mentor here; grant them a pack with /pack grant."
-        )
-    if len(refs) > 1:
-        raise InvalidInput(f"{mention(student_id)} has seats with several mentors; {several}.")
-    return refs[0]
-
+from core.usecases._common import PICK_ATTEMPTS, SeatRef, hold_request, seat_for
 
 # ---- R3–R6: completing a session ------------------------------------------------------------------
 
@@ -422,13 +113,13 @@ def complete_session(
         return _complete_booked(tx, guild_id, actor, ref)
 
     if request_key is not None:
-        _hold_request(tx, request_key)
+        hold_request(tx, request_key)
         repeated = tx.conn.execute(_BY_REQUEST_KEY, {"request_key": request_key}).scalar()
         if repeated is not None:
             ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=repeated, purpose="complete")
             return _already_completed(ref)
 
-    seat = _seat_for(
+    seat = seat_for(
         tx,
         guild_id=guild_id,
         actor=actor,
@@ -544,7 +235,7 @@ def _complete_booked(
 
 
 def _complete_unscheduled(
-    tx: Tx, guild_id: int, actor: Actor, seat: _SeatRef, request_key: str | None
+    tx: Tx, guild_id: int, actor: Actor, seat: SeatRef, request_key: str | None
 ) -> SessionCompleted:
     pack = _take_from_oldest_pack(tx, seat.seat_id, _TAKE_ONE)
     if pack is None:
@@ -753,7 +444,7 @@ def schedule_session(
     """R10: book a session for a student at ``when`` (ISO 8601; UTC without an offset), in the future,
     on the seat's oldest active pack that still has an unbooked session."""
     if request_key is not None:
-        _hold_request(tx, request_key)
+        hold_request(tx, request_key)
         booked = _booked_by_request(tx, guild_id, request_key)
         if booked is not None:
             return booked
@@ -769,7 +460,7 @@ def schedule_session(
         raise InvalidInput(
             f"A session lasts {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES} minutes; you gave {minutes}."
         )
-    seat = _seat_for(
+    seat = seat_for(
         tx,
         guild_id=guild_id,
         actor=actor,
@@ -915,18 +606,3 @@ def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> S
         starts_at=ref.starts_at,
         notification_ids=ids,
     )
-
-
-def _hold_request(tx: Tx, request_key: str) -> None:
-    """Make the same request run twice at once queue up (PostgreSQL; SQLite writes one at a time):
-    the second waits until the first commits, then finds what it recorded instead of failing on the
-    unique request key."""
-    if tx.is_postgres:
-        tx.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(request_key, 0))))
-
-
-def _require_admin(actor: Actor, what: str) -> None:
-    if not actor.is_admin:
-        raise NotAllowed(
-            f"Only an admin (Manage Server, or the admin role) can {what}; ask one of them to run it."
-        )
