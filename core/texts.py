@@ -52,9 +52,10 @@ def pack_complete(policy: Policy, mentor_id: int, total: int, grace_ends_at: dat
     )
 
 
-def final_warning(policy: Policy, mentor_id: int, grace_ends_at: datetime) -> str:
+def final_warning(mentor_id: int, grace_ends_at: datetime, hours_left: int) -> str:
+    """``hours_left``: the hours truly left when it is queued (the settings' hours when on time)."""
     return (
-        f"Your seat will be released in {policy.final_warning_hours} hours. "
+        f"Your seat will be released in {plural(hours_left, 'hour')}. "
         "Renew now to keep your mentorship active.\n"
         f"Your seat with {mention(mentor_id)} is held until {when(grace_ends_at)}."
     )

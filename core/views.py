@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, func, or_, select
 
 from core.domain import (
     Actor,
@@ -190,10 +190,20 @@ def mentor_loads(tx: Tx, *, guild_id: int) -> list[MentorLoad]:
 
 
 def session_choices(
-    tx: Tx, *, guild_id: int, actor: Actor, student_id: int | None = None, limit: int = MAX_CHOICES
+    tx: Tx,
+    *,
+    guild_id: int,
+    actor: Actor,
+    student_id: int | None = None,
+    typed: str = "",
+    limit: int = MAX_CHOICES,
 ) -> list[SessionView]:
     """Booked sessions the caller may act on, soonest first: their own as a mentor; for an admin,
-    also every other mentor's (narrowed to ``student_id`` when given)."""
+    also every other mentor's (narrowed to ``student_id`` when given).
+
+    ``typed`` (what the user typed so far) narrows them in SQL before the ``limit`` is taken, so a
+    session beyond the soonest ``limit`` is found: "#12" by its number, other text by the student's
+    name or the session's number."""
     query = (
         with_people(sessions, sessions.c.id, sessions.c.pack_id, sessions.c.starts_at, sessions.c.minutes)
         .where(sessions.c.guild_id == guild_id, sessions.c.status == sql(SessionStatus.SCHEDULED.value))
@@ -204,6 +214,17 @@ def session_choices(
         query = query.where(mentors.c.user_id == actor.user_id)
     if student_id is not None:
         query = query.where(seats.c.student_id == student_id)
+    text = typed.strip().lower()
+    number = cast(sessions.c.id, String)
+    if text.startswith("#"):
+        query = query.where(number.startswith(text[1:], autoescape=True))
+    elif text:
+        query = query.where(
+            or_(
+                func.lower(seats.c.student_name).contains(text, autoescape=True),
+                number.startswith(text, autoescape=True),
+            )
+        )
     return [
         SessionView(
             session_id=row.id,

@@ -176,7 +176,7 @@ def test_check_wants_the_latest_migration_and_migrate_brings_it(place: Path) -> 
     before = invoke("check")
     assert before.exit_code == 2
     assert before.stdout == "settings: ok\n"
-    assert before.stderr.strip() == "database: at migration none, latest is 0001; run `mentorbot migrate`"
+    assert before.stderr.strip() == "database: at migration none, latest is 0002; run `mentorbot migrate`"
 
     migrated = invoke("migrate")
     assert migrated.exit_code == 0, migrated.output
@@ -186,7 +186,7 @@ def test_check_wants_the_latest_migration_and_migrate_brings_it(place: Path) -> 
     assert after.exit_code == 0, after.output
     assert after.stdout.splitlines() == [
         "settings: ok",
-        "database: ok, at the latest migration (0001)",
+        "database: ok, at the latest migration (0002)",
         "token: not set (needed for `run`, `sync`)",
     ]
 

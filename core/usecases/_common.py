@@ -3,7 +3,9 @@ and queueing a request behind the same request already running."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
@@ -29,8 +31,9 @@ class SeatRef:
     student_id: int
 
 
+SEAT_COLUMNS = (seats.c.id, seats.c.status, mentors.c.user_id.label("mentor_user_id"), seats.c.student_id)
 _SEAT_REF = (
-    select(seats.c.id, seats.c.status, mentors.c.user_id.label("mentor_user_id"), seats.c.student_id)
+    select(*SEAT_COLUMNS)
     .join(mentors, mentors.c.id == seats.c.mentor_id)
     .where(
         seats.c.guild_id == bindparam("guild_id"),
@@ -45,23 +48,31 @@ def seat_for(tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: s
     """The student's live seat the caller may act on: their own seat with the student when the caller
     is the mentor, else (for an admin) the student's only live seat."""
     rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_id}).all()
-    refs = [SeatRef(row.id, row.status, row.mentor_user_id, row.student_id) for row in rows]
-    own = [ref for ref in refs if ref.mentor_user_id == actor.user_id]
+    return seat_ref(pick_seat(rows, actor=actor, student_id=student_id, purpose=purpose, several=several))
+
+
+def pick_seat(rows: Sequence[Any], *, actor: Actor, student_id: int, purpose: str, several: str) -> Any:
+    """Of the student's live seats (rows with ``mentor_user_id``), the one the caller may act on."""
+    own = [row for row in rows if row.mentor_user_id == actor.user_id]
     if own:
         return own[0]
     if not actor.is_admin:
-        if not refs:
+        if not rows:
             raise NotFound(
                 f"{mention(student_id)} has no seat with you; an admin can grant them a pack with /pack grant."
             )
         raise NotAllowed(f"Only {mention(student_id)}'s mentor or an admin can {purpose}.")
-    if not refs:
+    if not rows:
         raise NotFound(
             f"{mention(student_id)} has no seat with any mentor here; grant them a pack with /pack grant."
         )
-    if len(refs) > 1:
+    if len(rows) > 1:
         raise InvalidInput(f"{mention(student_id)} has seats with several mentors; {several}.")
-    return refs[0]
+    return rows[0]
+
+
+def seat_ref(row: Any) -> SeatRef:
+    return SeatRef(row.id, row.status, row.mentor_user_id, row.student_id)
 
 
 def hold_request(tx: Tx, request_key: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text, update
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, exists, select, text, update
 
 from core import history
 from core.bounds import MAX_SEATS, MIN_SEATS
@@ -16,6 +18,22 @@ from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, mentors, seats
 from core.texts import mention, plural
 from core.tx import Tx
 from core.usecases._common import PICK_ATTEMPTS, require_admin
+
+
+@dataclass(frozen=True, slots=True)
+class SeatTaken:
+    """The seat a grant goes on, whether it is new, and whether it came back from grace."""
+
+    seat_id: int
+    new: bool
+    from_grace: bool
+
+
+_LIVE_SEAT_EXISTS = select(
+    exists().where(
+        seats.c.mentor_id == bindparam("mentor"), seats.c.student_id == bindparam("student"), LIVE_SEAT
+    )
+)
 
 # ---- R1: mentors -----------------------------------------------------------------------------------
 
@@ -73,8 +91,8 @@ def register_mentor(
 
 def seat_for_grant(
     tx: Tx, guild_id: int, mentor_row: int, mentor_id: int, student_id: int, student_name: str
-) -> tuple[int, bool, bool]:
-    """The seat a new pack goes on: (seat id, is it new, did it come back from grace)."""
+) -> SeatTaken:
+    """The seat a new pack goes on: the student's live seat with the mentor, else a free one."""
     for _ in range(PICK_ATTEMPTS):
         live = tx.conn.execute(
             select(seats.c.id, seats.c.status)
@@ -88,6 +106,7 @@ def seat_for_grant(
                 .values(
                     status=SeatStatus.ACTIVE.value,
                     grace_ends_at=None,
+                    final_warning_at=None,
                     final_warning_queued=False,
                     active_packs=seats.c.active_packs + 1,
                     student_name=student_name[:100] or seats.c.student_name,
@@ -99,7 +118,7 @@ def seat_for_grant(
                     history.record(
                         tx, guild_id=guild_id, actor_id=None, action="seat_renewed", seat_id=live.id
                     )
-                return live.id, False, live.status == SeatStatus.GRACE
+                return SeatTaken(live.id, new=False, from_grace=live.status == SeatStatus.GRACE)
             continue  # released in the meantime: take a new seat
         reserved = tx.conn.execute(
             update(mentors)
@@ -108,6 +127,10 @@ def seat_for_grant(
             .returning(mentors.c.seats_held)
         ).scalar()
         if reserved is None:
+            # PostgreSQL: a grant for the same student that held the mentor row may have just created
+            # the seat; this statement sees what it committed, so join it instead of refusing.
+            if tx.conn.execute(_LIVE_SEAT_EXISTS, {"mentor": mentor_row, "student": student_id}).scalar():
+                continue
             held, capacity = tx.conn.execute(
                 select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
             ).one()
@@ -138,7 +161,7 @@ def seat_for_grant(
         ).scalar()
         if seat_id is not None:
             history.record(tx, guild_id=guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
-            return seat_id, True, False
+            return SeatTaken(seat_id, new=True, from_grace=False)
         # Another transaction gave this student a seat just now: give the reservation back, join it.
         tx.conn.execute(
             update(mentors)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
-from core import history
+from core import history, rules
 from core.bounds import MAX_PACK_SESSIONS, MAX_VALID_DAYS, MIN_PACK_SESSIONS, MIN_VALID_DAYS
 from core.domain import (
     Actor,
@@ -62,9 +62,8 @@ def grant_pack(
     if mentor_row is None:
         raise NotFound(f"{mention(mentor_id)} is not a mentor here; register them first with /mentor add.")
 
-    seat_id, new_seat, from_grace = seat_for_grant(
-        tx, guild_id, mentor_row, mentor_id, student_id, student_name
-    )
+    taken = seat_for_grant(tx, guild_id, mentor_row, mentor_id, student_id, student_name)
+    seat_id, new_seat, from_grace = taken.seat_id, taken.new, taken.from_grace
     ends_at = tx.now + timedelta(days=days)
     pack_id = tx.conn.execute(
         insert(packs)
@@ -78,6 +77,7 @@ def grant_pack(
             status=PackStatus.ACTIVE.value,
             granted_at=tx.now,
             ends_at=ends_at,
+            expiry_warning_at=rules.warning_at(ends_at, tx.policy.expiry_warning_lead),
             expiry_warned=False,
             granted_by=actor.user_id,
             request_key=request_key,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import and_, bindparam, case, exists, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
-from core import history, outbox, texts
+from core import history, outbox, rules, texts
 from core.bounds import (
     MAX_SESSION_MINUTES,
     MIN_SESSION_MINUTES,
@@ -28,10 +29,18 @@ from core.domain import (
     session_number,
 )
 from core.errors import InvalidInput, NotAllowed, NotFound, NothingToDo
-from core.schema import UTCDateTime, mentors, packs, seats, sessions, with_people
+from core.schema import LIVE_SEAT, UTCDateTime, mentors, packs, seats, sessions, with_people
 from core.texts import mention, timestamp
 from core.tx import AnyRow, Tx
-from core.usecases._common import PICK_ATTEMPTS, SeatRef, hold_request, seat_for
+from core.usecases._common import (
+    PICK_ATTEMPTS,
+    SEAT_COLUMNS,
+    SeatRef,
+    hold_request,
+    pick_seat,
+    seat_for,
+    seat_ref,
+)
 
 # ---- R3–R6: completing a session ------------------------------------------------------------------
 
@@ -114,27 +123,36 @@ def complete_session(
 
     if request_key is not None:
         hold_request(tx, request_key)
+    # One statement finds the request's earlier session, the student's live seats and each one's due
+    # booking: a completion's cost is its statement count.
+    rows = tx.conn.execute(
+        _COMPLETION_LOOKUP,
+        {
+            "guild_id": guild_id,
+            "student_id": student_id,
+            "request_key": request_key,
+            "until": tx.now + COMPLETE_LOOKAHEAD,
+        },
+    ).all()
+    repeated = rows[0].repeated if rows else None
+    if repeated is None and not rows and request_key is not None:
+        # No live seat left: the request may still have recorded a session before it was released.
         repeated = tx.conn.execute(_BY_REQUEST_KEY, {"request_key": request_key}).scalar()
-        if repeated is not None:
-            ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=repeated, purpose="complete")
-            return _already_completed(ref)
-
-    seat = seat_for(
-        tx,
-        guild_id=guild_id,
+    if repeated is not None:
+        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=repeated, purpose="complete")
+        return _already_completed(ref)
+    row = pick_seat(
+        rows,
         actor=actor,
         student_id=student_id,
         purpose="complete their sessions",
         several="name the session to complete",
     )
-    due = tx.conn.execute(
-        _DUE_SESSION, {"seat_id": seat.seat_id, "until": tx.now + COMPLETE_LOOKAHEAD}
-    ).scalar()
-    if due is not None:
-        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=due, purpose="complete")
+    if row.due is not None:
+        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=row.due, purpose="complete")
         # The request key goes on the session, so the same request repeated finds it (R12).
         return _complete_booked(tx, guild_id, actor, ref, request_key)
-    return _complete_unscheduled(tx, guild_id, actor, seat, request_key)
+    return _complete_unscheduled(tx, guild_id, actor, seat_ref(row), request_key)
 
 
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -187,21 +205,30 @@ _BY_REQUEST_KEY = select(sessions.c.id).where(sessions.c.request_key == bindpara
 _DUE_SESSION = (
     select(sessions.c.id)
     .where(
-        sessions.c.seat_id == bindparam("seat_id"),
+        sessions.c.seat_id == seats.c.id,
         sessions.c.status == SessionStatus.SCHEDULED.value,
         sessions.c.starts_at <= bindparam("until", type_=UTCDateTime()),
     )
     .order_by(sessions.c.starts_at, sessions.c.id)
     .limit(1)
+    .correlate(seats)
+    .scalar_subquery()
 )
-_LIVE_PACK_BESIDES = select(
-    exists().where(
-        packs.c.seat_id == bindparam("seat_id"),
-        packs.c.id != bindparam("pack_id"),
-        packs.c.status == PackStatus.ACTIVE.value,
-        packs.c.ends_at > _NOW,
+_COMPLETION_LOOKUP = (
+    select(
+        *SEAT_COLUMNS,
+        _DUE_SESSION.label("due"),
+        _BY_REQUEST_KEY.scalar_subquery().label("repeated"),
     )
+    .join(mentors, mentors.c.id == seats.c.mentor_id)
+    .where(
+        seats.c.guild_id == bindparam("guild_id"),
+        seats.c.student_id == bindparam("student_id"),
+        LIVE_SEAT,
+    )
+    .order_by(seats.c.id)
 )
+_LIVE_PACK_BESIDES = select(rules.renewed(bindparam("seat_id"), bindparam("pack_id")))
 
 
 def _complete_booked(
@@ -254,7 +281,6 @@ def _complete_unscheduled(
             starts_at=tx.now,
             minutes=SESSION_MINUTES_DEFAULT,
             number=number,
-            reminder_queued=True,
             request_key=request_key,
             completed_by=actor.user_id,
             completed_at=tx.now,
@@ -267,8 +293,11 @@ def _complete_unscheduled(
     )
 
 
-def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> AnyRow | None:
-    """Apply ``values`` to the seat's oldest active, unexpired pack with an unbooked session.
+def _take_from_oldest_pack(
+    tx: Tx, seat_id: int, values: dict[str, Any], ends_by: datetime | None = None
+) -> AnyRow | None:
+    """Apply ``values`` to the seat's oldest active, unexpired pack with an unbooked session (and, with
+    ``ends_by``, valid until then).
 
     The pick and the update are one conditional statement; if another transaction took the pack's
     last unbooked session first (PostgreSQL), the next oldest is tried.
@@ -279,6 +308,7 @@ def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> AnyR
         packs.c.status == PackStatus.ACTIVE.value,
         packs.c.ends_at > tx.now,
         unbooked,
+        *(() if ends_by is None else (packs.c.ends_at >= ends_by,)),
     )
     oldest = select(packs.c.id).where(*candidates).order_by(packs.c.granted_at, packs.c.id).limit(1)
     take = (
@@ -314,37 +344,21 @@ def _after_completion(
     number: int,
 ) -> SessionCompleted:
     """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
-    owed: list[outbox.Owed] = []
     depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
-    grace_ends_at: datetime | None = None
     # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
     # Past its end date it counts as expired even before the sweep has marked it so (R8).
     live = pack.ends_at > tx.now
     counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED) and live
     kind = renewal_reminder(pack.sessions_total, number, renewed=False) if counts_for_renewal else None
     renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
+    owed = []
     if kind is not None and not renewed:
-        if kind == NotificationKind.ONE_LEFT:
-            body = texts.one_left(mentor_user_id, number, pack.sessions_total)
-        else:
-            grace_ends_at = tx.now + tx.policy.grace_period
-            body = texts.pack_complete(tx.policy, mentor_user_id, pack.sessions_total, grace_ends_at)
-        owed.append(
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=kind,
-                key=outbox.key(kind, "pack", pack.id),
-                recipient_id=student_id,
-                body=body,
-                mentor_user_id=mentor_user_id,
-                seat_id=pack.seat_id,
-                pack_id=pack.id,
-            )
-        )
+        owed.append(_renewal_reminder(tx, guild_id, kind, pack, student_id, mentor_user_id, number))
+    grace = None
     if depleted:
-        grace_ends_at = _on_depletion(
-            tx, guild_id, pack, student_id, mentor_user_id, renewed or not live, owed
-        )
+        grace = _on_depletion(tx, guild_id, pack, student_id, mentor_user_id, renewed or not live)
+    if grace is not None:
+        owed.append(grace.owed)
     ids = outbox.queue(tx, owed)
     history.record(
         tx,
@@ -366,20 +380,50 @@ def _after_completion(
         total=pack.sessions_total,
         left=pack.sessions_left,
         completed_at=tx.now,
-        grace_ends_at=grace_ends_at,
+        grace_ends_at=None if grace is None else grace.ends_at,
         notification_ids=ids,
     )
 
 
-def _on_depletion(
+def _renewal_reminder(
     tx: Tx,
     guild_id: int,
+    kind: NotificationKind,
     pack: AnyRow,
     student_id: int,
     mentor_user_id: int,
-    renewed: bool,
-    owed: list[outbox.Owed],
-) -> datetime | None:
+    number: int,
+) -> outbox.Owed:
+    """R5: the *one left* or *pack complete* DM for ``pack``."""
+    if kind == NotificationKind.ONE_LEFT:
+        body = texts.one_left(mentor_user_id, number, pack.sessions_total)
+    else:
+        body = texts.pack_complete(
+            tx.policy, mentor_user_id, pack.sessions_total, tx.now + tx.policy.grace_period
+        )
+    return outbox.Owed(
+        guild_id=guild_id,
+        kind=kind,
+        key=outbox.key(kind, "pack", pack.id),
+        recipient_id=student_id,
+        body=body,
+        mentor_user_id=mentor_user_id,
+        seat_id=pack.seat_id,
+        pack_id=pack.id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _GraceStarted:
+    """R6: the seat entered grace until ``ends_at``; the mentor is owed ``owed``."""
+
+    ends_at: datetime
+    owed: outbox.Owed
+
+
+def _on_depletion(
+    tx: Tx, guild_id: int, pack: AnyRow, student_id: int, mentor_user_id: int, renewed: bool
+) -> _GraceStarted | None:
     """R6: a depleted pack leaves its seat's active packs; without a renewal the seat enters grace."""
     if renewed:
         tx.conn.execute(
@@ -397,6 +441,8 @@ def _on_depletion(
         .values(
             status=SeatStatus.GRACE.value,
             grace_ends_at=grace_ends_at,
+            # Stored with the deadline: a later change of the policy leaves this grace as it is (R14).
+            final_warning_at=rules.warning_at(grace_ends_at, tx.policy.final_warning_lead),
             grace_period=seats.c.grace_period + 1,
             final_warning_queued=False,
             active_packs=seats.c.active_packs - 1,
@@ -405,17 +451,6 @@ def _on_depletion(
     ).one_or_none()
     if seat is None:
         raise RuntimeError(f"seat {pack.seat_id} of depleted pack {pack.id} was not active")
-    owed.append(
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.GRACE_STARTED,
-            key=outbox.key(NotificationKind.GRACE_STARTED, "seat", pack.seat_id, seat.grace_period),
-            recipient_id=mentor_user_id,
-            body=texts.grace_started(student_id, grace_ends_at),
-            seat_id=pack.seat_id,
-            seat_period=seat.grace_period,
-        )
-    )
     history.record(
         tx,
         guild_id=guild_id,
@@ -425,7 +460,18 @@ def _on_depletion(
         pack_id=pack.id,
         grace_ends_at=grace_ends_at.isoformat(),
     )
-    return grace_ends_at
+    return _GraceStarted(
+        grace_ends_at,
+        outbox.Owed(
+            guild_id=guild_id,
+            kind=NotificationKind.GRACE_STARTED,
+            key=outbox.key(NotificationKind.GRACE_STARTED, "seat", pack.seat_id, seat.grace_period),
+            recipient_id=mentor_user_id,
+            body=texts.grace_started(student_id, grace_ends_at),
+            seat_id=pack.seat_id,
+            seat_period=seat.grace_period,
+        ),
+    )
 
 
 # ---- R10: scheduling and cancelling ---------------------------------------------------------------
@@ -468,15 +514,16 @@ def schedule_session(
         purpose="book sessions for them",
         several="ask the mentor they want to see to book it",
     )
-    pack = _take_from_oldest_pack(tx, seat.seat_id, {"sessions_booked": packs.c.sessions_booked + 1})
+    # R10: no later than the end date of the pack it is booked on.
+    pack = _take_from_oldest_pack(
+        tx, seat.seat_id, {"sessions_booked": packs.c.sessions_booked + 1}, ends_by=starts_at
+    )
     if pack is None:
-        raise NothingToDo(
-            f"{mention(student_id)} has no unbooked session left with {mention(seat.mentor_user_id)}; "
-            "an admin can grant a new pack with /pack grant."
-        )
+        _refuse_booking(tx, seat, starts_at)
+    _refuse_overlap(tx, seat, starts_at, minutes)
     lead = tx.policy.session_reminder_lead
     # The booking DM already tells a session that is this close; "0" turns reminders off.
-    reminder_done = lead == timedelta(0) or starts_at - lead <= tx.now
+    reminder_at = None if starts_at - lead <= tx.now else rules.warning_at(starts_at, lead)
     session_id = tx.conn.execute(
         insert(sessions)
         .values(
@@ -486,7 +533,7 @@ def schedule_session(
             status=SessionStatus.SCHEDULED.value,
             starts_at=starts_at,
             minutes=minutes,
-            reminder_queued=reminder_done,
+            reminder_at=reminder_at,
             booking_key=request_key,
             booked_by=actor.user_id,
             created_at=tx.now,
@@ -531,6 +578,57 @@ def schedule_session(
     )
 
 
+_LAST_END = select(func.max(packs.c.ends_at)).where(
+    packs.c.seat_id == bindparam("seat_id"),
+    packs.c.status == PackStatus.ACTIVE.value,
+    packs.c.ends_at > _NOW,
+    packs.c.sessions_left - packs.c.sessions_booked > 0,
+)
+
+
+def _refuse_booking(tx: Tx, seat: SeatRef, starts_at: datetime) -> NoReturn:
+    """Why no pack takes a booking at ``starts_at``: none has an unbooked session, or none is valid then."""
+    last_end = tx.conn.execute(_LAST_END, {"seat_id": seat.seat_id, "now": tx.now}).scalar()
+    if last_end is None:
+        raise NothingToDo(
+            f"{mention(seat.student_id)} has no unbooked session left with {mention(seat.mentor_user_id)}; "
+            "an admin can grant a new pack with /pack grant."
+        )
+    raise NothingToDo(
+        f"{mention(seat.student_id)}'s sessions with {mention(seat.mentor_user_id)} can be booked until "
+        f"{timestamp(last_end)}, when their pack ends; pick an earlier time or grant a new pack with /pack grant."
+    )
+
+
+# Sessions last at most MAX_SESSION_MINUTES, so one that starts earlier than that cannot overlap.
+_NEARBY = select(sessions.c.id, sessions.c.starts_at, sessions.c.minutes).where(
+    sessions.c.seat_id == bindparam("seat_id"),
+    sessions.c.status == SessionStatus.SCHEDULED.value,
+    sessions.c.starts_at > bindparam("after", type_=UTCDateTime()),
+    sessions.c.starts_at < bindparam("before", type_=UTCDateTime()),
+)
+
+
+def _refuse_overlap(tx: Tx, seat: SeatRef, starts_at: datetime, minutes: int) -> None:
+    """R10: the student must not already have a session with this mentor that overlaps this one."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    nearby = tx.conn.execute(
+        _NEARBY,
+        {
+            "seat_id": seat.seat_id,
+            "after": starts_at - timedelta(minutes=MAX_SESSION_MINUTES),
+            "before": ends_at,
+        },
+    )
+    for other in nearby:
+        if other.starts_at + timedelta(minutes=other.minutes) > starts_at:
+            raise InvalidInput(
+                f"{mention(seat.student_id)} already has session #{other.id} with "
+                f"{mention(seat.mentor_user_id)} at {timestamp(other.starts_at)}, which overlaps that "
+                "time; pick another time or cancel that session first."
+            )
+
+
 def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked | None:
     row = tx.conn.execute(
         with_people(
@@ -548,6 +646,9 @@ def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked
         minutes=row.minutes,
         already_booked=True,
     )
+
+
+_IF_EXPIRED = case((packs.c.status == PackStatus.EXPIRED.value, 1), else_=0)
 
 
 def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> SessionCancelled:
@@ -568,7 +669,13 @@ def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> S
     released = tx.conn.execute(
         update(packs)
         .where(packs.c.id == ref.pack_id, packs.c.sessions_booked > 0)
-        .values(sessions_booked=packs.c.sessions_booked - 1)
+        .values(
+            sessions_booked=packs.c.sessions_booked - 1,
+            # R10: on a pack that has expired meanwhile the session is forfeited, as R8 forfeits
+            # the unbooked ones, so its counters keep adding up.
+            sessions_left=packs.c.sessions_left - _IF_EXPIRED,
+            sessions_forfeited=packs.c.sessions_forfeited + _IF_EXPIRED,
+        )
         .returning(packs.c.id)
     ).scalar()
     if changed is None or released is None:
