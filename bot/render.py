@@ -46,7 +46,7 @@ def bar(used: int, total: int) -> str:
 
 
 def completed(result: SessionCompleted) -> str:
-    student = mention(result.student_id)
+    student = mention(result.student_user_id)
     if result.already_completed:
         return (
             f"Session {result.number} of {result.total} for {student} was already completed "
@@ -61,18 +61,18 @@ def completed(result: SessionCompleted) -> str:
 def booked(result: SessionBooked) -> str:
     if result.already_booked:
         return (
-            f"Session #{result.session_id} with {mention(result.student_id)} for {when(result.starts_at)} "
+            f"Session #{result.session_id} with {mention(result.student_user_id)} for {when(result.starts_at)} "
             "was already booked by this request; nothing changed."
         )
     return (
-        f"Booked session #{result.session_id} with {mention(result.student_id)} for {when(result.starts_at)}, "
+        f"Booked session #{result.session_id} with {mention(result.student_user_id)} for {when(result.starts_at)}, "
         f"{result.minutes} minutes. They have been told."
     )
 
 
 def cancelled(result: SessionCancelled) -> str:
     return (
-        f"Cancelled session #{result.session_id} with {mention(result.student_id)} on "
+        f"Cancelled session #{result.session_id} with {mention(result.student_user_id)} on "
         f"{timestamp(result.starts_at)}; nothing was taken off their pack. They have been told."
     )
 
@@ -91,11 +91,11 @@ def mentor_registered(result: MentorRegistered) -> str:
 def pack_granted(result: PackGranted) -> str:
     if result.already_granted:
         return (
-            f"This request already granted {mention(result.student_id)} pack #{result.pack_id} "
+            f"This request already granted {mention(result.student_user_id)} pack #{result.pack_id} "
             f"({plural(result.sessions, 'session')} with {mention(result.mentor_user_id)}); nothing changed."
         )
     text = (
-        f"Granted {mention(result.student_id)} a pack of {plural(result.sessions, 'session')} with "
+        f"Granted {mention(result.student_user_id)} a pack of {plural(result.sessions, 'session')} with "
         f"{mention(result.mentor_user_id)}, valid until {timestamp(result.ends_at, 'D')}."
     )
     if result.renewed_from_grace:
@@ -178,12 +178,12 @@ def roster(result: Roster) -> discord.Embed:
     def field(item: object) -> tuple[str, str]:
         assert isinstance(item, SeatView)
         left = item.sessions_left
-        lines = [f"{mention(item.student_id)} · {_seat_status(item)} · {plural(left, 'session')} left"]
+        lines = [f"{mention(item.student_user_id)} · {_seat_status(item)} · {plural(left, 'session')} left"]
         upcoming = item.next_session
         lines.append(
             f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked"
         )
-        return item.student_name or f"Student {item.student_id}", "\n".join(lines)
+        return item.student_name or f"Student {item.student_user_id}", "\n".join(lines)
 
     _fields(embed, result.seats, field)
     return embed
@@ -207,7 +207,7 @@ def seats_overview(loads: Sequence[MentorLoad]) -> discord.Embed:
         shown = f"`{seats_bar}` " if seats_bar else ""
         lines = [f"{mention(item.mentor_user_id)} · {shown}{item.seats_held} of {item.capacity}"]
         lines += [
-            f"⏳ {mention(seat.student_id)} until {when(seat.grace_ends_at)}"
+            f"⏳ {mention(seat.student_user_id)} until {when(seat.grace_ends_at)}"
             for seat in item.grace_seats
             if seat.grace_ends_at is not None
         ]
@@ -220,7 +220,7 @@ def seats_overview(loads: Sequence[MentorLoad]) -> discord.Embed:
 def session_label(session: SessionView) -> str:
     """An autocomplete choice: Discord shows these as plain text, so the time is spelled in UTC."""
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
-    name = session.student_name or str(session.student_id)
+    name = session.student_name or str(session.student_user_id)
     return f"#{session.session_id} · {name} · {starts} · pack #{session.pack_id}"[:100]
 
 

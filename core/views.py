@@ -76,12 +76,12 @@ def _seat_views(tx: Tx, seat_rows: list[AnyRow]) -> list[SeatView]:
         .where(sessions.c.seat_id.in_(ids), sessions.c.status == SessionStatus.SCHEDULED.value)
         .order_by(sessions.c.starts_at, sessions.c.id)
     ):
-        student_id, student_name, mentor_user_id = names[row.seat_id]
+        student_user_id, student_name, mentor_user_id = names[row.seat_id]
         session_map[row.seat_id].append(
             SessionView(
                 session_id=row.id,
                 pack_id=row.pack_id,
-                student_id=student_id,
+                student_user_id=student_user_id,
                 student_name=student_name,
                 mentor_user_id=mentor_user_id,
                 starts_at=row.starts_at,
@@ -94,7 +94,7 @@ def _seat_views(tx: Tx, seat_rows: list[AnyRow]) -> list[SeatView]:
             guild_id=row.guild_id,
             mentor_user_id=row.mentor_user_id,
             mentor_name=row.mentor_name,
-            student_id=row.student_id,
+            student_user_id=row.student_id,
             student_name=row.student_name,
             status=SeatStatus(row.status),
             grace_ends_at=row.grace_ends_at,
@@ -171,7 +171,7 @@ def mentor_loads(tx: Tx, *, guild_id: int) -> list[MentorLoad]:
                 guild_id=row.guild_id,
                 mentor_user_id=row.mentor_user_id,
                 mentor_name=row.mentor_name,
-                student_id=row.student_id,
+                student_user_id=row.student_id,
                 student_name=row.student_name,
                 status=SeatStatus.GRACE,
                 grace_ends_at=row.grace_ends_at,
@@ -194,12 +194,12 @@ def session_choices(
     *,
     guild_id: int,
     actor: Actor,
-    student_id: int | None = None,
+    student_user_id: int | None = None,
     typed: str = "",
     limit: int = MAX_CHOICES,
 ) -> list[SessionView]:
     """Booked sessions the caller may act on, soonest first: their own as a mentor; for an admin,
-    also every other mentor's (narrowed to ``student_id`` when given).
+    also every other mentor's (narrowed to ``student_user_id`` when given).
 
     ``typed`` (what the user typed so far) narrows them in SQL before the ``limit`` is taken, so a
     session beyond the soonest ``limit`` is found: "#12" by its number, other text by the student's
@@ -212,8 +212,8 @@ def session_choices(
     )
     if not actor.is_admin:
         query = query.where(mentors.c.user_id == actor.user_id)
-    if student_id is not None:
-        query = query.where(seats.c.student_id == student_id)
+    if student_user_id is not None:
+        query = query.where(seats.c.student_id == student_user_id)
     text = typed.strip().lower()
     number = cast(sessions.c.id, String)
     if text.startswith("#"):
@@ -229,7 +229,7 @@ def session_choices(
         SessionView(
             session_id=row.id,
             pack_id=row.pack_id,
-            student_id=row.student_id,
+            student_user_id=row.student_id,
             student_name=row.student_name,
             mentor_user_id=row.mentor_user_id,
             starts_at=row.starts_at,

@@ -37,7 +37,8 @@ class MentorCog(commands.Cog):
             views.session_choices,
             guild_id=interaction.guild_id,
             actor=actor(interaction, self.bot.settings),
-            student_id=student,
+            student_user_id=student,
+            typed=current,  # narrowed in SQL before the 25 are taken
         )
         typed = current.strip().lower()
         labels = [(render.session_label(session), session.session_id) for session in choices]
@@ -67,7 +68,7 @@ class MentorCog(commands.Cog):
             complete_session,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=person(student, "student").id,
+            student_user_id=person(student, "student").id,
             session_id=session,
             request_key=None if session is not None else request_key(interaction),
         )
@@ -76,7 +77,7 @@ class MentorCog(commands.Cog):
             interaction.user.id,
             "found already completed" if result.already_completed else "completed",
             result.session_id,
-            result.student_id,
+            result.student_user_id,
             result.pack_id,
             result.number,
             result.total,
@@ -109,7 +110,7 @@ class MentorCog(commands.Cog):
             schedule_session,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=person(student, "student").id,
+            student_user_id=person(student, "student").id,
             when=when,
             minutes=minutes,
             request_key=request_key(interaction),
@@ -118,7 +119,7 @@ class MentorCog(commands.Cog):
             "user %s booked session %s for student %s on pack %s at %s (%d minutes)",
             interaction.user.id,
             result.session_id,
-            result.student_id,
+            result.student_user_id,
             result.pack_id,
             result.starts_at.isoformat(),
             result.minutes,
@@ -141,7 +142,7 @@ class MentorCog(commands.Cog):
             "user %s cancelled session %s of student %s on pack %s",
             interaction.user.id,
             result.session_id,
-            result.student_id,
+            result.student_user_id,
             result.pack_id,
         )
         await self.bot.show_saved(interaction, render.cancelled(result), result.notification_ids)

@@ -28,7 +28,7 @@ class SeatRef:
     seat_id: int
     status: str
     mentor_user_id: int
-    student_id: int
+    student_user_id: int
 
 
 SEAT_COLUMNS = (seats.c.id, seats.c.status, mentors.c.user_id.label("mentor_user_id"), seats.c.student_id)
@@ -44,14 +44,18 @@ _SEAT_REF = (
 )
 
 
-def seat_for(tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: str, several: str) -> SeatRef:
+def seat_for(
+    tx: Tx, *, guild_id: int, actor: Actor, student_user_id: int, purpose: str, several: str
+) -> SeatRef:
     """The student's live seat the caller may act on: their own seat with the student when the caller
     is the mentor, else (for an admin) the student's only live seat."""
-    rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_id}).all()
-    return seat_ref(pick_seat(rows, actor=actor, student_id=student_id, purpose=purpose, several=several))
+    rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_user_id}).all()
+    return seat_ref(
+        pick_seat(rows, actor=actor, student_user_id=student_user_id, purpose=purpose, several=several)
+    )
 
 
-def pick_seat(rows: Sequence[Any], *, actor: Actor, student_id: int, purpose: str, several: str) -> Any:
+def pick_seat(rows: Sequence[Any], *, actor: Actor, student_user_id: int, purpose: str, several: str) -> Any:
     """Of the student's live seats (rows with ``mentor_user_id``), the one the caller may act on."""
     own = [row for row in rows if row.mentor_user_id == actor.user_id]
     if own:
@@ -59,15 +63,15 @@ def pick_seat(rows: Sequence[Any], *, actor: Actor, student_id: int, purpose: st
     if not actor.is_admin:
         if not rows:
             raise NotFound(
-                f"{mention(student_id)} has no seat with you; an admin can grant them a pack with /pack grant."
+                f"{mention(student_user_id)} has no seat with you; an admin can grant them a pack with /pack grant."
             )
-        raise NotAllowed(f"Only {mention(student_id)}'s mentor or an admin can {purpose}.")
+        raise NotAllowed(f"Only {mention(student_user_id)}'s mentor or an admin can {purpose}.")
     if not rows:
         raise NotFound(
-            f"{mention(student_id)} has no seat with any mentor here; grant them a pack with /pack grant."
+            f"{mention(student_user_id)} has no seat with any mentor here; grant them a pack with /pack grant."
         )
     if len(rows) > 1:
-        raise InvalidInput(f"{mention(student_id)} has seats with several mentors; {several}.")
+        raise InvalidInput(f"{mention(student_user_id)} has seats with several mentors; {several}.")
     return rows[0]
 
 

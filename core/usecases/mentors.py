@@ -39,7 +39,7 @@ _LIVE_SEAT_EXISTS = select(
 
 
 def register_mentor(
-    tx: Tx, *, guild_id: int, actor: Actor, mentor_id: int, mentor_name: str, seats_capacity: int
+    tx: Tx, *, guild_id: int, actor: Actor, mentor_user_id: int, mentor_name: str, seats_capacity: int
 ) -> MentorRegistered:
     """R1: register a member as a mentor with ``seats_capacity`` seats, or change their capacity.
 
@@ -50,12 +50,12 @@ def register_mentor(
         raise InvalidInput(f"Seats must be between {MIN_SEATS} and {MAX_SEATS}; you gave {seats_capacity}.")
     previous = tx.conn.execute(
         select(mentors.c.capacity)
-        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
+        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id)
         .with_for_update()
     ).scalar()
     upsert = tx.upsert(mentors).values(
         guild_id=guild_id,
-        user_id=mentor_id,
+        user_id=mentor_user_id,
         display_name=mentor_name[:100],
         capacity=seats_capacity,
         seats_held=0,
@@ -77,12 +77,12 @@ def register_mentor(
         guild_id=guild_id,
         actor_id=actor.user_id,
         action="mentor_registered" if previous is None else "mentor_capacity_changed",
-        mentor_user_id=mentor_id,
+        mentor_user_id=mentor_user_id,
         capacity=seats_capacity,
         previous_capacity=previous,
     )
     return MentorRegistered(
-        mentor_user_id=mentor_id,
+        mentor_user_id=mentor_user_id,
         capacity=seats_capacity,
         previous_capacity=previous,
         seats_held=row.seats_held,
@@ -90,13 +90,13 @@ def register_mentor(
 
 
 def seat_for_grant(
-    tx: Tx, guild_id: int, mentor_row: int, mentor_id: int, student_id: int, student_name: str
+    tx: Tx, guild_id: int, mentor_row: int, mentor_user_id: int, student_user_id: int, student_name: str
 ) -> SeatTaken:
     """The seat a new pack goes on: the student's live seat with the mentor, else a free one."""
     for _ in range(PICK_ATTEMPTS):
         live = tx.conn.execute(
             select(seats.c.id, seats.c.status)
-            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_id, LIVE_SEAT)
+            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_user_id, LIVE_SEAT)
             .with_for_update()
         ).one_or_none()
         if live is not None:
@@ -129,13 +129,15 @@ def seat_for_grant(
         if reserved is None:
             # PostgreSQL: a grant for the same student that held the mentor row may have just created
             # the seat; this statement sees what it committed, so join it instead of refusing.
-            if tx.conn.execute(_LIVE_SEAT_EXISTS, {"mentor": mentor_row, "student": student_id}).scalar():
+            if tx.conn.execute(
+                _LIVE_SEAT_EXISTS, {"mentor": mentor_row, "student": student_user_id}
+            ).scalar():
                 continue
             held, capacity = tx.conn.execute(
                 select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
             ).one()
             raise NoFreeSeat(
-                f"{mention(mentor_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
+                f"{mention(mentor_user_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
                 "held); raise their seats with /mentor add or wait for a seat to be released."
             )
         seat_id = tx.conn.execute(
@@ -143,7 +145,7 @@ def seat_for_grant(
             .values(
                 guild_id=guild_id,
                 mentor_id=mentor_row,
-                student_id=student_id,
+                student_id=student_user_id,
                 student_name=student_name[:100],
                 status=SeatStatus.ACTIVE.value,
                 active_packs=1,

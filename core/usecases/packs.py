@@ -28,9 +28,9 @@ def grant_pack(
     *,
     guild_id: int,
     actor: Actor,
-    student_id: int,
+    student_user_id: int,
     student_name: str,
-    mentor_id: int,
+    mentor_user_id: int,
     sessions_count: int | None = None,
     valid_days: int | None = None,
     request_key: str | None = None,
@@ -54,15 +54,17 @@ def grant_pack(
         )
     if not MIN_VALID_DAYS <= days <= MAX_VALID_DAYS:
         raise InvalidInput(f"A pack is valid for {MIN_VALID_DAYS} to {MAX_VALID_DAYS} days; you gave {days}.")
-    if student_id == mentor_id:
+    if student_user_id == mentor_user_id:
         raise InvalidInput("A mentor can't hold a seat with themselves; pick another student or mentor.")
     mentor_row = tx.conn.execute(
-        select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
+        select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id)
     ).scalar()
     if mentor_row is None:
-        raise NotFound(f"{mention(mentor_id)} is not a mentor here; register them first with /mentor add.")
+        raise NotFound(
+            f"{mention(mentor_user_id)} is not a mentor here; register them first with /mentor add."
+        )
 
-    taken = seat_for_grant(tx, guild_id, mentor_row, mentor_id, student_id, student_name)
+    taken = seat_for_grant(tx, guild_id, mentor_row, mentor_user_id, student_user_id, student_name)
     seat_id, new_seat, from_grace = taken.seat_id, taken.new, taken.from_grace
     ends_at = tx.now + timedelta(days=days)
     pack_id = tx.conn.execute(
@@ -99,8 +101,8 @@ def grant_pack(
     return PackGranted(
         pack_id=pack_id,
         seat_id=seat_id,
-        student_id=student_id,
-        mentor_user_id=mentor_id,
+        student_user_id=student_user_id,
+        mentor_user_id=mentor_user_id,
         sessions=total,
         ends_at=ends_at,
         new_seat=new_seat,
@@ -120,7 +122,7 @@ def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted 
     return PackGranted(
         pack_id=row.id,
         seat_id=row.seat_id,
-        student_id=row.student_id,
+        student_user_id=row.student_id,
         mentor_user_id=row.mentor_user_id,
         sessions=row.sessions_total,
         ends_at=row.ends_at,

@@ -84,7 +84,7 @@ def _already_completed(ref: AnyRow) -> SessionCompleted:
     return SessionCompleted(
         session_id=ref.id,
         pack_id=ref.pack_id,
-        student_id=ref.student_id,
+        student_user_id=ref.student_id,
         mentor_user_id=ref.mentor_user_id,
         number=ref.number or 0,
         total=ref.sessions_total,
@@ -99,7 +99,7 @@ def complete_session(
     *,
     guild_id: int,
     actor: Actor,
-    student_id: int,
+    student_user_id: int,
     session_id: int | None = None,
     request_key: str | None = None,
 ) -> SessionCompleted:
@@ -114,10 +114,10 @@ def complete_session(
     """
     if session_id is not None:
         ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="complete")
-        if ref.student_id != student_id:
+        if ref.student_id != student_user_id:
             raise InvalidInput(
-                f"Session #{session_id} is {mention(ref.student_id)}'s, not {mention(student_id)}'s; "
-                f"pick one of {mention(student_id)}'s sessions."
+                f"Session #{session_id} is {mention(ref.student_id)}'s, not {mention(student_user_id)}'s; "
+                f"pick one of {mention(student_user_id)}'s sessions."
             )
         return _complete_booked(tx, guild_id, actor, ref)
 
@@ -129,7 +129,7 @@ def complete_session(
         _COMPLETION_LOOKUP,
         {
             "guild_id": guild_id,
-            "student_id": student_id,
+            "student_id": student_user_id,
             "request_key": request_key,
             "until": tx.now + COMPLETE_LOOKAHEAD,
         },
@@ -144,7 +144,7 @@ def complete_session(
     row = pick_seat(
         rows,
         actor=actor,
-        student_id=student_id,
+        student_user_id=student_user_id,
         purpose="complete their sessions",
         several="name the session to complete",
     )
@@ -267,7 +267,7 @@ def _complete_unscheduled(
     pack = _take_from_oldest_pack(tx, seat.seat_id, _TAKE_ONE)
     if pack is None:
         raise NothingToDo(
-            f"{mention(seat.student_id)} has no session left to complete with {mention(seat.mentor_user_id)}: "
+            f"{mention(seat.student_user_id)} has no session left to complete with {mention(seat.mentor_user_id)}: "
             "their packs are used up, booked or expired; an admin can grant a new pack with /pack grant."
         )
     number = session_number(pack.sessions_total, pack.sessions_left, pack.sessions_forfeited)
@@ -289,7 +289,7 @@ def _complete_unscheduled(
         .returning(sessions.c.id)
     ).scalar_one()
     return _after_completion(
-        tx, guild_id, actor, session_id, seat.student_id, seat.mentor_user_id, pack, number
+        tx, guild_id, actor, session_id, seat.student_user_id, seat.mentor_user_id, pack, number
     )
 
 
@@ -338,7 +338,7 @@ def _after_completion(
     guild_id: int,
     actor: Actor,
     session_id: int,
-    student_id: int,
+    student_user_id: int,
     mentor_user_id: int,
     pack: AnyRow,
     number: int,
@@ -353,10 +353,10 @@ def _after_completion(
     renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
     owed = []
     if kind is not None and not renewed:
-        owed.append(_renewal_reminder(tx, guild_id, kind, pack, student_id, mentor_user_id, number))
+        owed.append(_renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, number))
     grace = None
     if depleted:
-        grace = _on_depletion(tx, guild_id, pack, student_id, mentor_user_id, renewed or not live)
+        grace = _on_depletion(tx, guild_id, pack, student_user_id, mentor_user_id, renewed or not live)
     if grace is not None:
         owed.append(grace.owed)
     ids = outbox.queue(tx, owed)
@@ -374,7 +374,7 @@ def _after_completion(
     return SessionCompleted(
         session_id=session_id,
         pack_id=pack.id,
-        student_id=student_id,
+        student_user_id=student_user_id,
         mentor_user_id=mentor_user_id,
         number=number,
         total=pack.sessions_total,
@@ -390,7 +390,7 @@ def _renewal_reminder(
     guild_id: int,
     kind: NotificationKind,
     pack: AnyRow,
-    student_id: int,
+    student_user_id: int,
     mentor_user_id: int,
     number: int,
 ) -> outbox.Owed:
@@ -405,7 +405,7 @@ def _renewal_reminder(
         guild_id=guild_id,
         kind=kind,
         key=outbox.key(kind, "pack", pack.id),
-        recipient_id=student_id,
+        recipient_id=student_user_id,
         body=body,
         mentor_user_id=mentor_user_id,
         seat_id=pack.seat_id,
@@ -422,7 +422,7 @@ class _GraceStarted:
 
 
 def _on_depletion(
-    tx: Tx, guild_id: int, pack: AnyRow, student_id: int, mentor_user_id: int, renewed: bool
+    tx: Tx, guild_id: int, pack: AnyRow, student_user_id: int, mentor_user_id: int, renewed: bool
 ) -> _GraceStarted | None:
     """R6: a depleted pack leaves its seat's active packs; without a renewal the seat enters grace."""
     if renewed:
@@ -467,7 +467,7 @@ def _on_depletion(
             kind=NotificationKind.GRACE_STARTED,
             key=outbox.key(NotificationKind.GRACE_STARTED, "seat", pack.seat_id, seat.grace_period),
             recipient_id=mentor_user_id,
-            body=texts.grace_started(student_id, grace_ends_at),
+            body=texts.grace_started(student_user_id, grace_ends_at),
             seat_id=pack.seat_id,
             seat_period=seat.grace_period,
         ),
@@ -482,7 +482,7 @@ def schedule_session(
     *,
     guild_id: int,
     actor: Actor,
-    student_id: int,
+    student_user_id: int,
     when: str,
     minutes: int = SESSION_MINUTES_DEFAULT,
     request_key: str | None = None,
@@ -510,7 +510,7 @@ def schedule_session(
         tx,
         guild_id=guild_id,
         actor=actor,
-        student_id=student_id,
+        student_user_id=student_user_id,
         purpose="book sessions for them",
         several="ask the mentor they want to see to book it",
     )
@@ -547,7 +547,7 @@ def schedule_session(
                 guild_id=guild_id,
                 kind=NotificationKind.SESSION_BOOKED,
                 key=outbox.key(NotificationKind.SESSION_BOOKED, "session", session_id),
-                recipient_id=student_id,
+                recipient_id=student_user_id,
                 body=texts.session_booked(seat.mentor_user_id, starts_at, minutes),
                 mentor_user_id=seat.mentor_user_id,
                 seat_id=seat.seat_id,
@@ -570,7 +570,7 @@ def schedule_session(
     return SessionBooked(
         session_id=session_id,
         pack_id=pack.id,
-        student_id=student_id,
+        student_user_id=student_user_id,
         mentor_user_id=seat.mentor_user_id,
         starts_at=starts_at,
         minutes=minutes,
@@ -591,11 +591,11 @@ def _refuse_booking(tx: Tx, seat: SeatRef, starts_at: datetime) -> NoReturn:
     last_end = tx.conn.execute(_LAST_END, {"seat_id": seat.seat_id, "now": tx.now}).scalar()
     if last_end is None:
         raise NothingToDo(
-            f"{mention(seat.student_id)} has no unbooked session left with {mention(seat.mentor_user_id)}; "
+            f"{mention(seat.student_user_id)} has no unbooked session left with {mention(seat.mentor_user_id)}; "
             "an admin can grant a new pack with /pack grant."
         )
     raise NothingToDo(
-        f"{mention(seat.student_id)}'s sessions with {mention(seat.mentor_user_id)} can be booked until "
+        f"{mention(seat.student_user_id)}'s sessions with {mention(seat.mentor_user_id)} can be booked until "
         f"{timestamp(last_end)}, when their pack ends; pick an earlier time or grant a new pack with /pack grant."
     )
 
@@ -623,7 +623,7 @@ def _refuse_overlap(tx: Tx, seat: SeatRef, starts_at: datetime, minutes: int) ->
     for other in nearby:
         if other.starts_at + timedelta(minutes=other.minutes) > starts_at:
             raise InvalidInput(
-                f"{mention(seat.student_id)} already has session #{other.id} with "
+                f"{mention(seat.student_user_id)} already has session #{other.id} with "
                 f"{mention(seat.mentor_user_id)} at {timestamp(other.starts_at)}, which overlaps that "
                 "time; pick another time or cancel that session first."
             )
@@ -640,7 +640,7 @@ def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked
     return SessionBooked(
         session_id=row.id,
         pack_id=row.pack_id,
-        student_id=row.student_id,
+        student_user_id=row.student_id,
         mentor_user_id=row.mentor_user_id,
         starts_at=row.starts_at,
         minutes=row.minutes,
@@ -708,7 +708,7 @@ def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> S
     return SessionCancelled(
         session_id=session_id,
         pack_id=ref.pack_id,
-        student_id=ref.student_id,
+        student_user_id=ref.student_id,
         mentor_user_id=ref.mentor_user_id,
         starts_at=ref.starts_at,
         notification_ids=ids,

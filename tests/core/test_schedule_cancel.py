@@ -123,7 +123,7 @@ async def test_only_the_seats_mentor_or_an_admin_can_book(program: Program) -> N
         usecases.schedule_session,
         guild_id=program.guild_id,
         actor=ADMIN,
-        student_id=20,
+        student_user_id=20,
         when=(START + timedelta(days=1)).isoformat(),
     )
     assert booked.mentor_user_id == 10

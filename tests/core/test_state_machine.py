@@ -287,7 +287,7 @@ class PackRules(RuleBasedStateMachine):
                     usecases.register_mentor,
                     guild_id=GUILD,
                     actor=ADMIN,
-                    mentor_id=user,
+                    mentor_user_id=user,
                     mentor_name=f"mentor{user}",
                     seats_capacity=capacity,
                 )
@@ -349,9 +349,9 @@ class PackRules(RuleBasedStateMachine):
                 usecases.grant_pack,
                 guild_id=GUILD,
                 actor=ADMIN,
-                student_id=student,
+                student_user_id=student,
                 student_name=f"student{student}",
-                mentor_id=mentor,
+                mentor_user_id=mentor,
                 sessions_count=sessions_count,
                 valid_days=days,
             )
@@ -394,7 +394,7 @@ class PackRules(RuleBasedStateMachine):
                 usecases.register_mentor,
                 guild_id=GUILD,
                 actor=ADMIN,
-                mentor_id=mentor,
+                mentor_user_id=mentor,
                 mentor_name=f"mentor{mentor}",
                 seats_capacity=capacity,
             )
@@ -429,7 +429,7 @@ class PackRules(RuleBasedStateMachine):
                 usecases.complete_session,
                 guild_id=GUILD,
                 actor=Actor(seat.mentor),
-                student_id=seat.student,
+                student_user_id=seat.student,
                 session_id=session.id,
             )
 
@@ -465,7 +465,7 @@ class PackRules(RuleBasedStateMachine):
                 usecases.complete_session,
                 guild_id=GUILD,
                 actor=Actor(mentor),
-                student_id=student,
+                student_user_id=student,
                 request_key=key,
             )
         )
@@ -509,7 +509,7 @@ class PackRules(RuleBasedStateMachine):
                 usecases.schedule_session,
                 guild_id=GUILD,
                 actor=Actor(mentor),
-                student_id=student,
+                student_user_id=student,
                 when=starts_at.isoformat(),
             )
         )
