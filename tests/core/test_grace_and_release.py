@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from core.domain import Policy
+from core.service import Service
 from core.sweep import next_due
 from tests.conftest import START, Program
 from tests.core.helpers import held_seats, history_rows
@@ -226,3 +228,16 @@ async def test_the_sweep_is_next_needed_at_the_earliest_expiry_warning_or_sessio
     assert await program.service.read(next_due) == START + timedelta(days=7)
     await program.schedule(at=START + timedelta(days=2))
     assert await program.service.read(next_due) == START + timedelta(days=1)
+
+
+async def test_a_running_grace_keeps_the_final_warning_moment_it_got_when_the_policy_changes(
+    program: Program, service: Service
+) -> None:
+    """R14: the moment is stored with the deadline, so the sweep needs no policy numbers."""
+    await program.mentor()
+    granted = await program.grant(sessions=1)
+    await program.complete(key="last")  # grace until 72 h; its final warning is due at 60 h
+    program.service = Service(service.db, program.clock, Policy(final_warning_hours=1))
+    assert await program.service.read(next_due) == START + timedelta(hours=60)
+    await program.later(hours=60)
+    assert (await program.sweep()).final_warnings == (granted.seat_id,)

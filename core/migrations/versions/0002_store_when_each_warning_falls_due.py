@@ -88,5 +88,4 @@ def downgrade() -> None:
     for table, column, deadline, status, flag, index in WARNINGS:
         op.drop_index(index, table_name=table)
         _index(index, table, deadline, status, flag)
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column(column)
+        op.drop_column(table, column)
