@@ -132,18 +132,23 @@ _SAME_GRACE = exists().where(
     seats.c.id == _n.seat_id, seats.c.status == SeatStatus.GRACE.value, seats.c.grace_period == _n.seat_period
 )
 
+# A notification about no particular row (none of its subject ids set) has no reason to lose.
+_PACK_CLOSED = and_(_n.pack_id.is_not(None), ~_PACK_ACTIVE)
+_GRACE_LEFT = and_(_n.seat_id.is_not(None), ~_SAME_GRACE)
+_SESSION_GONE = and_(_n.session_id.is_not(None), ~_SESSION_AHEAD)
+
 # For each kind that can go stale, when it no longer applies. Kinds not named (a cancellation, a
 # release, a note to the mentor) always apply.
 STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
     # "1 session remaining" once the student renewed, or once the pack is used up or expired.
-    NotificationKind.ONE_LEFT: or_(renewed(_n.seat_id, _n.pack_id), ~_PACK_ACTIVE),
+    NotificationKind.ONE_LEFT: or_(renewed(_n.seat_id, _n.pack_id), _PACK_CLOSED),
     NotificationKind.PACK_COMPLETE: renewed(_n.seat_id, _n.pack_id),
-    NotificationKind.FINAL_WARNING: ~_SAME_GRACE,
-    NotificationKind.GRACE_STARTED: ~_SAME_GRACE,
-    NotificationKind.EXPIRY_WARNING: ~_PACK_ACTIVE,
+    NotificationKind.FINAL_WARNING: _GRACE_LEFT,
+    NotificationKind.GRACE_STARTED: _GRACE_LEFT,
+    NotificationKind.EXPIRY_WARNING: _PACK_CLOSED,
     # A booking or its reminder, once the session is cancelled, completed or has started.
-    NotificationKind.SESSION_BOOKED: ~_SESSION_AHEAD,
-    NotificationKind.SESSION_REMINDER: ~_SESSION_AHEAD,
+    NotificationKind.SESSION_BOOKED: _SESSION_GONE,
+    NotificationKind.SESSION_REMINDER: _SESSION_GONE,
 }
 
 
