@@ -71,7 +71,7 @@ async def _ours(path: Path, order: list[int], warmup: int) -> list[float]:
                 complete_session,
                 guild_id=GUILD,
                 actor=Actor(mentor_user(mentor_of(seat))),
-                student_id=student_of(seat),
+                student_user_id=student_of(seat),
                 request_key=f"bench:{seat}",
             )
             elapsed = time.perf_counter() - started

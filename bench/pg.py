@@ -246,7 +246,7 @@ async def _work(args: argparse.Namespace) -> dict[str, float]:
                 complete_session,
                 guild_id=GUILD,
                 actor=Actor(mentor_user(mentor_of(seat))),
-                student_id=student_of(seat),
+                student_user_id=student_of(seat),
                 session_id=session_id,
             )
         except Exception as error:

@@ -48,7 +48,7 @@ def bar(used: int, total: int) -> str:
 
 
 def completed(result: SessionCompleted) -> str:
-    student = mention(result.student_id)
+    student = mention(result.student_user_id)
     if result.already_completed:
         return (
             f"Session {result.number} of {result.total} for {student} was already completed "
@@ -63,18 +63,18 @@ def completed(result: SessionCompleted) -> str:
 def booked(result: SessionBooked) -> str:
     if result.already_booked:
         return (
-            f"Session #{result.session_id} with {mention(result.student_id)} for {when(result.starts_at)} "
+            f"Session #{result.session_id} with {mention(result.student_user_id)} for {when(result.starts_at)} "
             "was already booked by this request; nothing changed."
         )
     return (
-        f"Booked session #{result.session_id} with {mention(result.student_id)} for {when(result.starts_at)}, "
+        f"Booked session #{result.session_id} with {mention(result.student_user_id)} for {when(result.starts_at)}, "
         f"{result.minutes} minutes. They have been told."
     )
 
 
 def cancelled(result: SessionCancelled) -> str:
     return (
-        f"Cancelled session #{result.session_id} with {mention(result.student_id)} on "
+        f"Cancelled session #{result.session_id} with {mention(result.student_user_id)} on "
         f"{timestamp(result.starts_at)}; nothing was taken off their pack. They have been told."
     )
 
@@ -93,11 +93,11 @@ def mentor_registered(result: MentorRegistered) -> str:
 def pack_granted(result: PackGranted) -> str:
     if result.already_granted:
         return (
-            f"This request already granted {mention(result.student_id)} pack #{result.pack_id} "
+            f"This request already granted {mention(result.student_user_id)} pack #{result.pack_id} "
             f"({plural(result.sessions, 'session')} with {mention(result.mentor_user_id)}); nothing changed."
         )
     text = (
-        f"Granted {mention(result.student_id)} a pack of {plural(result.sessions, 'session')} with "
+        f"Granted {mention(result.student_user_id)} a pack of {plural(result.sessions, 'session')} with "
         f"{mention(result.mentor_user_id)}, valid until {timestamp(result.ends_at, 'D')}."
     )
     if result.renewed_from_grace:
@@ -178,7 +178,7 @@ def roster(result: Roster) -> Listing:
             f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left",
             f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked",
         )
-        return Block(_name(seat.student_name, f"Student {seat.student_id}"), lines)
+        return Block(_name(seat.student_name, f"Student {seat.student_user_id}"), lines)
 
     return Listing(
         title="Your students",
@@ -201,7 +201,7 @@ def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
         shown = f"`{seats_bar}` " if seats_bar else ""
         lines = [f"{shown}{load.seats_held} of {load.capacity} seats held"]
         lines += [
-            f"⏳ {_name(seat.student_name, f'Student {seat.student_id}')} until {when(seat.grace_ends_at)}"
+            f"⏳ {_name(seat.student_name, f'Student {seat.student_user_id}')} until {when(seat.grace_ends_at)}"
             for seat in load.grace_seats
             if seat.grace_ends_at is not None
         ]
@@ -218,5 +218,5 @@ def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
 def session_label(session: SessionView) -> str:
     """An autocomplete choice: Discord shows these as plain text, so the time is spelled in UTC."""
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
-    name = session.student_name or str(session.student_id)
+    name = session.student_name or str(session.student_user_id)
     return f"#{session.session_id} · {name} · {starts} · pack #{session.pack_id}"[:100]

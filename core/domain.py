@@ -147,11 +147,11 @@ def parse_when(text: str) -> datetime | None:
         cleaned = cleaned[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(cleaned)
-    except ValueError:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: at the calendar's edge, UTC is out of range
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 # ---- results of use cases -------------------------------------------------------------------------
@@ -169,7 +169,7 @@ class MentorRegistered:
 class PackGranted:
     pack_id: int
     seat_id: int
-    student_id: int
+    student_user_id: int
     mentor_user_id: int
     sessions: int
     ends_at: datetime
@@ -185,7 +185,7 @@ class PackGranted:
 class SessionCompleted:
     session_id: int
     pack_id: int
-    student_id: int
+    student_user_id: int
     mentor_user_id: int
     number: int
     total: int
@@ -200,7 +200,7 @@ class SessionCompleted:
 class SessionBooked:
     session_id: int
     pack_id: int
-    student_id: int
+    student_user_id: int
     mentor_user_id: int
     starts_at: datetime
     minutes: int
@@ -212,7 +212,7 @@ class SessionBooked:
 class SessionCancelled:
     session_id: int
     pack_id: int
-    student_id: int
+    student_user_id: int
     mentor_user_id: int
     starts_at: datetime
     notification_ids: tuple[int, ...] = ()
@@ -250,7 +250,7 @@ class DeliveryReport:
 class SessionView:
     session_id: int
     pack_id: int
-    student_id: int
+    student_user_id: int
     student_name: str
     mentor_user_id: int
     starts_at: datetime
@@ -279,7 +279,7 @@ class SeatView:
     guild_id: int
     mentor_user_id: int
     mentor_name: str
-    student_id: int
+    student_user_id: int
     student_name: str
     status: SeatStatus
     grace_ends_at: datetime | None

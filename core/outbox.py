@@ -16,19 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Update, and_, bindparam, exists, or_, select, tuple_, update
+from sqlalchemy import Insert, Update, bindparam, select, tuple_, update
 
-from core import texts
+from core import rules, texts
 from core.domain import (
     NotificationKind,
     NotificationStatus,
-    PackStatus,
-    SeatStatus,
-    SessionStatus,
     gives_up,
     retry_delay,
 )
-from core.schema import UTCDateTime, notifications, packs, seats, sessions, sql
+from core.schema import UTCDateTime, notifications, sql
 from core.tx import Tx, upsert_insert
 
 LEASE = timedelta(minutes=2)
@@ -216,50 +213,16 @@ def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> Ba
 
 
 def _no_longer_apply(tx: Tx, ids: list[int]) -> set[int]:
-    """Ids among ``ids`` whose reason has gone: a final warning after a renewal, a reminder for a
-    cancelled session, a renewal reminder once the student has renewed, an expiry warning for a pack
-    that is no longer active."""
+    """Ids among ``ids`` whose reason has gone (``core.rules.STALE_WHEN``, one rule per kind): say, a
+    booking DM for a session cancelled since, or *one left* once the pack is complete."""
     if not ids:
         return set()
     return set(tx.conn.execute(_STALE, {"ids": ids, "now": tx.now}).scalars())
 
 
-def _kind_is(column: Any, *kinds: NotificationKind) -> Any:
-    # Not ``in_``: an IN list is an "expanding" parameter, rendered again at every execution.
-    return or_(*(column == kind.value for kind in kinds))
-
-
-def _stale_statement() -> Any:
-    n = notifications.c
-    live_pack_on_seat = exists().where(
-        packs.c.seat_id == n.seat_id,
-        packs.c.id != n.pack_id,
-        packs.c.status == PackStatus.ACTIVE.value,
-        packs.c.ends_at > _NOW,
-    )
-    seat_left_grace = ~exists().where(
-        seats.c.id == n.seat_id,
-        seats.c.status == SeatStatus.GRACE.value,
-        seats.c.grace_period == n.seat_period,
-    )
-    session_gone = ~exists().where(
-        sessions.c.id == n.session_id,
-        sessions.c.status == SessionStatus.SCHEDULED.value,
-        sessions.c.starts_at > _NOW,
-    )
-    pack_closed = ~exists().where(packs.c.id == n.pack_id, packs.c.status == PackStatus.ACTIVE.value)
-    stale_rule = (
-        and_(_kind_is(n.kind, NotificationKind.ONE_LEFT, NotificationKind.PACK_COMPLETE), live_pack_on_seat)
-        | and_(
-            _kind_is(n.kind, NotificationKind.FINAL_WARNING, NotificationKind.GRACE_STARTED), seat_left_grace
-        )
-        | and_(n.kind == NotificationKind.SESSION_REMINDER.value, session_gone)
-        | and_(n.kind == NotificationKind.EXPIRY_WARNING.value, pack_closed)
-    )
-    return select(n.id).where(n.id.in_(bindparam("ids", expanding=True)), stale_rule)
-
-
-_STALE = _stale_statement()
+_STALE = select(notifications.c.id).where(
+    notifications.c.id.in_(bindparam("ids", expanding=True)), rules.stale()
+)
 
 
 def mark_sent(tx: Tx, leases: list[tuple[int, int]]) -> int:

@@ -36,6 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from core.bounds import MAX_PACK_SESSIONS, MAX_SEATS, MIN_PACK_SESSIONS, MIN_SEATS
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant: ``timestamptz`` on PostgreSQL, naive UTC text on SQLite; always aware UTC in Python.
@@ -101,7 +103,7 @@ class Mentor(Base):
     __tablename__ = "mentors"
     __table_args__ = (
         UniqueConstraint("guild_id", "user_id"),
-        CheckConstraint("capacity BETWEEN 0 AND 100", name="capacity_range"),
+        CheckConstraint(f"capacity BETWEEN {MIN_SEATS} AND {MAX_SEATS}", name="capacity_range"),
         CheckConstraint("seats_held >= 0", name="seats_held_nonnegative"),
     )
 
@@ -132,7 +134,7 @@ class Seat(Base):
         _partial("ix_seats_grace_ends_at", "grace_ends_at", where="status = 'grace'"),
         _partial(
             "ix_seats_final_warning_due",
-            "grace_ends_at",
+            "final_warning_at",
             where="status = 'grace'",
             unset=("final_warning_queued",),
         ),
@@ -150,6 +152,9 @@ class Seat(Base):
     grace_ends_at: Mapped[datetime | None]
     # Counts grace periods, so each period's final warning has its own notification key (R7).
     grace_period: Mapped[int] = mapped_column(default=0)
+    # When this grace period's final warning falls due (R7), set with the deadline: a later change of
+    # the policy numbers leaves a running grace as it was.
+    final_warning_at: Mapped[datetime | None]
     final_warning_queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     released_at: Mapped[datetime | None]
@@ -159,7 +164,9 @@ class Pack(Base):
     __tablename__ = "packs"
     __table_args__ = (
         CheckConstraint("status IN ('active', 'depleted', 'expired')", name="status_known"),
-        CheckConstraint("sessions_total BETWEEN 1 AND 52", name="total_range"),
+        CheckConstraint(
+            f"sessions_total BETWEEN {MIN_PACK_SESSIONS} AND {MAX_PACK_SESSIONS}", name="total_range"
+        ),
         CheckConstraint("sessions_left >= 0 AND sessions_left <= sessions_total", name="left_range"),
         CheckConstraint("sessions_booked >= 0 AND sessions_booked <= sessions_left", name="booked_range"),
         CheckConstraint(
@@ -173,7 +180,10 @@ class Pack(Base):
         Index("ix_packs_seat_status_ends_at", "seat_id", "status", "ends_at"),
         _partial("ix_packs_active_ends_at", "ends_at", where="status = 'active'"),
         _partial(
-            "ix_packs_expiry_warning_due", "ends_at", where="status = 'active'", unset=("expiry_warned",)
+            "ix_packs_expiry_warning_due",
+            "expiry_warning_at",
+            where="status = 'active'",
+            unset=("expiry_warned",),
         ),
     )
 
@@ -189,6 +199,8 @@ class Pack(Base):
     status: Mapped[str] = mapped_column(String(16))
     granted_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # When its expiry warning falls due (R8), set at the grant.
+    expiry_warning_at: Mapped[datetime | None]
     expiry_warned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     granted_by: Mapped[int] = mapped_column(Snowflake)
     closed_at: Mapped[datetime | None]
@@ -205,7 +217,10 @@ class Session(Base):
         Index("ix_sessions_seat_status_starts_at", "seat_id", "status", "starts_at"),
         Index("ix_sessions_pack", "pack_id"),
         _partial(
-            "ix_sessions_reminder_due", "starts_at", where="status = 'scheduled'", unset=("reminder_queued",)
+            "ix_sessions_reminder_due",
+            "reminder_at",
+            where="status = 'scheduled'",
+            unset=("reminder_queued",),
         ),
         # Autocomplete lists a server's booked sessions, soonest first.
         _partial("ix_sessions_booked_guild_starts_at", "guild_id", "starts_at", where="status = 'scheduled'"),
@@ -220,6 +235,8 @@ class Session(Base):
     minutes: Mapped[int] = mapped_column(default=60)
     # R4: the pack's completed-session count after this one.
     number: Mapped[int | None]
+    # When its reminder falls due (R10), set at the booking.
+    reminder_at: Mapped[datetime | None]
     reminder_queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The request that recorded an unscheduled session; a repeat of the same request finds it.
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -5,25 +5,29 @@ something to do, for the wake-up the bot arms.
 Every step is a conditional ``UPDATE … WHERE id IN (due rows) … RETURNING``; on PostgreSQL the due
 rows are picked ``FOR UPDATE SKIP LOCKED``, so two sweeps at once split the work instead of waiting on
 each other, and neither can do a row twice. Every query is driven by an index on (status, deadline),
-so a sweep costs what is due, not what is stored.
+so a sweep costs what is due, not what is stored. The warnings are one table-driven step over
+``core.rules.WARNINGS``: each row stores the moment its warning falls due, so the statements need no
+policy numbers.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, false, func, select, true, update
+from sqlalchemy import bindparam, func, select, true, update
 
-from core import history, outbox, texts
+from core import history, outbox, rules, texts
 from core.domain import (
     NotificationKind,
     PackStatus,
     SeatStatus,
     SweepReport,
 )
-from core.schema import UTCDateTime, mentors, notifications, packs, seats, sessions, sql
+from core.schema import mentors, notifications, packs, seats, sessions, sql
 from core.tx import AnyRow, Tx
 
 # Rows handled per statement; a sweep after long downtime loops until nothing due is left.
@@ -31,29 +35,25 @@ BATCH = 1000
 
 
 def sweep(tx: Tx) -> SweepReport:
-    """One pass: R8 expiry, R9 release, then the R7 / R8 / R10 notifications now due."""
+    """One pass: R8 expiry, R9 release, then the R7 / R8 / R10 warnings now due."""
     expired = _expire_packs(tx)
     released, release_ids = _release_seats(tx)
-    finals, final_ids = _final_warnings(tx)
-    expiry, expiry_ids = _expiry_warnings(tx)
-    reminders, reminder_ids = _session_reminders(tx)
+    warned, warning_ids = _warnings(tx)
     return SweepReport(
         expired_packs=expired,
         released_seats=released,
-        final_warnings=finals,
-        expiry_warnings=expiry,
-        session_reminders=reminders,
-        notification_ids=release_ids + final_ids + expiry_ids + reminder_ids,
+        final_warnings=warned[NotificationKind.FINAL_WARNING],
+        expiry_warnings=warned[NotificationKind.EXPIRY_WARNING],
+        session_reminders=warned[NotificationKind.SESSION_REMINDER],
+        notification_ids=release_ids + warning_ids,
     )
 
 
-def _in_batches(tx: Tx, statement_for: Any, until: datetime | None = None) -> list[AnyRow]:
-    """Run a claim-and-update statement until it returns less than a full batch.
-
-    ``:now`` is bound to the transaction's instant and ``:until`` to the end of a warning window.
-    """
+def _in_batches(tx: Tx, statement_for: Any) -> list[AnyRow]:
+    """Run a claim-and-update statement (``:now`` bound to the transaction's instant) until it
+    returns less than a full batch."""
     rows: list[AnyRow] = []
-    parameters = {"now": tx.now, "until": until or tx.now}
+    parameters = {"now": tx.now}
     while True:
         batch = tx.conn.execute(statement_for(), parameters).all()
         rows.extend(batch)
@@ -67,13 +67,7 @@ def _due(table: Any, *conditions: Any) -> Any:
     )
 
 
-# Statuses are written as constants, not parameters: the planner matches them against the partial
-# indexes (``WHERE status = 'grace'``), which hold only the rows a sweep can find due.
-GRACE, ACTIVE, SCHEDULED, PENDING = sql("grace"), sql("active"), sql("scheduled"), sql("pending")
-
-_NOW = bindparam("now", type_=UTCDateTime())
-# The end of a warning window (now + its lead), computed in Python: SQLite has no interval arithmetic.
-_UNTIL = bindparam("until", type_=UTCDateTime())
+ACTIVE, PENDING, _NOW = rules.ACTIVE, sql("pending"), rules.NOW
 
 
 def _expire_packs(tx: Tx) -> tuple[int, ...]:
@@ -124,9 +118,6 @@ def _expire_packs(tx: Tx) -> tuple[int, ...]:
     return tuple(row.id for row in rows)
 
 
-_NO_BOOKED_SESSION = ~exists().where(sessions.c.seat_id == seats.c.id, sessions.c.status == SCHEDULED)
-
-
 _FREE_SEATS = (
     update(mentors)
     .where(mentors.c.id == bindparam("mentor"))
@@ -137,14 +128,8 @@ _FREE_SEATS = (
 def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """R9: release a seat whose grace has ended, or that holds no active pack and is not in grace —
     only once it has no booked session left. Frees the mentor's capacity; tells student and mentor."""
-    grace_over = (
-        seats.c.status == GRACE,
-        seats.c.grace_ends_at <= _NOW,
-        _NO_BOOKED_SESSION,
-    )
-    all_expired = (seats.c.status == ACTIVE, seats.c.active_packs == 0, _NO_BOOKED_SESSION)
     rows: list[AnyRow] = []
-    for conditions in (grace_over, all_expired):
+    for conditions in rules.RELEASABLE:
         due = _due(seats, *conditions)
         rows += _in_batches(
             tx,
@@ -216,158 +201,122 @@ def _people_of_seats(tx: Tx, seat_ids: set[int]) -> dict[int, AnyRow]:
     return {row.id: row for row in rows}
 
 
-def _final_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """R7: once ``now >= grace_ends_at - FINAL_WARNING_HOURS`` and the seat is still in grace, warn the
-    student, at most once per grace period. A grace that already ended (downtime) gets no warning."""
-    lead = tx.policy.final_warning_lead
-    if not lead:
-        return (), ()
-    window = (
-        seats.c.status == GRACE,
-        seats.c.grace_ends_at <= _UNTIL,
-        seats.c.final_warning_queued == false(),
-    )
-    due = _due(seats, *window)
-    rows = _in_batches(
-        tx,
-        lambda: (
-            update(seats)
-            .where(seats.c.id.in_(due), *window)
-            .values(final_warning_queued=True)
-            .returning(
-                seats.c.id,
-                seats.c.guild_id,
-                seats.c.student_id,
-                seats.c.grace_ends_at,
-                seats.c.grace_period,
-            )
+@dataclass(frozen=True, slots=True)
+class _WarningStep:
+    """How the sweep queues one of ``rules.WARNINGS``: what its claim returns, the seat each row is
+    on, and the notification it owes."""
+
+    warning: rules.Warning
+    returning: tuple[Any, ...]
+    seat_of: Callable[[AnyRow], int]
+    owed: Callable[[Tx, AnyRow, AnyRow], outbox.Owed]
+
+
+def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
+    return outbox.Owed(
+        guild_id=row.guild_id,
+        kind=NotificationKind.FINAL_WARNING,
+        key=outbox.key(NotificationKind.FINAL_WARNING, "seat", row.id, row.grace_period),
+        recipient_id=people.student_id,
+        # The true hours left: after downtime the warning may go out late.
+        body=texts.final_warning(
+            people.user_id, row.grace_ends_at, rules.hours_left(row.grace_ends_at, tx.now)
         ),
-        until=tx.now + lead,
+        mentor_user_id=people.user_id,
+        seat_id=row.id,
+        seat_period=row.grace_period,
     )
-    rows = [row for row in rows if row.grace_ends_at > tx.now]
-    people = _people_of_seats(tx, {row.id for row in rows})
-    ids = outbox.queue(
-        tx,
-        [
-            outbox.Owed(
-                guild_id=row.guild_id,
-                kind=NotificationKind.FINAL_WARNING,
-                key=outbox.key(NotificationKind.FINAL_WARNING, "seat", row.id, row.grace_period),
-                recipient_id=row.student_id,
-                body=texts.final_warning(tx.policy, people[row.id].user_id, row.grace_ends_at),
-                mentor_user_id=people[row.id].user_id,
-                seat_id=row.id,
-                seat_period=row.grace_period,
-            )
-            for row in rows
-        ],
-    )
-    return tuple(row.id for row in rows), ids
 
 
-def _expiry_warnings(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """R8: warn the student ``EXPIRY_WARNING_DAYS`` before a pack with unbooked sessions expires."""
-    lead = tx.policy.expiry_warning_lead
-    if not lead:
-        return (), ()
-    window = (
-        packs.c.status == ACTIVE,
-        packs.c.expiry_warned == false(),
-        packs.c.ends_at <= _UNTIL,
+def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
+    return outbox.Owed(
+        guild_id=row.guild_id,
+        kind=NotificationKind.EXPIRY_WARNING,
+        key=outbox.key(NotificationKind.EXPIRY_WARNING, "pack", row.id),
+        recipient_id=people.student_id,
+        body=texts.expiry_warning(people.user_id, row.sessions_left, row.sessions_booked, row.ends_at),
+        mentor_user_id=people.user_id,
+        seat_id=row.seat_id,
+        pack_id=row.id,
     )
-    due = _due(packs, *window)
-    rows = _in_batches(
-        tx,
-        lambda: (
-            update(packs)
-            .where(packs.c.id.in_(due), *window)
-            .values(expiry_warned=True)
-            .returning(
-                packs.c.id,
-                packs.c.seat_id,
-                packs.c.guild_id,
-                packs.c.sessions_left,
-                packs.c.sessions_booked,
-                packs.c.ends_at,
-            )
+
+
+def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
+    return outbox.Owed(
+        guild_id=row.guild_id,
+        kind=NotificationKind.SESSION_REMINDER,
+        key=outbox.key(NotificationKind.SESSION_REMINDER, "session", row.id),
+        recipient_id=people.student_id,
+        body=texts.session_reminder(people.user_id, row.starts_at, row.minutes),
+        mentor_user_id=people.user_id,
+        seat_id=row.seat_id,
+        pack_id=row.pack_id,
+        session_id=row.id,
+    )
+
+
+_WARNING_STEPS = (
+    _WarningStep(
+        rules.FINAL_WARNING,
+        (seats.c.id, seats.c.guild_id, seats.c.grace_ends_at, seats.c.grace_period),
+        lambda row: int(row.id),
+        _final_warning,
+    ),
+    _WarningStep(
+        rules.EXPIRY_WARNING,
+        (
+            packs.c.id,
+            packs.c.seat_id,
+            packs.c.guild_id,
+            packs.c.sessions_left,
+            packs.c.sessions_booked,
+            packs.c.ends_at,
         ),
-        until=tx.now + lead,
-    )
-    rows = [row for row in rows if row.sessions_left > row.sessions_booked and row.ends_at > tx.now]
-    if not rows:
-        return (), ()
-    people = _people_of_seats(tx, {row.seat_id for row in rows})
-    ids = outbox.queue(
-        tx,
-        [
-            outbox.Owed(
-                guild_id=row.guild_id,
-                kind=NotificationKind.EXPIRY_WARNING,
-                key=outbox.key(NotificationKind.EXPIRY_WARNING, "pack", row.id),
-                recipient_id=people[row.seat_id].student_id,
-                body=texts.expiry_warning(
-                    people[row.seat_id].user_id, row.sessions_left, row.sessions_booked, row.ends_at
-                ),
-                mentor_user_id=people[row.seat_id].user_id,
-                seat_id=row.seat_id,
-                pack_id=row.id,
-            )
-            for row in rows
-        ],
-    )
-    return tuple(row.id for row in rows), ids
-
-
-def _session_reminders(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """R10: remind the student ``SESSION_REMINDER_HOURS`` before a booked session."""
-    lead = tx.policy.session_reminder_lead
-    if not lead:
-        return (), ()
-    window = (
-        sessions.c.status == SCHEDULED,
-        sessions.c.reminder_queued == false(),
-        sessions.c.starts_at <= _UNTIL,
-    )
-    due = _due(sessions, *window)
-    rows = _in_batches(
-        tx,
-        lambda: (
-            update(sessions)
-            .where(sessions.c.id.in_(due), *window)
-            .values(reminder_queued=True)
-            .returning(
-                sessions.c.id,
-                sessions.c.seat_id,
-                sessions.c.pack_id,
-                sessions.c.guild_id,
-                sessions.c.starts_at,
-                sessions.c.minutes,
-            )
+        lambda row: int(row.seat_id),
+        _expiry_warning,
+    ),
+    _WarningStep(
+        rules.SESSION_REMINDER,
+        (
+            sessions.c.id,
+            sessions.c.seat_id,
+            sessions.c.pack_id,
+            sessions.c.guild_id,
+            sessions.c.starts_at,
+            sessions.c.minutes,
         ),
-        until=tx.now + lead,
+        lambda row: int(row.seat_id),
+        _session_reminder,
+    ),
+)
+
+
+def _claim_warning(step: _WarningStep) -> Any:
+    warning = step.warning
+    table = warning.table
+    # The flag is set by this statement only, on exactly the rows whose warning it queues.
+    return (
+        update(table)
+        .where(table.c.id.in_(_due(table, *warning.due)), *warning.due)
+        .values({warning.queued.key: True})
+        .returning(*step.returning)
     )
-    rows = [row for row in rows if row.starts_at > tx.now]
-    if not rows:
-        return (), ()
-    people = _people_of_seats(tx, {row.seat_id for row in rows})
-    ids = outbox.queue(
-        tx,
-        [
-            outbox.Owed(
-                guild_id=row.guild_id,
-                kind=NotificationKind.SESSION_REMINDER,
-                key=outbox.key(NotificationKind.SESSION_REMINDER, "session", row.id),
-                recipient_id=people[row.seat_id].student_id,
-                body=texts.session_reminder(people[row.seat_id].user_id, row.starts_at, row.minutes),
-                mentor_user_id=people[row.seat_id].user_id,
-                seat_id=row.seat_id,
-                pack_id=row.pack_id,
-                session_id=row.id,
-            )
-            for row in rows
-        ],
-    )
-    return tuple(row.id for row in rows), ids
+
+
+_CLAIM_WARNING = {step.warning.kind: _claim_warning(step) for step in _WARNING_STEPS}
+
+
+def _warnings(tx: Tx) -> tuple[dict[NotificationKind, tuple[int, ...]], tuple[int, ...]]:
+    """R7, R8, R10: queue every warning now due, each once; returns the row ids per kind, and the
+    notification ids."""
+    claimed = [
+        (step, _in_batches(tx, lambda step=step: _CLAIM_WARNING[step.warning.kind]))
+        for step in _WARNING_STEPS
+    ]
+    people = _people_of_seats(tx, {step.seat_of(row) for step, rows in claimed for row in rows})
+    owed = [step.owed(tx, row, people[step.seat_of(row)]) for step, rows in claimed for row in rows]
+    ids = outbox.queue(tx, owed)
+    return {step.warning.kind: tuple(row.id for row in rows) for step, rows in claimed}, ids
 
 
 # ---- when is the sweep next needed ----------------------------------------------------------------
@@ -379,47 +328,20 @@ def _earliest(column: Any, *conditions: Any) -> Any:
 
 _NEXT_DUE = select(
     _earliest(packs.c.ends_at, packs.c.status == ACTIVE).label("expiry"),
-    _earliest(packs.c.ends_at, packs.c.status == ACTIVE, packs.c.expiry_warned == false()).label(
-        "expiry_warning_base"
-    ),
-    _earliest(seats.c.grace_ends_at, seats.c.status == GRACE, _NO_BOOKED_SESSION).label("grace_end"),
-    _earliest(
-        seats.c.grace_ends_at,
-        seats.c.status == GRACE,
-        seats.c.final_warning_queued == false(),
-    ).label("final_warning_base"),
-    _earliest(
-        sessions.c.starts_at,
-        sessions.c.status == SCHEDULED,
-        sessions.c.reminder_queued == false(),
-    ).label("reminder_base"),
-    select(true())
-    .where(seats.c.status == ACTIVE, seats.c.active_packs == 0, _NO_BOOKED_SESSION)
-    .limit(1)
-    .scalar_subquery()
-    .label("release_now"),
+    _earliest(seats.c.grace_ends_at, *rules.GRACE_UNBOOKED).label("grace_end"),
+    *(_earliest(w.due_at, *w.pending).label(w.kind.value) for w in rules.WARNINGS),
+    select(true()).where(*rules.ALL_PACKS_EXPIRED).limit(1).scalar_subquery().label("release_now"),
 )
 
 
 def next_due(tx: Tx) -> datetime | None:
     """The earliest moment the sweep will have something to do (a warning, a grace end, an expiry, a
     session reminder), or None when nothing is pending. It may be in the past: then it is due now."""
-    row = tx.conn.execute(_NEXT_DUE).one()
-    policy = tx.policy
-    moments: list[datetime] = []
-    if row.expiry is not None:
-        moments.append(row.expiry)
-    if row.expiry_warning_base is not None and policy.expiry_warning_days:
-        moments.append(row.expiry_warning_base - policy.expiry_warning_lead)
-    if row.grace_end is not None:
-        moments.append(row.grace_end)
-    if row.final_warning_base is not None and policy.final_warning_hours:
-        moments.append(row.final_warning_base - policy.final_warning_lead)
-    if row.reminder_base is not None and policy.session_reminder_hours:
-        moments.append(row.reminder_base - policy.session_reminder_lead)
+    row = tx.conn.execute(_NEXT_DUE, {"now": tx.now}).one()
+    moments = [row.expiry, row.grace_end, *(row._mapping[w.kind.value] for w in rules.WARNINGS)]
     if row.release_now:
         moments.append(tx.now)
-    return min(moments, default=None)
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def pending_notifications(tx: Tx) -> int:

@@ -37,74 +37,75 @@ def _all_sessions(total: int) -> str:
     return f"All {total} sessions"
 
 
-def one_left(mentor_id: int, number: int, total: int) -> str:
+def one_left(mentor_user_id: int, number: int, total: int) -> str:
     return (
         "You have 1 session remaining. Renew now to continue.\n"
-        f"Session {number} of {total} with {mention(mentor_id)} is done."
+        f"Session {number} of {total} with {mention(mentor_user_id)} is done."
     )
 
 
-def pack_complete(policy: Policy, mentor_id: int, total: int, grace_ends_at: datetime) -> str:
+def pack_complete(policy: Policy, mentor_user_id: int, total: int, grace_ends_at: datetime) -> str:
     return (
         f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"
-        f"{_all_sessions(total)} with {mention(mentor_id)} {'is' if total == 1 else 'are'} done; "
+        f"{_all_sessions(total)} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} done; "
         f"your seat is held until {when(grace_ends_at)}."
     )
 
 
-def final_warning(policy: Policy, mentor_id: int, grace_ends_at: datetime) -> str:
+def final_warning(mentor_user_id: int, grace_ends_at: datetime, hours_left: int) -> str:
+    """``hours_left``: the hours truly left when it is queued (the settings' hours when on time)."""
     return (
-        f"Your seat will be released in {policy.final_warning_hours} hours. "
+        f"Your seat will be released in {plural(hours_left, 'hour')}. "
         "Renew now to keep your mentorship active.\n"
-        f"Your seat with {mention(mentor_id)} is held until {when(grace_ends_at)}."
+        f"Your seat with {mention(mentor_user_id)} is held until {when(grace_ends_at)}."
     )
 
 
-def seat_released(mentor_id: int) -> str:
-    return f"Your seat with {mention(mentor_id)} has been released."
+def seat_released(mentor_user_id: int) -> str:
+    return f"Your seat with {mention(mentor_user_id)} has been released."
 
 
-def seat_released_mentor(student_id: int, seats_held: int, capacity: int) -> str:
+def seat_released_mentor(student_user_id: int, seats_held: int, capacity: int) -> str:
     return (
-        f"The seat of {mention(student_id)} with you has been released. "
+        f"The seat of {mention(student_user_id)} with you has been released. "
         f"You now hold {seats_held} of {plural(capacity, 'seat')}."
     )
 
 
-def grace_started(student_id: int, grace_ends_at: datetime) -> str:
+def grace_started(student_user_id: int, grace_ends_at: datetime) -> str:
     return (
-        f"{mention(student_id)} has completed their last session with you. Their seat is held until "
+        f"{mention(student_user_id)} has completed their last session with you. Their seat is held until "
         f"{when(grace_ends_at)} for them to renew."
     )
 
 
-def expiry_warning(mentor_id: int, left: int, booked: int, ends_at: datetime) -> str:
+def expiry_warning(mentor_user_id: int, left: int, booked: int, ends_at: datetime) -> str:
     unbooked = left - booked
     booked_note = f" ({booked} booked)" if booked else ""
     return (
-        f"Your pack with {mention(mentor_id)} ends {when(ends_at)} with "
+        f"Your pack with {mention(mentor_user_id)} ends {when(ends_at)} with "
         f"{plural(left, 'session')} left{booked_note}. "
         f"{plural(unbooked, 'session')} not booked by then will be forfeited."
     )
 
 
-def session_booked(mentor_id: int, starts_at: datetime, minutes: int) -> str:
-    return f"{mention(mentor_id)} booked a {minutes}-minute session with you for {when(starts_at)}."
+def session_booked(mentor_user_id: int, starts_at: datetime, minutes: int) -> str:
+    return f"{mention(mentor_user_id)} booked a {minutes}-minute session with you for {when(starts_at)}."
 
 
-def session_cancelled(mentor_id: int, starts_at: datetime) -> str:
+def session_cancelled(mentor_user_id: int, starts_at: datetime) -> str:
     return (
-        f"Your session with {mention(mentor_id)} on {timestamp(starts_at)} was cancelled. "
+        f"Your session with {mention(mentor_user_id)} on {timestamp(starts_at)} was cancelled. "
         "It was not taken off your pack."
     )
 
 
-def session_reminder(mentor_id: int, starts_at: datetime, minutes: int) -> str:
-    return f"Reminder: your {minutes}-minute session with {mention(mentor_id)} is {when(starts_at)}."
+def session_reminder(mentor_user_id: int, starts_at: datetime, minutes: int) -> str:
+    return f"Reminder: your {minutes}-minute session with {mention(mentor_user_id)} is {when(starts_at)}."
 
 
 def dm_failed(
-    student_id: int,
+    student_user_id: int,
     body: str,
     fallback_posted: bool,
     *,
@@ -119,4 +120,4 @@ def dm_failed(
         where = "and there is no fallback channel"
     why = "they share no server with me" if no_mutual_server else "their DMs are closed"
     quoted = "\n".join(f"> {line}" for line in body.splitlines())
-    return f"I could not DM {mention(student_id)} ({why}), {where}. The message was:\n{quoted}"
+    return f"I could not DM {mention(student_user_id)} ({why}), {where}. The message was:\n{quoted}"

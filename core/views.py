@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, func, or_, select
 
 from core.domain import (
     Actor,
@@ -77,12 +77,12 @@ def _seat_views(tx: Tx, seat_rows: list[AnyRow]) -> list[SeatView]:
         .where(sessions.c.seat_id.in_(ids), sessions.c.status == SessionStatus.SCHEDULED.value)
         .order_by(sessions.c.starts_at, sessions.c.id)
     ):
-        student_id, student_name, mentor_user_id = names[row.seat_id]
+        student_user_id, student_name, mentor_user_id = names[row.seat_id]
         session_map[row.seat_id].append(
             SessionView(
                 session_id=row.id,
                 pack_id=row.pack_id,
-                student_id=student_id,
+                student_user_id=student_user_id,
                 student_name=student_name,
                 mentor_user_id=mentor_user_id,
                 starts_at=row.starts_at,
@@ -95,7 +95,7 @@ def _seat_views(tx: Tx, seat_rows: list[AnyRow]) -> list[SeatView]:
             guild_id=row.guild_id,
             mentor_user_id=row.mentor_user_id,
             mentor_name=row.mentor_name,
-            student_id=row.student_id,
+            student_user_id=row.student_id,
             student_name=row.student_name,
             status=SeatStatus(row.status),
             grace_ends_at=row.grace_ends_at,
@@ -175,7 +175,7 @@ def mentor_loads(tx: Tx, *, guild_id: int, actor: Actor) -> list[MentorLoad]:
                 guild_id=row.guild_id,
                 mentor_user_id=row.mentor_user_id,
                 mentor_name=row.mentor_name,
-                student_id=row.student_id,
+                student_user_id=row.student_id,
                 student_name=row.student_name,
                 status=SeatStatus.GRACE,
                 grace_ends_at=row.grace_ends_at,
@@ -194,10 +194,20 @@ def mentor_loads(tx: Tx, *, guild_id: int, actor: Actor) -> list[MentorLoad]:
 
 
 def session_choices(
-    tx: Tx, *, guild_id: int, actor: Actor, student_id: int | None = None, limit: int = MAX_CHOICES
+    tx: Tx,
+    *,
+    guild_id: int,
+    actor: Actor,
+    student_user_id: int | None = None,
+    typed: str = "",
+    limit: int = MAX_CHOICES,
 ) -> list[SessionView]:
     """Booked sessions the caller may act on, soonest first: their own as a mentor; for an admin,
-    also every other mentor's (narrowed to ``student_id`` when given)."""
+    also every other mentor's (narrowed to ``student_user_id`` when given).
+
+    ``typed`` (what the user typed so far) narrows them in SQL before the ``limit`` is taken, so a
+    session beyond the soonest ``limit`` is found: "#12" by its number, other text by the student's
+    name or the session's number."""
     query = (
         with_people(sessions, sessions.c.id, sessions.c.pack_id, sessions.c.starts_at, sessions.c.minutes)
         .where(sessions.c.guild_id == guild_id, sessions.c.status == sql(SessionStatus.SCHEDULED.value))
@@ -206,13 +216,24 @@ def session_choices(
     )
     if not actor.is_admin:
         query = query.where(mentors.c.user_id == actor.user_id)
-    if student_id is not None:
-        query = query.where(seats.c.student_id == student_id)
+    if student_user_id is not None:
+        query = query.where(seats.c.student_id == student_user_id)
+    text = typed.strip().lower()
+    number = cast(sessions.c.id, String)
+    if text.startswith("#"):
+        query = query.where(number.startswith(text[1:], autoescape=True))
+    elif text:
+        query = query.where(
+            or_(
+                func.lower(seats.c.student_name).contains(text, autoescape=True),
+                number.startswith(text, autoescape=True),
+            )
+        )
     return [
         SessionView(
             session_id=row.id,
             pack_id=row.pack_id,
-            student_id=row.student_id,
+            student_user_id=row.student_id,
             student_name=row.student_name,
             mentor_user_id=row.mentor_user_id,
             starts_at=row.starts_at,

@@ -121,7 +121,7 @@ class Program:
             usecases.register_mentor,
             guild_id=self.guild_id,
             actor=self.admin,
-            mentor_id=mentor,
+            mentor_user_id=mentor,
             mentor_name=f"mentor{mentor}",
             seats_capacity=seats,
         )
@@ -133,9 +133,9 @@ class Program:
             usecases.grant_pack,
             guild_id=self.guild_id,
             actor=self.admin,
-            student_id=student,
+            student_user_id=student,
             student_name=f"student{student}",
-            mentor_id=mentor,
+            mentor_user_id=mentor,
             sessions_count=sessions,
             valid_days=valid_days,
         )
@@ -152,7 +152,7 @@ class Program:
             usecases.complete_session,
             guild_id=self.guild_id,
             actor=actor or Actor(mentor),
-            student_id=student,
+            student_user_id=student,
             session_id=session,
             request_key=key,
         )
@@ -165,7 +165,7 @@ class Program:
             usecases.schedule_session,
             guild_id=self.guild_id,
             actor=Actor(mentor),
-            student_id=student,
+            student_user_id=student,
             when=when,
             minutes=minutes,
         )

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import pages, render
 from bot.interaction import actor, guild_id, request_key
-from core import views
+from core import bounds, views
 from core.usecases import grant_pack, register_mentor
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class AdminCog(commands.Cog):
         self,
         interaction: discord.Interaction,
         mentor: discord.Member,
-        seats: app_commands.Range[int, 0, 100],
+        seats: app_commands.Range[int, bounds.MIN_SEATS, bounds.MAX_SEATS],
     ) -> None:
         """Register a mentor with a number of seats, or change their seats."""
         result = await self.bot.run_command(
@@ -44,7 +44,7 @@ class AdminCog(commands.Cog):
             render.mentor_registered,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            mentor_id=mentor.id,
+            mentor_user_id=mentor.id,
             mentor_name=mentor.display_name,
             seats_capacity=seats,
         )
@@ -72,8 +72,8 @@ class AdminCog(commands.Cog):
         interaction: discord.Interaction,
         student: discord.Member,
         mentor: discord.Member,
-        sessions: app_commands.Range[int, 1, 52] | None = None,
-        valid_days: app_commands.Range[int, 1, 730] | None = None,
+        sessions: app_commands.Range[int, bounds.MIN_PACK_SESSIONS, bounds.MAX_PACK_SESSIONS] | None = None,
+        valid_days: app_commands.Range[int, bounds.MIN_VALID_DAYS, bounds.MAX_VALID_DAYS] | None = None,
     ) -> None:
         """Record a pack a student bought: it holds one of the mentor's seats."""
         result = await self.bot.run_command(
@@ -82,9 +82,9 @@ class AdminCog(commands.Cog):
             render.pack_granted,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=student.id,
+            student_user_id=student.id,
             student_name=student.display_name,
-            mentor_id=mentor.id,
+            mentor_user_id=mentor.id,
             sessions_count=sessions,
             valid_days=valid_days,
             request_key=request_key(interaction),
@@ -98,7 +98,7 @@ class AdminCog(commands.Cog):
             result.pack_id,
             result.sessions,
             result.ends_at.isoformat(),
-            result.student_id,
+            result.student_user_id,
             result.seat_id,
             result.mentor_user_id,
             interaction.guild_id,

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import pages, render
 from bot.interaction import actor, guild_id, request_key, user_id_of
-from core import views
+from core import bounds, views
 from core.domain import SESSION_MINUTES_DEFAULT
 from core.usecases import cancel_session, complete_session, schedule_session
 
@@ -36,7 +36,8 @@ class MentorCog(commands.Cog):
             views.session_choices,
             guild_id=interaction.guild_id,
             actor=actor(interaction, self.bot.settings),
-            student_id=student,
+            student_user_id=student,
+            typed=current,  # narrowed in SQL before the 25 are taken
         )
         typed = current.strip().lower()
         labels = [(render.session_label(session), session.session_id) for session in choices]
@@ -67,7 +68,7 @@ class MentorCog(commands.Cog):
             render.completed,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=student.id,
+            student_user_id=student.id,
             session_id=session,
             request_key=None if session is not None else request_key(interaction),
         )
@@ -78,7 +79,7 @@ class MentorCog(commands.Cog):
             interaction.user.id,
             "found already completed" if result.already_completed else "completed",
             result.session_id,
-            result.student_id,
+            result.student_user_id,
             result.pack_id,
             result.number,
             result.total,
@@ -100,7 +101,9 @@ class MentorCog(commands.Cog):
         interaction: discord.Interaction,
         student: discord.Member,
         when: str,
-        minutes: app_commands.Range[int, 15, 240] = SESSION_MINUTES_DEFAULT,
+        minutes: app_commands.Range[
+            int, bounds.MIN_SESSION_MINUTES, bounds.MAX_SESSION_MINUTES
+        ] = SESSION_MINUTES_DEFAULT,
     ) -> None:
         """Book a session for a student on their pack; they get a DM and a reminder."""
         result = await self.bot.run_command(
@@ -109,7 +112,7 @@ class MentorCog(commands.Cog):
             render.booked,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_id=student.id,
+            student_user_id=student.id,
             when=when,
             minutes=minutes,
             request_key=request_key(interaction),
@@ -120,7 +123,7 @@ class MentorCog(commands.Cog):
             "user %s booked session %s for student %s on pack %s at %s (%d minutes)",
             interaction.user.id,
             result.session_id,
-            result.student_id,
+            result.student_user_id,
             result.pack_id,
             result.starts_at.isoformat(),
             result.minutes,
@@ -145,7 +148,7 @@ class MentorCog(commands.Cog):
             "user %s cancelled session %s of student %s on pack %s",
             interaction.user.id,
             result.session_id,
-            result.student_id,
+            result.student_user_id,
             result.pack_id,
         )
 

@@ -375,22 +375,22 @@ async def test_discord_refuses_an_option_out_of_its_range(
     [
         (
             register_mentor,
-            {"mentor_id": 7, "mentor_name": "m", "seats_capacity": 101},
+            {"mentor_user_id": 7, "mentor_name": "m", "seats_capacity": 101},
             "Seats must be between",
         ),
         (
             register_mentor,
-            {"mentor_id": 7, "mentor_name": "m", "seats_capacity": -1},
+            {"mentor_user_id": 7, "mentor_name": "m", "seats_capacity": -1},
             "Seats must be between",
         ),
         (
             grant_pack,
-            {"student_id": 8, "student_name": "s", "mentor_id": 7, "sessions_count": 53},
+            {"student_user_id": 8, "student_name": "s", "mentor_user_id": 7, "sessions_count": 53},
             "A pack holds 1 to 52 sessions",
         ),
         (
             grant_pack,
-            {"student_id": 8, "student_name": "s", "mentor_id": 7, "valid_days": 731},
+            {"student_user_id": 8, "student_name": "s", "mentor_user_id": 7, "valid_days": 731},
             "A pack is valid for 1 to 730 days",
         ),
     ],
@@ -413,7 +413,7 @@ async def test_core_refuses_a_session_length_out_of_range(server: Server) -> Non
         schedule_session,
         guild_id=server.guild.id,
         actor=Actor(server.mentor.id),
-        student_id=server.student.id,
+        student_user_id=server.student.id,
         when="2026-02-01T10:00",
         minutes=minutes,
     )

@@ -133,7 +133,7 @@ class RaceJob:
     schema: str | None
     now: datetime
     guild_id: int
-    mentor_id: int
+    mentor_user_id: int
     session_student: int
     session_id: int
     repeats: int
@@ -157,7 +157,7 @@ async def _race(job: RaceJob, start: Callable[[], None]) -> RaceTally:
     database = open_database(job.url, schema=job.schema)
     service = Service(database, ManualClock(job.now), Policy())
     gate = asyncio.Semaphore(job.concurrency)  # bounds the connections each process opens
-    actor = Actor(job.mentor_id)
+    actor = Actor(job.mentor_user_id)
 
     async def complete(student: int, session_id: int | None, key: str | None) -> SessionCompleted:
         async with gate:
@@ -165,7 +165,7 @@ async def _race(job: RaceJob, start: Callable[[], None]) -> RaceTally:
                 usecases.complete_session,
                 guild_id=job.guild_id,
                 actor=actor,
-                student_id=student,
+                student_user_id=student,
                 session_id=session_id,
                 request_key=key,
             )

@@ -59,8 +59,8 @@ async def test_without_a_session_the_earliest_session_due_within_the_hour_is_com
 ) -> None:
     await program.mentor()
     await program.grant(sessions=4)
-    later_one = await program.schedule(at=START + timedelta(minutes=50))
-    sooner_one = await program.schedule(at=START + timedelta(minutes=20))
+    later_one = await program.schedule(at=START + timedelta(minutes=50), minutes=15)
+    sooner_one = await program.schedule(at=START + timedelta(minutes=20), minutes=15)
     done = await program.complete(key="a")
     assert done.session_id == sooner_one.session_id
     assert (await program.session(later_one.session_id)).status == "scheduled"
@@ -149,7 +149,7 @@ async def test_a_booked_session_completes_against_its_pack_after_that_pack_expir
     await program.mentor()
     granted = await program.grant(sessions=4, valid_days=1)
     await program.complete(key="a")
-    booked = await program.schedule(at=START + timedelta(days=2))
+    booked = await program.schedule(at=START + timedelta(days=1))  # R10: by the end date
     await program.later(days=1)
     report = await program.sweep()
     assert report.expired_packs == (granted.pack_id,)

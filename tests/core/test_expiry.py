@@ -13,7 +13,7 @@ async def test_a_pack_past_its_end_date_expires_and_forfeits_its_unbooked_sessio
     await program.mentor()
     granted = await program.grant(sessions=5, valid_days=10)
     await program.complete(key="a")
-    await program.schedule(at=START + timedelta(days=12))
+    await program.schedule(at=START + timedelta(days=10))  # R10: by the end date
     await program.later(days=10)
     report = await program.sweep()
     assert report.expired_packs == (granted.pack_id,)
@@ -58,16 +58,17 @@ async def test_an_expired_pack_is_expired_once(program: Program) -> None:
 async def test_an_expired_packs_unbooked_sessions_cannot_be_booked_or_completed(program: Program) -> None:
     await program.mentor()
     await program.grant(sessions=4, valid_days=1)
-    booked = await program.schedule(at=START + timedelta(days=2))
+    booked = await program.schedule(at=START + timedelta(days=1))
     await program.later(days=1)
     await program.sweep()
     async with changes_nothing(program):
         with pytest.raises(NothingToDo):
             await program.schedule(at=START + timedelta(days=3))
+    # Only the booked session can still be completed; the forfeited ones cannot.
+    assert (await program.complete(key="a")).session_id == booked.session_id
+    async with changes_nothing(program):
         with pytest.raises(NothingToDo):
-            await program.complete(key="a")
-    await program.later(days=1)
-    assert (await program.complete(session=booked.session_id)).number == 1
+            await program.complete(key="b")
 
 
 # ---- the expiry warning ---------------------------------------------------------------------------------
@@ -132,24 +133,26 @@ async def test_a_booked_session_on_a_pack_past_its_end_date_completes_before_the
 ) -> None:
     await program.mentor()
     short = await program.grant(sessions=1, valid_days=1)
-    await program.grant(sessions=1, valid_days=30)
-    booked = await program.schedule(at=START + timedelta(days=2))  # on the short pack
-    await program.later(days=1, minutes=1)
-    await program.complete(key="a")  # uses up the long pack; the short one no longer counts: grace
+    long = await program.grant(sessions=1, valid_days=30)
+    booked = await program.schedule(at=START + timedelta(days=1))  # on the short pack, by its end
+    on_long = await program.schedule(at=START + timedelta(days=1, hours=2))
+    await program.later(days=1, hours=2)
+    await program.complete(session=on_long.session_id)  # the short one no longer counts: grace
     seat = await program.seat(short.seat_id)
-    assert (seat.status, seat.grace_ends_at) == ("grace", START + timedelta(days=4, minutes=1))
-    await program.later(days=1)
+    assert (seat.status, seat.grace_ends_at) == ("grace", START + timedelta(days=4, hours=2))
+    assert long.pack_id in [row.pack_id for row in await program.notifications("pack_complete")]
+    await program.later(hours=1)
     done = await program.complete(session=booked.session_id)  # no sweep has run since the end date
     assert (done.pack_id, done.left) == (short.pack_id, 0)
     seat = await program.seat(short.seat_id)
     # the short pack ended before it was used up: like an expired pack, it starts no grace of its own
     assert (seat.status, seat.grace_ends_at, seat.grace_period) == (
         "grace",
-        START + timedelta(days=4, minutes=1),
+        START + timedelta(days=4, hours=2),
         1,
     )
     assert short.pack_id not in [row.pack_id for row in await program.notifications("pack_complete")]
-    await program.later(days=2)
+    await program.later(days=3)
     assert (await program.sweep()).released_seats == (short.seat_id,)
 
 
@@ -159,7 +162,7 @@ async def test_a_pack_used_up_after_its_end_date_but_before_the_sweep_starts_no_
     await program.mentor(10, seats=1)
     granted = await program.grant(sessions=2, valid_days=1)
     await program.complete(key="a")
-    booked = await program.schedule(at=START + timedelta(days=2))
+    booked = await program.schedule(at=START + timedelta(days=1))  # R10: by the end date
     await program.later(days=2)  # past the end date; the sweep has not run
     done = await program.complete(session=booked.session_id)
     assert (done.number, done.left, done.grace_ends_at) == (2, 0, None)

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from core.domain import Policy
+from core.service import Service
 from core.sweep import next_due
 from tests.conftest import START, Program
 from tests.core.helpers import held_seats, history_rows
@@ -141,7 +143,7 @@ async def test_a_seat_whose_packs_expired_is_not_released_while_a_session_is_boo
 ) -> None:
     await program.mentor()
     granted = await program.grant(sessions=4, valid_days=1)
-    booked = await program.schedule(at=START + timedelta(days=3))
+    booked = await program.schedule(at=START + timedelta(days=1))  # R10: by the end date
     await program.later(days=2)
     report = await program.sweep()
     assert (report.expired_packs, report.released_seats) == ((granted.pack_id,), ())
@@ -153,14 +155,15 @@ async def test_a_seat_whose_packs_expired_is_not_released_while_a_session_is_boo
 
 async def test_a_seat_in_grace_is_not_released_while_a_session_is_booked(program: Program) -> None:
     await program.mentor()
-    short = await program.grant(sessions=2, valid_days=1)
-    booked = await program.schedule(at=START + timedelta(days=5))  # on the short pack
-    await program.later(days=1)
-    await program.sweep()  # the short pack expires with its booked session
+    short = await program.grant(sessions=1, valid_days=1)
     await program.grant(sessions=1)
-    await program.complete(key="a")  # uses up the new pack: grace until day 1 + 72 h
+    booked = await program.schedule(at=START + timedelta(days=1))  # on the short pack, by its end
+    on_new = await program.schedule(at=START + timedelta(days=1, hours=2))  # on the new pack
+    await program.later(days=1, hours=2)
+    await program.sweep()  # the short pack expires with its booked session
+    await program.complete(session=on_new.session_id)  # uses up the new pack: grace for 72 h
     seat = await program.seat(short.seat_id)
-    assert (seat.status, seat.grace_ends_at) == ("grace", START + timedelta(days=4))
+    assert (seat.status, seat.grace_ends_at) == ("grace", START + timedelta(days=4, hours=2))
     await program.later(days=3, hours=1)
     assert (await program.sweep()).released_seats == ()
     assert (await program.seat(short.seat_id)).status == "grace"
@@ -174,13 +177,14 @@ async def test_a_seat_whose_booked_session_is_cancelled_is_released_by_the_next_
 ) -> None:
     await program.mentor()
     granted = await program.grant(sessions=4, valid_days=1)
-    booked = await program.schedule(at=START + timedelta(days=3))
+    booked = await program.schedule(at=START + timedelta(days=1))  # R10: by the end date
     await program.later(days=2)
     assert (await program.sweep()).released_seats == ()
     await program.cancel(booked.session_id)
     assert (await program.sweep()).released_seats == (granted.seat_id,)
     pack = await program.pack(granted.pack_id)
-    assert (pack.sessions_left, pack.sessions_booked) == (1, 0)
+    # Cancelled on the expired pack, the session is forfeited with the rest (R10).
+    assert (pack.sessions_left, pack.sessions_booked, pack.sessions_forfeited) == (0, 0, 4)
 
 
 # ---- R11: the sweep's order, catching up, and the next due moment ----------------------------------------
@@ -224,3 +228,16 @@ async def test_the_sweep_is_next_needed_at_the_earliest_expiry_warning_or_sessio
     assert await program.service.read(next_due) == START + timedelta(days=7)
     await program.schedule(at=START + timedelta(days=2))
     assert await program.service.read(next_due) == START + timedelta(days=1)
+
+
+async def test_a_running_grace_keeps_the_final_warning_moment_it_got_when_the_policy_changes(
+    program: Program, service: Service
+) -> None:
+    """R14: the moment is stored with the deadline, so the sweep needs no policy numbers."""
+    await program.mentor()
+    granted = await program.grant(sessions=1)
+    await program.complete(key="last")  # grace until 72 h; its final warning is due at 60 h
+    program.service = Service(service.db, program.clock, Policy(final_warning_hours=1))
+    assert await program.service.read(next_due) == START + timedelta(hours=60)
+    await program.later(hours=60)
+    assert (await program.sweep()).final_warnings == (granted.seat_id,)

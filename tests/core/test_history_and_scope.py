@@ -92,7 +92,7 @@ async def test_roster_and_seats_views_show_only_this_server(program: Program) ->
     await there.complete(student=22, mentor=10, key="x")
     roster = await program.service.read(views.roster, guild_id=program.guild_id, mentor_user_id=10)
     assert roster is not None
-    assert (roster.capacity, roster.seats_held, [s.student_id for s in roster.seats]) == (2, 1, [20])
+    assert (roster.capacity, roster.seats_held, [s.student_user_id for s in roster.seats]) == (2, 1, [20])
     loads = await program.service.read(views.mentor_loads, guild_id=program.guild_id, actor=ADMIN)
     assert [(load.mentor_user_id, load.capacity, load.seats_held, load.grace_seats) for load in loads] == [
         (10, 2, 1, ())
@@ -136,7 +136,7 @@ async def test_session_choices_offer_only_this_servers_sessions(program: Program
     await there.schedule(student=20, mentor=10)
     for actor in (Actor(10), ADMIN):
         choices = await program.service.read(
-            views.session_choices, guild_id=program.guild_id, actor=actor, student_id=20
+            views.session_choices, guild_id=program.guild_id, actor=actor, student_user_id=20
         )
         assert [choice.session_id for choice in choices] == [here_booked.session_id]
 

@@ -104,9 +104,9 @@ async def test_the_same_grant_request_run_20_times_at_once_grants_one_pack(progr
             usecases.grant_pack,
             guild_id=program.guild_id,
             actor=program.admin,
-            student_id=20,
+            student_user_id=20,
             student_name="student20",
-            mentor_id=10,
+            mentor_user_id=10,
             request_key="interaction:11",
         )
         for _ in range(20)
@@ -127,7 +127,7 @@ async def test_the_same_booking_request_run_20_times_at_once_books_one_session(p
             usecases.schedule_session,
             guild_id=program.guild_id,
             actor=Actor(10),
-            student_id=20,
+            student_user_id=20,
             when=(START + timedelta(days=1)).isoformat(),
             request_key="interaction:12",
         )
@@ -267,7 +267,7 @@ async def test_four_processes_racing_one_session_and_one_pack_take_exactly_what_
             schema=store.schema,
             now=program.clock.now(),
             guild_id=program.guild_id,
-            mentor_id=10,
+            mentor_user_id=10,
             session_student=20,
             session_id=booked.session_id,
             repeats=25,

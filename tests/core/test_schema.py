@@ -8,12 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, select
 
 from core.db import Database, SqliteDatabase
-from core.schema import metadata
+from core.domain import Policy
+from core.migrate import alembic_config
+from core.schema import metadata, seats
 from core.sweep import next_due
 from tests.conftest import START, Program
 
@@ -68,3 +71,28 @@ async def test_no_statement_of_a_sweep_reads_a_whole_table(program: Program, db:
     assert len(plans) > 10
     for (sql, _), plan in zip(seen, plans, strict=True):
         assert not FULL_SCANS & set(plan), f"{sql}\n{plan}"
+
+
+def _migrate_down_and_up(connection: Connection) -> None:
+    command.downgrade(alembic_config(connection), "0001")
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def test_migration_0002_gives_rows_already_waiting_the_moment_their_warning_falls_due(
+    program: Program, db: Database
+) -> None:
+    await program.mentor(seats=2)
+    await program.grant(20, sessions=1, valid_days=10)
+    pack = await program.grant(21, sessions=2, valid_days=10)
+    booked = await program.schedule(21, at=START + timedelta(days=3))
+    await program.complete(20, key="last")  # student 20's seat enters grace
+    seat_20 = (await program.rows(select(seats).where(seats.c.student_id == 20)))[0]
+    before = (seat_20.final_warning_at, (await program.pack(pack.pack_id)).expiry_warning_at)
+    await db.write(_migrate_down_and_up)
+    assert await db.read(_differences) == []
+    policy = Policy()
+    seat_after = await program.seat(seat_20.id)
+    assert seat_after.final_warning_at == seat_after.grace_ends_at - policy.final_warning_lead
+    assert (seat_after.final_warning_at, (await program.pack(pack.pack_id)).expiry_warning_at) == before
+    session = await program.session(booked.session_id)
+    assert session.reminder_at == session.starts_at - policy.session_reminder_lead

@@ -129,11 +129,23 @@ class Model:
     def booked_on(self, seat: MSeat) -> list[MSession]:
         return [s for s in self.sessions.values() if s.seat == seat.id and s.status == "scheduled"]
 
-    def oldest_unbooked(self, seat: MSeat, now: datetime) -> MPack | None:
+    def oldest_unbooked(self, seat: MSeat, now: datetime, by: datetime | None = None) -> MPack | None:
+        """R3/R10: the oldest active, unexpired pack with an unbooked session (valid until ``by``)."""
         for pack in self.packs_of(seat):
-            if pack.status == "active" and pack.ends_at > now and pack.left - pack.booked > 0:
+            unbooked = pack.status == "active" and pack.ends_at > now and pack.left - pack.booked > 0
+            if unbooked and (by is None or pack.ends_at >= by):
                 return pack
         return None
+
+    def overlaps(self, seat: MSeat, starts_at: datetime, minutes: int = 60) -> bool:
+        """R10: the student already has a booked session with this mentor at that time."""
+        return any(
+            session.seat == seat.id
+            and session.status == "scheduled"
+            and session.starts_at < starts_at + timedelta(minutes=minutes)
+            and starts_at < session.starts_at + timedelta(minutes=60)
+            for session in self.sessions.values()
+        )
 
     def renewed(self, pack: MPack, now: datetime) -> bool:
         return any(
@@ -205,20 +217,21 @@ class Model:
         for seat in self.seats.values():
             if seat.status == "grace" and not seat.warned:
                 assert seat.grace_ends_at is not None
-                if seat.grace_ends_at - POLICY.final_warning_lead <= now:
+                # The flag is set only with the warning it queues: none once the grace has ended.
+                if seat.grace_ends_at - POLICY.final_warning_lead <= now < seat.grace_ends_at:
                     seat.warned = True
-                    if seat.grace_ends_at > now:
-                        self.keys.add(f"final_warning:seat:{seat.id}:{seat.period}")
-                        event("final warning")
-                        done["final"].add(seat.id)
+                    self.keys.add(f"final_warning:seat:{seat.id}:{seat.period}")
+                    event("final warning")
+                    done["final"].add(seat.id)
         for pack in self.packs.values():
             due = pack.ends_at - POLICY.expiry_warning_lead <= now
-            if pack.status == "active" and not pack.expiry_warned and due:
+            # Only a pack with an unbooked session is warned; a cancel later can make it one.
+            unbooked = pack.left > pack.booked and pack.ends_at > now
+            if pack.status == "active" and not pack.expiry_warned and due and unbooked:
                 pack.expiry_warned = True
-                if pack.left > pack.booked and pack.ends_at > now:
-                    self.keys.add(f"expiry_warning:pack:{pack.id}")
-                    event("expiry warning")
-                    done["expiry"].add(pack.id)
+                self.keys.add(f"expiry_warning:pack:{pack.id}")
+                event("expiry warning")
+                done["expiry"].add(pack.id)
         for session in self.sessions.values():
             due = session.starts_at - POLICY.session_reminder_lead <= now
             if session.status == "scheduled" and not session.reminded and due:
@@ -274,7 +287,7 @@ class PackRules(RuleBasedStateMachine):
                     usecases.register_mentor,
                     guild_id=GUILD,
                     actor=ADMIN,
-                    mentor_id=user,
+                    mentor_user_id=user,
                     mentor_name=f"mentor{user}",
                     seats_capacity=capacity,
                 )
@@ -336,9 +349,9 @@ class PackRules(RuleBasedStateMachine):
                 usecases.grant_pack,
                 guild_id=GUILD,
                 actor=ADMIN,
-                student_id=student,
+                student_user_id=student,
                 student_name=f"student{student}",
-                mentor_id=mentor,
+                mentor_user_id=mentor,
                 sessions_count=sessions_count,
                 valid_days=days,
             )
@@ -381,7 +394,7 @@ class PackRules(RuleBasedStateMachine):
                 usecases.register_mentor,
                 guild_id=GUILD,
                 actor=ADMIN,
-                mentor_id=mentor,
+                mentor_user_id=mentor,
                 mentor_name=f"mentor{mentor}",
                 seats_capacity=capacity,
             )
@@ -416,7 +429,7 @@ class PackRules(RuleBasedStateMachine):
                 usecases.complete_session,
                 guild_id=GUILD,
                 actor=Actor(seat.mentor),
-                student_id=seat.student,
+                student_user_id=seat.student,
                 session_id=session.id,
             )
 
@@ -452,7 +465,7 @@ class PackRules(RuleBasedStateMachine):
                 usecases.complete_session,
                 guild_id=GUILD,
                 actor=Actor(mentor),
-                student_id=student,
+                student_user_id=student,
                 request_key=key,
             )
         )
@@ -496,13 +509,13 @@ class PackRules(RuleBasedStateMachine):
                 usecases.schedule_session,
                 guild_id=GUILD,
                 actor=Actor(mentor),
-                student_id=student,
+                student_user_id=student,
                 when=starts_at.isoformat(),
             )
         )
         seat = self.model.live_seat(mentor, student)
-        pack = self.model.oldest_unbooked(seat, self.now) if seat else None
-        if seat is None or pack is None:
+        pack = self.model.oldest_unbooked(seat, self.now, by=starts_at) if seat else None
+        if seat is None or pack is None or self.model.overlaps(seat, starts_at):
             assert isinstance(result, Refusal), result
             return
         assert not isinstance(result, Refusal), result
@@ -537,7 +550,12 @@ class PackRules(RuleBasedStateMachine):
             return
         assert not isinstance(result, Refusal), result
         session.status = "cancelled"
-        self.model.packs[session.pack].booked -= 1
+        pack = self.model.packs[session.pack]
+        pack.booked -= 1
+        if pack.status == "expired":  # R10: cancelled on an expired pack, it is forfeited
+            pack.left -= 1
+            pack.forfeited += 1
+            event("cancelled on an expired pack")
         self.model.keys.add(f"session_cancelled:session:{session.id}")
 
     @rule(hours=st.sampled_from([1, 6, 11, 12, 13, 24, 47, 60, 72]))

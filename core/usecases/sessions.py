@@ -1,28 +1,23 @@
-"""The use cases: what admins, mentors and students do, each one transaction of conditional updates.
-
-Each is a synchronous function of a ``Tx`` (run it with ``Service.write``): plain values in, a result
-object out, or a ``Refusal`` carrying the sentence the user reads. Every counter changes with a
-conditional ``UPDATE … WHERE … RETURNING`` that can neither go out of range nor apply twice, so the
-same command repeated, retried or run by two processes at once ends in the state of one run (R12).
-Notifications are queued in the same transaction (``core.outbox``), history is recorded (R13).
-"""
+"""Sessions (R3-R6, R10): completing, scheduling and cancelling one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
-from core import history, outbox, texts
+from core import history, outbox, rules, texts
+from core.bounds import (
+    MAX_SESSION_MINUTES,
+    MIN_SESSION_MINUTES,
+)
 from core.domain import (
     COMPLETE_LOOKAHEAD,
     SESSION_MINUTES_DEFAULT,
     Actor,
-    MentorRegistered,
     NotificationKind,
-    PackGranted,
     PackStatus,
     SeatStatus,
     SessionBooked,
@@ -33,314 +28,19 @@ from core.domain import (
     renewal_reminder,
     session_number,
 )
-from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
-from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, UTCDateTime, mentors, packs, seats, sessions, with_people
-from core.texts import mention, plural, timestamp
+from core.errors import InvalidInput, NotAllowed, NotFound, NothingToDo
+from core.schema import LIVE_SEAT, UTCDateTime, mentors, packs, seats, sessions, with_people
+from core.texts import mention, timestamp
 from core.tx import AnyRow, Tx
-
-MAX_SEATS = 100
-MAX_PACK_SESSIONS = 52
-MAX_VALID_DAYS = 730
-MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 15, 240  # as /schedule offers them
-# How often a conditional update is tried again when another transaction took the row it picked.
-PICK_ATTEMPTS = 5
-
-# ---- R1: mentors -----------------------------------------------------------------------------------
-
-
-def register_mentor(
-    tx: Tx, *, guild_id: int, actor: Actor, mentor_id: int, mentor_name: str, seats_capacity: int
-) -> MentorRegistered:
-    """R1: register a member as a mentor with ``seats_capacity`` seats, or change their capacity.
-
-    Lowering it below the seats held is allowed: no one is evicted, no new seat is given meanwhile.
-    """
-    _require_admin(actor, "register mentors")
-    if not 0 <= seats_capacity <= MAX_SEATS:
-        raise InvalidInput(f"Seats must be between 0 and {MAX_SEATS}; you gave {seats_capacity}.")
-    previous = tx.conn.execute(
-        select(mentors.c.capacity)
-        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
-        .with_for_update()
-    ).scalar()
-    upsert = tx.upsert(mentors).values(
-        guild_id=guild_id,
-        user_id=mentor_id,
-        display_name=mentor_name[:100],
-        capacity=seats_capacity,
-        seats_held=0,
-        created_at=tx.now,
-        updated_at=tx.now,
-    )
-    row = tx.conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["guild_id", "user_id"],
-            set_={
-                "capacity": upsert.excluded.capacity,
-                "display_name": upsert.excluded.display_name,
-                "updated_at": upsert.excluded.updated_at,
-            },
-        ).returning(mentors.c.id, mentors.c.seats_held)
-    ).one()
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="mentor_registered" if previous is None else "mentor_capacity_changed",
-        mentor_user_id=mentor_id,
-        capacity=seats_capacity,
-        previous_capacity=previous,
-    )
-    return MentorRegistered(
-        mentor_user_id=mentor_id,
-        capacity=seats_capacity,
-        previous_capacity=previous,
-        seats_held=row.seats_held,
-    )
-
-
-# ---- R2: granting packs ----------------------------------------------------------------------------
-
-
-def grant_pack(
-    tx: Tx,
-    *,
-    guild_id: int,
-    actor: Actor,
-    student_id: int,
-    student_name: str,
-    mentor_id: int,
-    sessions_count: int | None = None,
-    valid_days: int | None = None,
-    request_key: str | None = None,
-) -> PackGranted:
-    """R2: record a bought pack of sessions with a mentor.
-
-    It joins the student's live seat with that mentor (a seat in grace returns to active, its grace
-    deadline cleared), or takes a free seat of the mentor's; with no free seat nothing is written.
-    """
-    _require_admin(actor, "grant packs")
-    if request_key is not None:
-        _hold_request(tx, request_key)
-        granted = _granted_by_request(tx, guild_id, request_key)
-        if granted is not None:
-            return granted
-    total = tx.policy.pack_size if sessions_count is None else sessions_count
-    days = tx.policy.pack_valid_days if valid_days is None else valid_days
-    if not 1 <= total <= MAX_PACK_SESSIONS:
-        raise InvalidInput(f"A pack holds 1 to {MAX_PACK_SESSIONS} sessions; you gave {total}.")
-    if not 1 <= days <= MAX_VALID_DAYS:
-        raise InvalidInput(f"A pack is valid for 1 to {MAX_VALID_DAYS} days; you gave {days}.")
-    if student_id == mentor_id:
-        raise InvalidInput("A mentor can't hold a seat with themselves; pick another student or mentor.")
-    mentor_row = tx.conn.execute(
-        select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_id)
-    ).scalar()
-    if mentor_row is None:
-        raise NotFound(f"{mention(mentor_id)} is not a mentor here; register them first with /mentor add.")
-
-    seat_id, new_seat, from_grace = _seat_for_grant(
-        tx, guild_id, mentor_row, mentor_id, student_id, student_name
-    )
-    ends_at = tx.now + timedelta(days=days)
-    pack_id = tx.conn.execute(
-        insert(packs)
-        .values(
-            guild_id=guild_id,
-            seat_id=seat_id,
-            sessions_total=total,
-            sessions_left=total,
-            sessions_booked=0,
-            sessions_forfeited=0,
-            status=PackStatus.ACTIVE.value,
-            granted_at=tx.now,
-            ends_at=ends_at,
-            expiry_warned=False,
-            granted_by=actor.user_id,
-            request_key=request_key,
-        )
-        .returning(packs.c.id)
-    ).scalar_one()
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="pack_granted",
-        seat_id=seat_id,
-        pack_id=pack_id,
-        sessions=total,
-        valid_days=days,
-        new_seat=new_seat,
-        renewed_from_grace=from_grace,
-    )
-    return PackGranted(
-        pack_id=pack_id,
-        seat_id=seat_id,
-        student_id=student_id,
-        mentor_user_id=mentor_id,
-        sessions=total,
-        ends_at=ends_at,
-        new_seat=new_seat,
-        renewed_from_grace=from_grace,
-        sessions_left_on_seat=_sessions_left_on_seat(tx, seat_id),
-    )
-
-
-def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted | None:
-    row = tx.conn.execute(
-        with_people(packs, packs.c.id, packs.c.seat_id, packs.c.sessions_total, packs.c.ends_at).where(
-            packs.c.request_key == request_key, packs.c.guild_id == guild_id
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return PackGranted(
-        pack_id=row.id,
-        seat_id=row.seat_id,
-        student_id=row.student_id,
-        mentor_user_id=row.mentor_user_id,
-        sessions=row.sessions_total,
-        ends_at=row.ends_at,
-        new_seat=False,
-        renewed_from_grace=False,
-        sessions_left_on_seat=_sessions_left_on_seat(tx, row.seat_id),
-        already_granted=True,
-    )
-
-
-def _sessions_left_on_seat(tx: Tx, seat_id: int) -> int:
-    left = tx.conn.execute(
-        select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
-            packs.c.seat_id == seat_id, packs.c.status == PackStatus.ACTIVE.value
-        )
-    ).scalar_one()
-    return int(left)
-
-
-def _seat_for_grant(
-    tx: Tx, guild_id: int, mentor_row: int, mentor_id: int, student_id: int, student_name: str
-) -> tuple[int, bool, bool]:
-    """The seat a new pack goes on: (seat id, is it new, did it come back from grace)."""
-    for _ in range(PICK_ATTEMPTS):
-        live = tx.conn.execute(
-            select(seats.c.id, seats.c.status)
-            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_id, LIVE_SEAT)
-            .with_for_update()
-        ).one_or_none()
-        if live is not None:
-            rejoined = tx.conn.execute(
-                update(seats)
-                .where(seats.c.id == live.id, LIVE_SEAT)
-                .values(
-                    status=SeatStatus.ACTIVE.value,
-                    grace_ends_at=None,
-                    final_warning_queued=False,
-                    active_packs=seats.c.active_packs + 1,
-                    student_name=student_name[:100] or seats.c.student_name,
-                )
-                .returning(seats.c.id)
-            ).scalar()
-            if rejoined is not None:
-                if live.status == SeatStatus.GRACE:
-                    history.record(
-                        tx, guild_id=guild_id, actor_id=None, action="seat_renewed", seat_id=live.id
-                    )
-                return live.id, False, live.status == SeatStatus.GRACE
-            continue  # released in the meantime: take a new seat
-        reserved = tx.conn.execute(
-            update(mentors)
-            .where(mentors.c.id == mentor_row, mentors.c.seats_held < mentors.c.capacity)
-            .values(seats_held=mentors.c.seats_held + 1)
-            .returning(mentors.c.seats_held)
-        ).scalar()
-        if reserved is None:
-            held, capacity = tx.conn.execute(
-                select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
-            ).one()
-            raise NoFreeSeat(
-                f"{mention(mentor_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
-                "held); raise their seats with /mentor add or wait for a seat to be released."
-            )
-        seat_id = tx.conn.execute(
-            tx.upsert(seats)
-            .values(
-                guild_id=guild_id,
-                mentor_id=mentor_row,
-                student_id=student_id,
-                student_name=student_name[:100],
-                status=SeatStatus.ACTIVE.value,
-                active_packs=1,
-                grace_period=0,
-                final_warning_queued=False,
-                created_at=tx.now,
-            )
-            .on_conflict_do_nothing(
-                index_elements=["mentor_id", "student_id"],
-                # A literal predicate: PostgreSQL cannot match a bound parameter to the partial
-                # unique index once it switches to a generic plan (after 5 runs on one connection).
-                index_where=text(LIVE_SEAT_SQL),
-            )
-            .returning(seats.c.id)
-        ).scalar()
-        if seat_id is not None:
-            history.record(tx, guild_id=guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
-            return seat_id, True, False
-        # Another transaction gave this student a seat just now: give the reservation back, join it.
-        tx.conn.execute(
-            update(mentors)
-            .where(mentors.c.id == mentor_row, mentors.c.seats_held > 0)
-            .values(seats_held=mentors.c.seats_held - 1)
-        )
-    raise RuntimeError("could not settle the student's seat after several attempts")
-
-
-# ---- finding the seat a mentor command acts on -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _SeatRef:
-    seat_id: int
-    status: str
-    mentor_user_id: int
-    student_id: int
-
-
-_SEAT_REF = (
-    select(seats.c.id, seats.c.status, mentors.c.user_id.label("mentor_user_id"), seats.c.student_id)
-    .join(mentors, mentors.c.id == seats.c.mentor_id)
-    .where(
-        seats.c.guild_id == bindparam("guild_id"),
-        seats.c.student_id == bindparam("student_id"),
-        LIVE_SEAT,
-    )
-    .order_by(seats.c.id)
+from core.usecases._common import (
+    PICK_ATTEMPTS,
+    SEAT_COLUMNS,
+    SeatRef,
+    hold_request,
+    pick_seat,
+    seat_for,
+    seat_ref,
 )
-
-
-def _seat_for(
-    tx: Tx, *, guild_id: int, actor: Actor, student_id: int, purpose: str, several: str
-) -> _SeatRef:
-    """The student's live seat the caller may act on: their own seat with the student when the caller
-    is the mentor, else (for an admin) the student's only live seat."""
-    rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_id}).all()
-    refs = [_SeatRef(row.id, row.status, row.mentor_user_id, row.student_id) for row in rows]
-    own = [ref for ref in refs if ref.mentor_user_id == actor.user_id]
-    if own:
-        return own[0]
-    if not actor.is_admin:
-        if not refs:
-            raise NotFound(
-                f"{mention(student_id)} has no seat with you; an admin can grant them a pack with /pack grant."
-            )
-        raise NotAllowed(f"Only {mention(student_id)}'s mentor or an admin can {purpose}.")
-    if not refs:
-        raise NotFound(
-            f"{mention(student_id)} has no seat with any mentor here; grant them a pack with /pack grant."
-        )
-    if len(refs) > 1:
-        raise InvalidInput(f"{mention(student_id)} has seats with several mentors; {several}.")
-    return refs[0]
-
 
 # ---- R3–R6: completing a session ------------------------------------------------------------------
 
@@ -384,7 +84,7 @@ def _already_completed(ref: AnyRow) -> SessionCompleted:
     return SessionCompleted(
         session_id=ref.id,
         pack_id=ref.pack_id,
-        student_id=ref.student_id,
+        student_user_id=ref.student_id,
         mentor_user_id=ref.mentor_user_id,
         number=ref.number or 0,
         total=ref.sessions_total,
@@ -399,7 +99,7 @@ def complete_session(
     *,
     guild_id: int,
     actor: Actor,
-    student_id: int,
+    student_user_id: int,
     session_id: int | None = None,
     request_key: str | None = None,
 ) -> SessionCompleted:
@@ -414,36 +114,45 @@ def complete_session(
     """
     if session_id is not None:
         ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="complete")
-        if ref.student_id != student_id:
+        if ref.student_id != student_user_id:
             raise InvalidInput(
-                f"Session #{session_id} is {mention(ref.student_id)}'s, not {mention(student_id)}'s; "
-                f"pick one of {mention(student_id)}'s sessions."
+                f"Session #{session_id} is {mention(ref.student_id)}'s, not {mention(student_user_id)}'s; "
+                f"pick one of {mention(student_user_id)}'s sessions."
             )
         return _complete_booked(tx, guild_id, actor, ref)
 
     if request_key is not None:
-        _hold_request(tx, request_key)
+        hold_request(tx, request_key)
+    # One statement finds the request's earlier session, the student's live seats and each one's due
+    # booking: a completion's cost is its statement count.
+    rows = tx.conn.execute(
+        _COMPLETION_LOOKUP,
+        {
+            "guild_id": guild_id,
+            "student_id": student_user_id,
+            "request_key": request_key,
+            "until": tx.now + COMPLETE_LOOKAHEAD,
+        },
+    ).all()
+    repeated = rows[0].repeated if rows else None
+    if repeated is None and not rows and request_key is not None:
+        # No live seat left: the request may still have recorded a session before it was released.
         repeated = tx.conn.execute(_BY_REQUEST_KEY, {"request_key": request_key}).scalar()
-        if repeated is not None:
-            ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=repeated, purpose="complete")
-            return _already_completed(ref)
-
-    seat = _seat_for(
-        tx,
-        guild_id=guild_id,
+    if repeated is not None:
+        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=repeated, purpose="complete")
+        return _already_completed(ref)
+    row = pick_seat(
+        rows,
         actor=actor,
-        student_id=student_id,
+        student_user_id=student_user_id,
         purpose="complete their sessions",
         several="name the session to complete",
     )
-    due = tx.conn.execute(
-        _DUE_SESSION, {"seat_id": seat.seat_id, "until": tx.now + COMPLETE_LOOKAHEAD}
-    ).scalar()
-    if due is not None:
-        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=due, purpose="complete")
+    if row.due is not None:
+        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=row.due, purpose="complete")
         # The request key goes on the session, so the same request repeated finds it (R12).
         return _complete_booked(tx, guild_id, actor, ref, request_key)
-    return _complete_unscheduled(tx, guild_id, actor, seat, request_key)
+    return _complete_unscheduled(tx, guild_id, actor, seat_ref(row), request_key)
 
 
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -496,21 +205,30 @@ _BY_REQUEST_KEY = select(sessions.c.id).where(sessions.c.request_key == bindpara
 _DUE_SESSION = (
     select(sessions.c.id)
     .where(
-        sessions.c.seat_id == bindparam("seat_id"),
+        sessions.c.seat_id == seats.c.id,
         sessions.c.status == SessionStatus.SCHEDULED.value,
         sessions.c.starts_at <= bindparam("until", type_=UTCDateTime()),
     )
     .order_by(sessions.c.starts_at, sessions.c.id)
     .limit(1)
+    .correlate(seats)
+    .scalar_subquery()
 )
-_LIVE_PACK_BESIDES = select(
-    exists().where(
-        packs.c.seat_id == bindparam("seat_id"),
-        packs.c.id != bindparam("pack_id"),
-        packs.c.status == PackStatus.ACTIVE.value,
-        packs.c.ends_at > _NOW,
+_COMPLETION_LOOKUP = (
+    select(
+        *SEAT_COLUMNS,
+        _DUE_SESSION.label("due"),
+        _BY_REQUEST_KEY.scalar_subquery().label("repeated"),
     )
+    .join(mentors, mentors.c.id == seats.c.mentor_id)
+    .where(
+        seats.c.guild_id == bindparam("guild_id"),
+        seats.c.student_id == bindparam("student_id"),
+        LIVE_SEAT,
+    )
+    .order_by(seats.c.id)
 )
+_LIVE_PACK_BESIDES = select(rules.renewed(bindparam("seat_id"), bindparam("pack_id")))
 
 
 def _complete_booked(
@@ -544,12 +262,12 @@ def _complete_booked(
 
 
 def _complete_unscheduled(
-    tx: Tx, guild_id: int, actor: Actor, seat: _SeatRef, request_key: str | None
+    tx: Tx, guild_id: int, actor: Actor, seat: SeatRef, request_key: str | None
 ) -> SessionCompleted:
     pack = _take_from_oldest_pack(tx, seat.seat_id, _TAKE_ONE)
     if pack is None:
         raise NothingToDo(
-            f"{mention(seat.student_id)} has no session left to complete with {mention(seat.mentor_user_id)}: "
+            f"{mention(seat.student_user_id)} has no session left to complete with {mention(seat.mentor_user_id)}: "
             "their packs are used up, booked or expired; an admin can grant a new pack with /pack grant."
         )
     number = session_number(pack.sessions_total, pack.sessions_left, pack.sessions_forfeited)
@@ -563,7 +281,6 @@ def _complete_unscheduled(
             starts_at=tx.now,
             minutes=SESSION_MINUTES_DEFAULT,
             number=number,
-            reminder_queued=True,
             request_key=request_key,
             completed_by=actor.user_id,
             completed_at=tx.now,
@@ -572,12 +289,15 @@ def _complete_unscheduled(
         .returning(sessions.c.id)
     ).scalar_one()
     return _after_completion(
-        tx, guild_id, actor, session_id, seat.student_id, seat.mentor_user_id, pack, number
+        tx, guild_id, actor, session_id, seat.student_user_id, seat.mentor_user_id, pack, number
     )
 
 
-def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> AnyRow | None:
-    """Apply ``values`` to the seat's oldest active, unexpired pack with an unbooked session.
+def _take_from_oldest_pack(
+    tx: Tx, seat_id: int, values: dict[str, Any], ends_by: datetime | None = None
+) -> AnyRow | None:
+    """Apply ``values`` to the seat's oldest active, unexpired pack with an unbooked session (and, with
+    ``ends_by``, valid until then).
 
     The pick and the update are one conditional statement; if another transaction took the pack's
     last unbooked session first (PostgreSQL), the next oldest is tried.
@@ -588,6 +308,7 @@ def _take_from_oldest_pack(tx: Tx, seat_id: int, values: dict[str, Any]) -> AnyR
         packs.c.status == PackStatus.ACTIVE.value,
         packs.c.ends_at > tx.now,
         unbooked,
+        *(() if ends_by is None else (packs.c.ends_at >= ends_by,)),
     )
     oldest = select(packs.c.id).where(*candidates).order_by(packs.c.granted_at, packs.c.id).limit(1)
     take = (
@@ -617,43 +338,27 @@ def _after_completion(
     guild_id: int,
     actor: Actor,
     session_id: int,
-    student_id: int,
+    student_user_id: int,
     mentor_user_id: int,
     pack: AnyRow,
     number: int,
 ) -> SessionCompleted:
     """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
-    owed: list[outbox.Owed] = []
     depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
-    grace_ends_at: datetime | None = None
     # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
     # Past its end date it counts as expired even before the sweep has marked it so (R8).
     live = pack.ends_at > tx.now
     counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED) and live
     kind = renewal_reminder(pack.sessions_total, number, renewed=False) if counts_for_renewal else None
     renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
+    owed = []
     if kind is not None and not renewed:
-        if kind == NotificationKind.ONE_LEFT:
-            body = texts.one_left(mentor_user_id, number, pack.sessions_total)
-        else:
-            grace_ends_at = tx.now + tx.policy.grace_period
-            body = texts.pack_complete(tx.policy, mentor_user_id, pack.sessions_total, grace_ends_at)
-        owed.append(
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=kind,
-                key=outbox.key(kind, "pack", pack.id),
-                recipient_id=student_id,
-                body=body,
-                mentor_user_id=mentor_user_id,
-                seat_id=pack.seat_id,
-                pack_id=pack.id,
-            )
-        )
+        owed.append(_renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, number))
+    grace = None
     if depleted:
-        grace_ends_at = _on_depletion(
-            tx, guild_id, pack, student_id, mentor_user_id, renewed or not live, owed
-        )
+        grace = _on_depletion(tx, guild_id, pack, student_user_id, mentor_user_id, renewed or not live)
+    if grace is not None:
+        owed.append(grace.owed)
     ids = outbox.queue(tx, owed)
     history.record(
         tx,
@@ -669,26 +374,56 @@ def _after_completion(
     return SessionCompleted(
         session_id=session_id,
         pack_id=pack.id,
-        student_id=student_id,
+        student_user_id=student_user_id,
         mentor_user_id=mentor_user_id,
         number=number,
         total=pack.sessions_total,
         left=pack.sessions_left,
         completed_at=tx.now,
-        grace_ends_at=grace_ends_at,
+        grace_ends_at=None if grace is None else grace.ends_at,
         notification_ids=ids,
     )
 
 
-def _on_depletion(
+def _renewal_reminder(
     tx: Tx,
     guild_id: int,
+    kind: NotificationKind,
     pack: AnyRow,
-    student_id: int,
+    student_user_id: int,
     mentor_user_id: int,
-    renewed: bool,
-    owed: list[outbox.Owed],
-) -> datetime | None:
+    number: int,
+) -> outbox.Owed:
+    """R5: the *one left* or *pack complete* DM for ``pack``."""
+    if kind == NotificationKind.ONE_LEFT:
+        body = texts.one_left(mentor_user_id, number, pack.sessions_total)
+    else:
+        body = texts.pack_complete(
+            tx.policy, mentor_user_id, pack.sessions_total, tx.now + tx.policy.grace_period
+        )
+    return outbox.Owed(
+        guild_id=guild_id,
+        kind=kind,
+        key=outbox.key(kind, "pack", pack.id),
+        recipient_id=student_user_id,
+        body=body,
+        mentor_user_id=mentor_user_id,
+        seat_id=pack.seat_id,
+        pack_id=pack.id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _GraceStarted:
+    """R6: the seat entered grace until ``ends_at``; the mentor is owed ``owed``."""
+
+    ends_at: datetime
+    owed: outbox.Owed
+
+
+def _on_depletion(
+    tx: Tx, guild_id: int, pack: AnyRow, student_user_id: int, mentor_user_id: int, renewed: bool
+) -> _GraceStarted | None:
     """R6: a depleted pack leaves its seat's active packs; without a renewal the seat enters grace."""
     if renewed:
         tx.conn.execute(
@@ -706,6 +441,8 @@ def _on_depletion(
         .values(
             status=SeatStatus.GRACE.value,
             grace_ends_at=grace_ends_at,
+            # Stored with the deadline: a later change of the policy leaves this grace as it is (R14).
+            final_warning_at=rules.warning_at(grace_ends_at, tx.policy.final_warning_lead),
             grace_period=seats.c.grace_period + 1,
             final_warning_queued=False,
             active_packs=seats.c.active_packs - 1,
@@ -714,17 +451,6 @@ def _on_depletion(
     ).one_or_none()
     if seat is None:
         raise RuntimeError(f"seat {pack.seat_id} of depleted pack {pack.id} was not active")
-    owed.append(
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.GRACE_STARTED,
-            key=outbox.key(NotificationKind.GRACE_STARTED, "seat", pack.seat_id, seat.grace_period),
-            recipient_id=mentor_user_id,
-            body=texts.grace_started(student_id, grace_ends_at),
-            seat_id=pack.seat_id,
-            seat_period=seat.grace_period,
-        )
-    )
     history.record(
         tx,
         guild_id=guild_id,
@@ -734,7 +460,18 @@ def _on_depletion(
         pack_id=pack.id,
         grace_ends_at=grace_ends_at.isoformat(),
     )
-    return grace_ends_at
+    return _GraceStarted(
+        grace_ends_at,
+        outbox.Owed(
+            guild_id=guild_id,
+            kind=NotificationKind.GRACE_STARTED,
+            key=outbox.key(NotificationKind.GRACE_STARTED, "seat", pack.seat_id, seat.grace_period),
+            recipient_id=mentor_user_id,
+            body=texts.grace_started(student_user_id, grace_ends_at),
+            seat_id=pack.seat_id,
+            seat_period=seat.grace_period,
+        ),
+    )
 
 
 # ---- R10: scheduling and cancelling ---------------------------------------------------------------
@@ -745,7 +482,7 @@ def schedule_session(
     *,
     guild_id: int,
     actor: Actor,
-    student_id: int,
+    student_user_id: int,
     when: str,
     minutes: int = SESSION_MINUTES_DEFAULT,
     request_key: str | None = None,
@@ -753,7 +490,7 @@ def schedule_session(
     """R10: book a session for a student at ``when`` (ISO 8601; UTC without an offset), in the future,
     on the seat's oldest active pack that still has an unbooked session."""
     if request_key is not None:
-        _hold_request(tx, request_key)
+        hold_request(tx, request_key)
         booked = _booked_by_request(tx, guild_id, request_key)
         if booked is not None:
             return booked
@@ -769,23 +506,24 @@ def schedule_session(
         raise InvalidInput(
             f"A session lasts {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES} minutes; you gave {minutes}."
         )
-    seat = _seat_for(
+    seat = seat_for(
         tx,
         guild_id=guild_id,
         actor=actor,
-        student_id=student_id,
+        student_user_id=student_user_id,
         purpose="book sessions for them",
         several="ask the mentor they want to see to book it",
     )
-    pack = _take_from_oldest_pack(tx, seat.seat_id, {"sessions_booked": packs.c.sessions_booked + 1})
+    # R10: no later than the end date of the pack it is booked on.
+    pack = _take_from_oldest_pack(
+        tx, seat.seat_id, {"sessions_booked": packs.c.sessions_booked + 1}, ends_by=starts_at
+    )
     if pack is None:
-        raise NothingToDo(
-            f"{mention(student_id)} has no unbooked session left with {mention(seat.mentor_user_id)}; "
-            "an admin can grant a new pack with /pack grant."
-        )
+        _refuse_booking(tx, seat, starts_at)
+    _refuse_overlap(tx, seat, starts_at, minutes)
     lead = tx.policy.session_reminder_lead
     # The booking DM already tells a session that is this close; "0" turns reminders off.
-    reminder_done = lead == timedelta(0) or starts_at - lead <= tx.now
+    reminder_at = None if starts_at - lead <= tx.now else rules.warning_at(starts_at, lead)
     session_id = tx.conn.execute(
         insert(sessions)
         .values(
@@ -795,7 +533,7 @@ def schedule_session(
             status=SessionStatus.SCHEDULED.value,
             starts_at=starts_at,
             minutes=minutes,
-            reminder_queued=reminder_done,
+            reminder_at=reminder_at,
             booking_key=request_key,
             booked_by=actor.user_id,
             created_at=tx.now,
@@ -809,7 +547,7 @@ def schedule_session(
                 guild_id=guild_id,
                 kind=NotificationKind.SESSION_BOOKED,
                 key=outbox.key(NotificationKind.SESSION_BOOKED, "session", session_id),
-                recipient_id=student_id,
+                recipient_id=student_user_id,
                 body=texts.session_booked(seat.mentor_user_id, starts_at, minutes),
                 mentor_user_id=seat.mentor_user_id,
                 seat_id=seat.seat_id,
@@ -832,12 +570,63 @@ def schedule_session(
     return SessionBooked(
         session_id=session_id,
         pack_id=pack.id,
-        student_id=student_id,
+        student_user_id=student_user_id,
         mentor_user_id=seat.mentor_user_id,
         starts_at=starts_at,
         minutes=minutes,
         notification_ids=ids,
     )
+
+
+_LAST_END = select(func.max(packs.c.ends_at)).where(
+    packs.c.seat_id == bindparam("seat_id"),
+    packs.c.status == PackStatus.ACTIVE.value,
+    packs.c.ends_at > _NOW,
+    packs.c.sessions_left - packs.c.sessions_booked > 0,
+)
+
+
+def _refuse_booking(tx: Tx, seat: SeatRef, starts_at: datetime) -> NoReturn:
+    """Why no pack takes a booking at ``starts_at``: none has an unbooked session, or none is valid then."""
+    last_end = tx.conn.execute(_LAST_END, {"seat_id": seat.seat_id, "now": tx.now}).scalar()
+    if last_end is None:
+        raise NothingToDo(
+            f"{mention(seat.student_user_id)} has no unbooked session left with {mention(seat.mentor_user_id)}; "
+            "an admin can grant a new pack with /pack grant."
+        )
+    raise NothingToDo(
+        f"{mention(seat.student_user_id)}'s sessions with {mention(seat.mentor_user_id)} can be booked until "
+        f"{timestamp(last_end)}, when their pack ends; pick an earlier time or grant a new pack with /pack grant."
+    )
+
+
+# Sessions last at most MAX_SESSION_MINUTES, so one that starts earlier than that cannot overlap.
+_NEARBY = select(sessions.c.id, sessions.c.starts_at, sessions.c.minutes).where(
+    sessions.c.seat_id == bindparam("seat_id"),
+    sessions.c.status == SessionStatus.SCHEDULED.value,
+    sessions.c.starts_at > bindparam("after", type_=UTCDateTime()),
+    sessions.c.starts_at < bindparam("before", type_=UTCDateTime()),
+)
+
+
+def _refuse_overlap(tx: Tx, seat: SeatRef, starts_at: datetime, minutes: int) -> None:
+    """R10: the student must not already have a session with this mentor that overlaps this one."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    nearby = tx.conn.execute(
+        _NEARBY,
+        {
+            "seat_id": seat.seat_id,
+            "after": starts_at - timedelta(minutes=MAX_SESSION_MINUTES),
+            "before": ends_at,
+        },
+    )
+    for other in nearby:
+        if other.starts_at + timedelta(minutes=other.minutes) > starts_at:
+            raise InvalidInput(
+                f"{mention(seat.student_user_id)} already has session #{other.id} with "
+                f"{mention(seat.mentor_user_id)} at {timestamp(other.starts_at)}, which overlaps that "
+                "time; pick another time or cancel that session first."
+            )
 
 
 def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked | None:
@@ -851,12 +640,15 @@ def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked
     return SessionBooked(
         session_id=row.id,
         pack_id=row.pack_id,
-        student_id=row.student_id,
+        student_user_id=row.student_id,
         mentor_user_id=row.mentor_user_id,
         starts_at=row.starts_at,
         minutes=row.minutes,
         already_booked=True,
     )
+
+
+_IF_EXPIRED = case((packs.c.status == PackStatus.EXPIRED.value, 1), else_=0)
 
 
 def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> SessionCancelled:
@@ -877,7 +669,13 @@ def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> S
     released = tx.conn.execute(
         update(packs)
         .where(packs.c.id == ref.pack_id, packs.c.sessions_booked > 0)
-        .values(sessions_booked=packs.c.sessions_booked - 1)
+        .values(
+            sessions_booked=packs.c.sessions_booked - 1,
+            # R10: on a pack that has expired meanwhile the session is forfeited, as R8 forfeits
+            # the unbooked ones, so its counters keep adding up.
+            sessions_left=packs.c.sessions_left - _IF_EXPIRED,
+            sessions_forfeited=packs.c.sessions_forfeited + _IF_EXPIRED,
+        )
         .returning(packs.c.id)
     ).scalar()
     if changed is None or released is None:
@@ -910,23 +708,8 @@ def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> S
     return SessionCancelled(
         session_id=session_id,
         pack_id=ref.pack_id,
-        student_id=ref.student_id,
+        student_user_id=ref.student_id,
         mentor_user_id=ref.mentor_user_id,
         starts_at=ref.starts_at,
         notification_ids=ids,
     )
-
-
-def _hold_request(tx: Tx, request_key: str) -> None:
-    """Make the same request run twice at once queue up (PostgreSQL; SQLite writes one at a time):
-    the second waits until the first commits, then finds what it recorded instead of failing on the
-    unique request key."""
-    if tx.is_postgres:
-        tx.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(request_key, 0))))
-
-
-def _require_admin(actor: Actor, what: str) -> None:
-    if not actor.is_admin:
-        raise NotAllowed(
-            f"Only an admin (Manage Server, or the admin role) can {what}; ask one of them to run it."
-        )

@@ -1,0 +1,159 @@
+"""The questions several places ask, each answered once: has the seat renewed, is a warning due, is a
+seat releasable, does a notification still apply.
+
+Each answer is a SQLAlchemy expression over ``:now`` (``NOW``), used alike by the use cases, the
+sweep's steps, ``next_due`` and the outbox's stale check, and where Python needs it too, a pure
+function beside it. The three warnings (R7 final warning, R8 expiry warning, R10 session reminder)
+are rows of one table, ``WARNINGS``: each says which rows it is about, the moment it falls due
+(stored on the row when its deadline was set, so the sweep needs no policy numbers) and the flag
+that its queueing sets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, false, or_
+
+from core.domain import NotificationKind, PackStatus, SeatStatus, SessionStatus
+from core.schema import UTCDateTime, notifications, packs, seats, sessions, sql
+
+NOW = bindparam("now", type_=UTCDateTime())
+
+# Statuses as constants, not parameters: the planner matches them against the partial indexes
+# (``WHERE status = 'grace'``), which hold only the rows a sweep can find due.
+GRACE, ACTIVE, SCHEDULED = sql(SeatStatus.GRACE.value), sql(PackStatus.ACTIVE.value), sql("scheduled")
+
+
+# ---- has the seat renewed? --------------------------------------------------------------------------
+
+
+def renewed(seat_id: Any, besides_pack_id: Any) -> ColumnElement[bool]:
+    """R5/R6: the seat holds another active, unexpired pack (active packs have sessions left)."""
+    return exists().where(
+        packs.c.seat_id == seat_id,
+        packs.c.id != besides_pack_id,
+        packs.c.status == PackStatus.ACTIVE.value,
+        packs.c.ends_at > NOW,
+    )
+
+
+# ---- is a seat releasable? (R9) ---------------------------------------------------------------------
+
+NO_BOOKED_SESSION = ~exists().where(sessions.c.seat_id == seats.c.id, sessions.c.status == SCHEDULED)
+# Two sets of conditions rather than one OR: each matches a partial index of its own.
+# A seat in grace with nothing booked: released once its grace ends.
+GRACE_UNBOOKED = (seats.c.status == GRACE, NO_BOOKED_SESSION)
+GRACE_OVER = (*GRACE_UNBOOKED, seats.c.grace_ends_at <= NOW)
+ALL_PACKS_EXPIRED = (seats.c.status == ACTIVE, seats.c.active_packs == 0, NO_BOOKED_SESSION)
+RELEASABLE = (GRACE_OVER, ALL_PACKS_EXPIRED)
+
+
+# ---- is a warning due? (R7, R8, R10) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    """One warning the sweep queues: on which rows, when, and the flag its queueing sets."""
+
+    kind: NotificationKind
+    table: Table
+    due_at: Any  # the stored moment it falls due (NULL: never, e.g. its lead was 0)
+    queued: Any  # set only by the statement that queues it
+    # While these hold, the warning still applies (its deadline is ahead, its reason is still there).
+    applies: tuple[Any, ...]
+
+    @property
+    def pending(self) -> tuple[Any, ...]:
+        """Not queued yet and still applying: ``next_due`` looks for the earliest ``due_at`` here."""
+        return (*self.applies, self.queued == false())
+
+    @property
+    def due(self) -> tuple[Any, ...]:
+        """What the sweep queues now."""
+        return (*self.pending, self.due_at <= NOW)
+
+
+FINAL_WARNING = Warning(
+    NotificationKind.FINAL_WARNING,
+    seats,
+    seats.c.final_warning_at,
+    seats.c.final_warning_queued,
+    # A grace that already ended (downtime) gets no warning, only the release.
+    (seats.c.status == GRACE, seats.c.grace_ends_at > NOW),
+)
+EXPIRY_WARNING = Warning(
+    NotificationKind.EXPIRY_WARNING,
+    packs,
+    packs.c.expiry_warning_at,
+    packs.c.expiry_warned,
+    # Only a pack with an unbooked session is warned; one whose sessions are all booked is warned
+    # later if a booking is cancelled while the window is open.
+    (
+        packs.c.status == ACTIVE,
+        packs.c.ends_at > NOW,
+        packs.c.sessions_left > packs.c.sessions_booked,
+    ),
+)
+SESSION_REMINDER = Warning(
+    NotificationKind.SESSION_REMINDER,
+    sessions,
+    sessions.c.reminder_at,
+    sessions.c.reminder_queued,
+    (sessions.c.status == SCHEDULED, sessions.c.starts_at > NOW),
+)
+WARNINGS = (FINAL_WARNING, EXPIRY_WARNING, SESSION_REMINDER)
+
+
+def warning_at(deadline: datetime, lead: timedelta) -> datetime | None:
+    """The moment a warning ``lead`` before ``deadline`` falls due; None when the lead is 0 (off)."""
+    return deadline - lead if lead else None
+
+
+def hours_left(deadline: datetime, now: datetime) -> int:
+    """Whole hours until ``deadline``, rounded up so a warning never claims less time than there is,
+    and at least 1 (a warning is only sent while some time is left)."""
+    return max(1, math.ceil((deadline - now) / timedelta(hours=1)))
+
+
+# ---- does a notification still apply? ---------------------------------------------------------------
+
+_n = notifications.c
+_SESSION_AHEAD = exists().where(
+    sessions.c.id == _n.session_id,
+    sessions.c.status == SessionStatus.SCHEDULED.value,
+    sessions.c.starts_at > NOW,
+)
+_PACK_ACTIVE = exists().where(packs.c.id == _n.pack_id, packs.c.status == PackStatus.ACTIVE.value)
+_SAME_GRACE = exists().where(
+    seats.c.id == _n.seat_id, seats.c.status == SeatStatus.GRACE.value, seats.c.grace_period == _n.seat_period
+)
+
+# A notification about no particular row (none of its subject ids set) has no reason to lose.
+_PACK_CLOSED = and_(_n.pack_id.is_not(None), ~_PACK_ACTIVE)
+_GRACE_LEFT = and_(_n.seat_id.is_not(None), ~_SAME_GRACE)
+_SESSION_GONE = and_(_n.session_id.is_not(None), ~_SESSION_AHEAD)
+
+# For each kind that can go stale, when it no longer applies. Kinds not named (a cancellation, a
+# release, a note to the mentor) always apply.
+STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
+    # "1 session remaining" once the student renewed, or once the pack is used up or expired.
+    NotificationKind.ONE_LEFT: or_(renewed(_n.seat_id, _n.pack_id), _PACK_CLOSED),
+    NotificationKind.PACK_COMPLETE: renewed(_n.seat_id, _n.pack_id),
+    NotificationKind.FINAL_WARNING: _GRACE_LEFT,
+    NotificationKind.GRACE_STARTED: _GRACE_LEFT,
+    NotificationKind.EXPIRY_WARNING: _PACK_CLOSED,
+    # A booking or its reminder, once the session is cancelled, completed or has started.
+    NotificationKind.SESSION_BOOKED: _SESSION_GONE,
+    NotificationKind.SESSION_REMINDER: _SESSION_GONE,
+}
+
+
+def stale() -> ColumnElement[bool]:
+    """The notification (a row of ``notifications``) no longer applies."""
+    # One equality per kind, not ``in_``: an IN list is an "expanding" parameter, rendered anew
+    # at every execution.
+    return or_(*(and_(_n.kind == kind.value, rule) for kind, rule in STALE_WHEN.items()))

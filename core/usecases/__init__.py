@@ -1,0 +1,26 @@
+"""The use cases: what admins, mentors and students do, each one transaction of conditional updates.
+
+Each is a synchronous function of a ``Tx`` (run it with ``Service.write``): plain values in, a result
+object out, or a ``Refusal`` carrying the sentence the user reads. Every counter changes with a
+conditional ``UPDATE … WHERE … RETURNING`` that can neither go out of range nor apply twice, so the
+same command repeated, retried or run by two processes at once ends in the state of one run (R12).
+Notifications are queued in the same transaction (``core.outbox``), history is recorded (R13).
+
+Split by what people act on: ``mentors`` (mentors and their seats), ``packs``, ``sessions``; what
+they share is in ``_common``. Import the use cases from here.
+"""
+
+from core.bounds import MAX_SESSION_MINUTES, MIN_SESSION_MINUTES
+from core.usecases.mentors import register_mentor
+from core.usecases.packs import grant_pack
+from core.usecases.sessions import cancel_session, complete_session, schedule_session
+
+__all__ = [
+    "MAX_SESSION_MINUTES",
+    "MIN_SESSION_MINUTES",
+    "cancel_session",
+    "complete_session",
+    "grant_pack",
+    "register_mentor",
+    "schedule_session",
+]

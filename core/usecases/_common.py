@@ -1,0 +1,94 @@
+"""What every use case shares: finding the seat or session a command acts on, the admin check,
+and queueing a request behind the same request already running."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+
+from core.domain import (
+    Actor,
+)
+from core.errors import InvalidInput, NotAllowed, NotFound
+from core.schema import LIVE_SEAT, mentors, seats
+from core.texts import mention
+from core.tx import Tx
+
+# How often a conditional update is tried again when another transaction took the row it picked.
+PICK_ATTEMPTS = 5
+
+# ---- finding the seat a mentor command acts on -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeatRef:
+    seat_id: int
+    status: str
+    mentor_user_id: int
+    student_user_id: int
+
+
+SEAT_COLUMNS = (seats.c.id, seats.c.status, mentors.c.user_id.label("mentor_user_id"), seats.c.student_id)
+_SEAT_REF = (
+    select(*SEAT_COLUMNS)
+    .join(mentors, mentors.c.id == seats.c.mentor_id)
+    .where(
+        seats.c.guild_id == bindparam("guild_id"),
+        seats.c.student_id == bindparam("student_id"),
+        LIVE_SEAT,
+    )
+    .order_by(seats.c.id)
+)
+
+
+def seat_for(
+    tx: Tx, *, guild_id: int, actor: Actor, student_user_id: int, purpose: str, several: str
+) -> SeatRef:
+    """The student's live seat the caller may act on: their own seat with the student when the caller
+    is the mentor, else (for an admin) the student's only live seat."""
+    rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_user_id}).all()
+    return seat_ref(
+        pick_seat(rows, actor=actor, student_user_id=student_user_id, purpose=purpose, several=several)
+    )
+
+
+def pick_seat(rows: Sequence[Any], *, actor: Actor, student_user_id: int, purpose: str, several: str) -> Any:
+    """Of the student's live seats (rows with ``mentor_user_id``), the one the caller may act on."""
+    own = [row for row in rows if row.mentor_user_id == actor.user_id]
+    if own:
+        return own[0]
+    if not actor.is_admin:
+        if not rows:
+            raise NotFound(
+                f"{mention(student_user_id)} has no seat with you; an admin can grant them a pack with /pack grant."
+            )
+        raise NotAllowed(f"Only {mention(student_user_id)}'s mentor or an admin can {purpose}.")
+    if not rows:
+        raise NotFound(
+            f"{mention(student_user_id)} has no seat with any mentor here; grant them a pack with /pack grant."
+        )
+    if len(rows) > 1:
+        raise InvalidInput(f"{mention(student_user_id)} has seats with several mentors; {several}.")
+    return rows[0]
+
+
+def seat_ref(row: Any) -> SeatRef:
+    return SeatRef(row.id, row.status, row.mentor_user_id, row.student_id)
+
+
+def hold_request(tx: Tx, request_key: str) -> None:
+    """Make the same request run twice at once queue up (PostgreSQL; SQLite writes one at a time):
+    the second waits until the first commits, then finds what it recorded instead of failing on the
+    unique request key."""
+    if tx.is_postgres:
+        tx.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(request_key, 0))))
+
+
+def require_admin(actor: Actor, what: str) -> None:
+    if not actor.is_admin:
+        raise NotAllowed(
+            f"Only an admin (Manage Server, or the admin role) can {what}; ask one of them to run it."
+        )

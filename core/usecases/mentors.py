@@ -1,0 +1,173 @@
+"""Mentors and seats (R1, R2): registering a mentor, and the seat a grant takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, exists, select, text, update
+
+from core import history
+from core.bounds import MAX_SEATS, MIN_SEATS
+from core.domain import (
+    Actor,
+    MentorRegistered,
+    SeatStatus,
+)
+from core.errors import InvalidInput, NoFreeSeat
+from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, mentors, seats
+from core.texts import mention, plural
+from core.tx import Tx
+from core.usecases._common import PICK_ATTEMPTS, require_admin
+
+
+@dataclass(frozen=True, slots=True)
+class SeatTaken:
+    """The seat a grant goes on, whether it is new, and whether it came back from grace."""
+
+    seat_id: int
+    new: bool
+    from_grace: bool
+
+
+_LIVE_SEAT_EXISTS = select(
+    exists().where(
+        seats.c.mentor_id == bindparam("mentor"), seats.c.student_id == bindparam("student"), LIVE_SEAT
+    )
+)
+
+# ---- R1: mentors -----------------------------------------------------------------------------------
+
+
+def register_mentor(
+    tx: Tx, *, guild_id: int, actor: Actor, mentor_user_id: int, mentor_name: str, seats_capacity: int
+) -> MentorRegistered:
+    """R1: register a member as a mentor with ``seats_capacity`` seats, or change their capacity.
+
+    Lowering it below the seats held is allowed: no one is evicted, no new seat is given meanwhile.
+    """
+    require_admin(actor, "register mentors")
+    if not MIN_SEATS <= seats_capacity <= MAX_SEATS:
+        raise InvalidInput(f"Seats must be between {MIN_SEATS} and {MAX_SEATS}; you gave {seats_capacity}.")
+    previous = tx.conn.execute(
+        select(mentors.c.capacity)
+        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id)
+        .with_for_update()
+    ).scalar()
+    upsert = tx.upsert(mentors).values(
+        guild_id=guild_id,
+        user_id=mentor_user_id,
+        display_name=mentor_name[:100],
+        capacity=seats_capacity,
+        seats_held=0,
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    row = tx.conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["guild_id", "user_id"],
+            set_={
+                "capacity": upsert.excluded.capacity,
+                "display_name": upsert.excluded.display_name,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        ).returning(mentors.c.id, mentors.c.seats_held)
+    ).one()
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="mentor_registered" if previous is None else "mentor_capacity_changed",
+        mentor_user_id=mentor_user_id,
+        capacity=seats_capacity,
+        previous_capacity=previous,
+    )
+    return MentorRegistered(
+        mentor_user_id=mentor_user_id,
+        capacity=seats_capacity,
+        previous_capacity=previous,
+        seats_held=row.seats_held,
+    )
+
+
+def seat_for_grant(
+    tx: Tx, guild_id: int, mentor_row: int, mentor_user_id: int, student_user_id: int, student_name: str
+) -> SeatTaken:
+    """The seat a new pack goes on: the student's live seat with the mentor, else a free one."""
+    for _ in range(PICK_ATTEMPTS):
+        live = tx.conn.execute(
+            select(seats.c.id, seats.c.status)
+            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_user_id, LIVE_SEAT)
+            .with_for_update()
+        ).one_or_none()
+        if live is not None:
+            rejoined = tx.conn.execute(
+                update(seats)
+                .where(seats.c.id == live.id, LIVE_SEAT)
+                .values(
+                    status=SeatStatus.ACTIVE.value,
+                    grace_ends_at=None,
+                    final_warning_at=None,
+                    final_warning_queued=False,
+                    active_packs=seats.c.active_packs + 1,
+                    student_name=student_name[:100] or seats.c.student_name,
+                )
+                .returning(seats.c.id)
+            ).scalar()
+            if rejoined is not None:
+                if live.status == SeatStatus.GRACE:
+                    history.record(
+                        tx, guild_id=guild_id, actor_id=None, action="seat_renewed", seat_id=live.id
+                    )
+                return SeatTaken(live.id, new=False, from_grace=live.status == SeatStatus.GRACE)
+            continue  # released in the meantime: take a new seat
+        reserved = tx.conn.execute(
+            update(mentors)
+            .where(mentors.c.id == mentor_row, mentors.c.seats_held < mentors.c.capacity)
+            .values(seats_held=mentors.c.seats_held + 1)
+            .returning(mentors.c.seats_held)
+        ).scalar()
+        if reserved is None:
+            # PostgreSQL: a grant for the same student that held the mentor row may have just created
+            # the seat; this statement sees what it committed, so join it instead of refusing.
+            if tx.conn.execute(
+                _LIVE_SEAT_EXISTS, {"mentor": mentor_row, "student": student_user_id}
+            ).scalar():
+                continue
+            held, capacity = tx.conn.execute(
+                select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
+            ).one()
+            raise NoFreeSeat(
+                f"{mention(mentor_user_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
+                "held); raise their seats with /mentor add or wait for a seat to be released."
+            )
+        seat_id = tx.conn.execute(
+            tx.upsert(seats)
+            .values(
+                guild_id=guild_id,
+                mentor_id=mentor_row,
+                student_id=student_user_id,
+                student_name=student_name[:100],
+                status=SeatStatus.ACTIVE.value,
+                active_packs=1,
+                grace_period=0,
+                final_warning_queued=False,
+                created_at=tx.now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["mentor_id", "student_id"],
+                # A literal predicate: PostgreSQL cannot match a bound parameter to the partial
+                # unique index once it switches to a generic plan (after 5 runs on one connection).
+                index_where=text(LIVE_SEAT_SQL),
+            )
+            .returning(seats.c.id)
+        ).scalar()
+        if seat_id is not None:
+            history.record(tx, guild_id=guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
+            return SeatTaken(seat_id, new=True, from_grace=False)
+        # Another transaction gave this student a seat just now: give the reservation back, join it.
+        tx.conn.execute(
+            update(mentors)
+            .where(mentors.c.id == mentor_row, mentors.c.seats_held > 0)
+            .values(seats_held=mentors.c.seats_held - 1)
+        )
+    raise RuntimeError("could not settle the student's seat after several attempts")
