@@ -199,7 +199,7 @@ def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
     def block(load: MentorLoad) -> Block:
         seats_bar = bar(load.seats_held, load.capacity)  # none for a mentor with 0 seats
         shown = f"`{seats_bar}` " if seats_bar else ""
-        lines = [f"{shown}{load.seats_held} of {load.capacity} seats held"]
+        lines = [f"{shown}{load.seats_held} of {plural(load.capacity, 'seat')} held"]
         lines += [
             f"⏳ {_name(seat.student_name, f'Student {seat.student_user_id}')} until {when(seat.grace_ends_at)}"
             for seat in load.grace_seats

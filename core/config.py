@@ -389,14 +389,8 @@ class Settings(BaseSettings):
         return {name: getattr(self, name) for name in SERVER_SETTINGS}
 
     def policy(self) -> Policy:
-        return Policy(
-            pack_size=self.pack_size,
-            pack_valid_days=self.pack_valid_days,
-            grace_period_hours=self.grace_period_hours,
-            final_warning_hours=self.final_warning_hours,
-            expiry_warning_days=self.expiry_warning_days,
-            session_reminder_hours=self.session_reminder_hours,
-        )
+        """The server settings of every server that set none of its own (R14)."""
+        return Policy(**{name: getattr(self, name) for name in SERVER_SETTINGS})
 
 
 def load_settings(**overrides: Any) -> Settings:

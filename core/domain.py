@@ -14,6 +14,7 @@ from enum import StrEnum
 class SeatStatus(StrEnum):
     ACTIVE = "active"
     GRACE = "grace"
+    OFFERED = "offered"  # held for a student from the waitlist (R19)
     RELEASED = "released"
 
 
@@ -21,12 +22,16 @@ class PackStatus(StrEnum):
     ACTIVE = "active"
     DEPLETED = "depleted"
     EXPIRED = "expired"
+    REVOKED = "revoked"  # refunded (R16)
 
 
 class SessionStatus(StrEnum):
     SCHEDULED = "scheduled"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    LATE_CANCELLED = "late_cancelled"  # by the student, too close to the start: takes the session (R18)
+    NO_SHOW = "no_show"  # R18
+    VOIDED = "voided"  # a completion reverted (R16)
 
 
 class NotificationStatus(StrEnum):
@@ -65,14 +70,23 @@ RENEWAL_KINDS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The numbers the rules run on (from the settings)."""
+    """One server's settings (R14), the ones marked *server* in the spec: the environment's values,
+    over which whatever the server set with ``/settings`` is laid (``Tx.policy_for``)."""
 
+    admin_role_id: int | None = None
+    fallback_channel_id: int | None = None
+    time_zone: str = "UTC"
     pack_size: int = 4
     pack_valid_days: int = 90
     grace_period_hours: int = 72
     final_warning_hours: int = 12
     expiry_warning_days: int = 3
     session_reminder_hours: int = 24
+    late_cancel_hours: int = 24
+    no_show_counts: bool = True
+    offer_hours: int = 24
+    renew_url: str | None = None
+    renewal_sku_id: int | None = None
 
     @property
     def grace_period(self) -> timedelta:
@@ -89,6 +103,14 @@ class Policy:
     @property
     def session_reminder_lead(self) -> timedelta:
         return timedelta(hours=self.session_reminder_hours)
+
+    @property
+    def late_cancel_lead(self) -> timedelta:
+        return timedelta(hours=self.late_cancel_hours)
+
+    @property
+    def offer_hold(self) -> timedelta:
+        return timedelta(hours=self.offer_hours)
 
 
 @dataclass(frozen=True, slots=True)

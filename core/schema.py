@@ -122,7 +122,7 @@ class Mentor(Base):
 class Seat(Base):
     __tablename__ = "seats"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'grace', 'released')", name="status_known"),
+        CheckConstraint("status IN ('active', 'grace', 'offered', 'released')", name="status_known"),
         CheckConstraint("status <> 'grace' OR grace_ends_at IS NOT NULL", name="grace_has_deadline"),
         CheckConstraint("status = 'grace' OR final_warning_queued = false", name="warning_only_in_grace"),
         CheckConstraint("active_packs >= 0", name="active_packs_nonnegative"),
@@ -163,7 +163,7 @@ class Seat(Base):
 class Pack(Base):
     __tablename__ = "packs"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'depleted', 'expired')", name="status_known"),
+        CheckConstraint("status IN ('active', 'depleted', 'expired', 'revoked')", name="status_known"),
         CheckConstraint(
             f"sessions_total BETWEEN {MIN_PACK_SESSIONS} AND {MAX_PACK_SESSIONS}", name="total_range"
         ),
@@ -211,7 +211,10 @@ class Pack(Base):
 class Session(Base):
     __tablename__ = "sessions"
     __table_args__ = (
-        CheckConstraint("status IN ('scheduled', 'completed', 'cancelled')", name="status_known"),
+        CheckConstraint(
+            "status IN ('scheduled', 'completed', 'cancelled', 'late_cancelled', 'no_show', 'voided')",
+            name="status_known",
+        ),
         CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
         CheckConstraint("minutes BETWEEN 1 AND 1440", name="minutes_range"),
         Index("ix_sessions_seat_status_starts_at", "seat_id", "status", "starts_at"),
@@ -301,6 +304,29 @@ class History(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class ServerSettingValue(Base):
+    """R14: a value one server set for one of the settings marked *server*, as the text it was given
+    (``core.config.SERVER_SETTINGS`` reads it). A server that set nothing runs on the environment."""
+
+    __tablename__ = "server_settings"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int] = mapped_column(Snowflake)
+    updated_at: Mapped[datetime]
+
+
+class MemberTimeZone(Base):
+    """R15: the time zone a person chose with ``/timezone`` (an IANA name); theirs in every server."""
+
+    __tablename__ = "member_time_zones"
+
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
 class BotState(Base):
     """Small facts the bot keeps between runs (the hash of the last synced command tree)."""
 
@@ -325,6 +351,8 @@ sessions = cast(Table, Session.__table__)
 notifications = cast(Table, Notification.__table__)
 history = cast(Table, History.__table__)
 bot_state = cast(Table, BotState.__table__)
+server_settings = cast(Table, ServerSettingValue.__table__)
+member_time_zones = cast(Table, MemberTimeZone.__table__)
 
 
 def with_people(of: Table, *columns: Any) -> Select[Any]:

@@ -21,21 +21,21 @@ R = TypeVar("R")
 
 
 class Service:
-    def __init__(self, db: Database, clock: Clock, policy: Policy) -> None:
+    def __init__(self, db: Database, clock: Clock, defaults: Policy) -> None:
         self.db = db
         self.clock = clock
-        self.policy = policy
+        self.defaults = defaults  # the server settings of a server that set none (R14)
 
     async def write(self, use_case: Callable[Concatenate[Tx, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run ``use_case`` in one read-write transaction; a refusal rolls it back and propagates."""
 
         def work(connection: Connection) -> R:
-            return use_case(Tx(connection, self.clock.now(), self.policy), *args, **kwargs)
+            return use_case(Tx(connection, self.clock.now(), self.defaults), *args, **kwargs)
 
         return await self.db.write(work)
 
     async def read(self, view: Callable[Concatenate[Tx, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
         def work(connection: Connection) -> R:
-            return view(Tx(connection, self.clock.now(), self.policy), *args, **kwargs)
+            return view(Tx(connection, self.clock.now(), self.defaults), *args, **kwargs)
 
         return await self.db.read(work)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -23,9 +23,22 @@ AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 @dataclass(frozen=True, slots=True)
 class Tx:
+    """One transaction: its connection, the instant it started, and the environment's server settings
+    (``defaults``), which ``policy_for`` overlays with what a server set for itself (R14)."""
+
     conn: Connection
     now: datetime
-    policy: Policy
+    defaults: Policy
+    _policies: dict[int, Policy] = field(default_factory=dict)
+
+    def policy_for(self, guild_id: int) -> Policy:
+        """The settings in force in server ``guild_id``: read once per transaction, when first asked."""
+        policy = self._policies.get(guild_id)
+        if policy is None:
+            from core.server_settings import policy_of
+
+            policy = self._policies[guild_id] = policy_of(self, guild_id)
+        return policy
 
     @property
     def is_postgres(self) -> bool:

@@ -46,8 +46,8 @@ def grant_pack(
         granted = _granted_by_request(tx, guild_id, request_key)
         if granted is not None:
             return granted
-    total = tx.policy.pack_size if sessions_count is None else sessions_count
-    days = tx.policy.pack_valid_days if valid_days is None else valid_days
+    total = tx.policy_for(guild_id).pack_size if sessions_count is None else sessions_count
+    days = tx.policy_for(guild_id).pack_valid_days if valid_days is None else valid_days
     if not MIN_PACK_SESSIONS <= total <= MAX_PACK_SESSIONS:
         raise InvalidInput(
             f"A pack holds {MIN_PACK_SESSIONS} to {MAX_PACK_SESSIONS} sessions; you gave {total}."
@@ -79,7 +79,7 @@ def grant_pack(
             status=PackStatus.ACTIVE.value,
             granted_at=tx.now,
             ends_at=ends_at,
-            expiry_warning_at=rules.warning_at(ends_at, tx.policy.expiry_warning_lead),
+            expiry_warning_at=rules.warning_at(ends_at, tx.policy_for(guild_id).expiry_warning_lead),
             expiry_warned=False,
             granted_by=actor.user_id,
             request_key=request_key,

@@ -399,7 +399,10 @@ def _renewal_reminder(
         body = texts.one_left(mentor_user_id, number, pack.sessions_total)
     else:
         body = texts.pack_complete(
-            tx.policy, mentor_user_id, pack.sessions_total, tx.now + tx.policy.grace_period
+            tx.policy_for(guild_id),
+            mentor_user_id,
+            pack.sessions_total,
+            tx.now + tx.policy_for(guild_id).grace_period,
         )
     return outbox.Owed(
         guild_id=guild_id,
@@ -432,7 +435,7 @@ def _on_depletion(
             .values(active_packs=seats.c.active_packs - 1)
         )
         return None
-    grace_ends_at = tx.now + tx.policy.grace_period
+    grace_ends_at = tx.now + tx.policy_for(guild_id).grace_period
     seat = tx.conn.execute(
         update(seats)
         .where(
@@ -442,7 +445,7 @@ def _on_depletion(
             status=SeatStatus.GRACE.value,
             grace_ends_at=grace_ends_at,
             # Stored with the deadline: a later change of the policy leaves this grace as it is (R14).
-            final_warning_at=rules.warning_at(grace_ends_at, tx.policy.final_warning_lead),
+            final_warning_at=rules.warning_at(grace_ends_at, tx.policy_for(guild_id).final_warning_lead),
             grace_period=seats.c.grace_period + 1,
             final_warning_queued=False,
             active_packs=seats.c.active_packs - 1,
@@ -521,7 +524,7 @@ def schedule_session(
     if pack is None:
         _refuse_booking(tx, seat, starts_at)
     _refuse_overlap(tx, seat, starts_at, minutes)
-    lead = tx.policy.session_reminder_lead
+    lead = tx.policy_for(guild_id).session_reminder_lead
     # The booking DM already tells a session that is this close; "0" turns reminders off.
     reminder_at = None if starts_at - lead <= tx.now else rules.warning_at(starts_at, lead)
     session_id = tx.conn.execute(

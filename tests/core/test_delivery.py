@@ -295,7 +295,7 @@ async def test_a_restart_delivers_what_was_pending_once(
     assert owed == 2
     await service.db.dispose()  # the process stops
 
-    restarted = Service(store.open(), program.clock, service.policy)
+    restarted = Service(store.open(), program.clock, service.defaults)
     try:
         sender = RecordingSender()
         first = await deliver(restarted, sender)

@@ -71,7 +71,7 @@ async def test_without_an_alarm_the_runtime_still_sweeps_and_delivers(
     await program.mentor(MENTOR, seats=1)
     await program.grant(STUDENT, MENTOR, sessions=1)
     await program.complete(STUDENT, MENTOR, key="last")
-    clock.advance(timedelta(hours=61))
+    clock.advance(timedelta(hours=60))
 
     await runtime.run_sweep()
 

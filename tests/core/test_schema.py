@@ -96,3 +96,26 @@ async def test_migration_0002_gives_rows_already_waiting_the_moment_their_warnin
     assert (seat_after.final_warning_at, (await program.pack(pack.pack_id)).expiry_warning_at) == before
     session = await program.session(booked.session_id)
     assert session.reminder_at == session.starts_at - policy.session_reminder_lead
+
+
+def _status_checks(connection: Connection) -> dict[str, str]:
+    """Each status check's text as the database holds it after the migrations."""
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conname LIKE '%status_known'"
+        )
+        return {str(name): str(definition) for name, definition in rows.all()}
+    rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+    return {f"ck_{name}_status_known": sql for name, sql in rows if sql and "status_known" in sql}
+
+
+async def test_the_migrations_check_every_status_the_models_know(db: Database) -> None:
+    """compare_metadata does not compare CHECK constraints: each status the models allow (offered,
+    revoked, voided, late_cancelled, no_show included) is in the migrated database's check."""
+    from core.domain import PackStatus, SeatStatus, SessionStatus
+
+    checks = await db.read(_status_checks)
+    for table, statuses in (("seats", SeatStatus), ("packs", PackStatus), ("sessions", SessionStatus)):
+        check = checks[f"ck_{table}_status_known"]
+        for status in statuses:
+            assert f"'{status.value}'" in check, (table, status)

@@ -1,0 +1,45 @@
+"""R14: what each server set for itself, stored as the text it was given, laid over the environment.
+
+``Tx.policy_for(guild_id)`` calls ``policy_of`` once per transaction and server. A stored value that
+no longer reads (a bound tightened since it was set) falls back to the environment's, with a warning
+in the log, rather than stopping every command of that server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from core.config import SERVER_SETTINGS, SettingsError
+from core.domain import Policy
+from core.schema import server_settings
+
+if TYPE_CHECKING:
+    from core.tx import Tx
+
+log = logging.getLogger(__name__)
+
+
+def stored(tx: Tx, guild_id: int) -> dict[str, str]:
+    """The settings server ``guild_id`` set itself, as the text it gave them."""
+    rows = tx.conn.execute(
+        select(server_settings.c.name, server_settings.c.value).where(server_settings.c.guild_id == guild_id)
+    )
+    return {row.name: row.value for row in rows}
+
+
+def policy_of(tx: Tx, guild_id: int) -> Policy:
+    """The environment's server settings with what server ``guild_id`` set laid over them."""
+    values: dict[str, object] = {}
+    for name, text in stored(tx, guild_id).items():
+        setting = SERVER_SETTINGS.get(name)
+        if setting is None:
+            continue
+        try:
+            values[name] = setting.validate(text)
+        except SettingsError as error:
+            log.warning("server %s: stored %s no longer reads (%s); using the default", guild_id, name, error)
+    return dataclasses.replace(tx.defaults, **values) if values else tx.defaults  # type: ignore[arg-type]
