@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import Connection, func, select
 
 from core import usecases
-from core.db import SQLITE_BUSY_TIMEOUT_MS, open_database
+from core.db import CHECKPOINT_AFTER_CHANGES, SQLITE_BUSY_TIMEOUT_MS, open_database
 from core.errors import NoFreeSeat, Refusal
 from core.schema import mentors
 from core.service import Service
@@ -32,6 +33,7 @@ def _pragmas(connection: Connection) -> dict[str, Any]:
         "busy_timeout": read("PRAGMA busy_timeout").scalar_one(),
         "foreign_keys": read("PRAGMA foreign_keys").scalar_one(),
         "synchronous": read("PRAGMA synchronous").scalar_one(),
+        "wal_autocheckpoint": read("PRAGMA wal_autocheckpoint").scalar_one(),
     }
 
 
@@ -40,6 +42,7 @@ EXPECTED_PRAGMAS = {
     "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
     "foreign_keys": 1,
     "synchronous": SYNCHRONOUS_FULL,
+    "wal_autocheckpoint": 0,  # no writer's COMMIT checkpoints; core.db does it beside the writes
 }
 
 
@@ -209,6 +212,34 @@ async def test_writes_of_one_process_take_turns_on_one_connection(tmp_path: Path
         assert await db.read(lambda c: c.exec_driver_sql("SELECT value FROM counter").scalar_one()) == 20
         # Waiting on the in-process lock, not each on a connection of its own in SQLite's busy timeout.
         assert max(busiest) == 1
+    finally:
+        await db.dispose()
+
+
+async def test_the_wal_is_checkpointed_beside_the_writes_once_they_changed_enough_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "checkpoint.db"
+    db = open_database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await db.write(lambda c: c.exec_driver_sql("CREATE TABLE marks (text TEXT)"))
+        await db.read(lambda c: None)  # the pool holds a connection: closing none checkpoints
+        size = path.stat().st_size
+
+        def insert(count: int) -> Callable[[Connection], None]:
+            return lambda c: c.exec_driver_sql(
+                "INSERT INTO marks VALUES (?)", [("x" * 200,) for _ in range(count)]
+            )
+
+        await db.write(insert(CHECKPOINT_AFTER_CHANGES // 2))
+        await asyncio.sleep(0.2)
+        assert path.stat().st_size == size  # no COMMIT copied the WAL back, and no checkpoint was due
+        await db.write(insert(CHECKPOINT_AFTER_CHANGES // 2))
+        for _ in range(50):  # the checkpoint runs after the write returned, on a connection of its own
+            if path.stat().st_size > size:
+                break
+            await asyncio.sleep(0.1)
+        assert path.stat().st_size > size + CHECKPOINT_AFTER_CHANGES * 200
     finally:
         await db.dispose()
 
