@@ -32,7 +32,7 @@ from sqlalchemy import Connection, event, make_url, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import PoolResetState, StaticPool
+from sqlalchemy.pool import StaticPool
 
 from core.config import POSTGRES_SCHEMES, SQLITE_SCHEMES
 
@@ -110,12 +110,11 @@ class Database:
         memory = database in ("", ":memory:")
         if memory:
             # The database exists only on its one connection: every task shares it, one at a time.
-            self.engine = create_async_engine(url, poolclass=StaticPool, pool_reset_on_return=None)
+            self.engine = create_async_engine(url, poolclass=StaticPool)
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_async_engine(url, pool_reset_on_return=None)
+            self.engine = create_async_engine(url)
         event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
-        event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
         event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._write_lock = asyncio.Lock()
         self._read_lock = self._write_lock if memory else None
@@ -223,13 +222,6 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
-
-
-def _sqlite_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
-    # The pool's own reset rolls back every connection handed back, even one whose transaction just
-    # committed: one more hop to aiosqlite's thread per transaction. Roll back only what is still open.
-    if state.asyncio_safe and not state.terminate_only and dbapi_connection.driver_connection.in_transaction:
-        dbapi_connection.rollback()
 
 
 def _sqlite_begin(connection: Connection) -> None:

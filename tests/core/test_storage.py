@@ -244,21 +244,6 @@ async def test_the_wal_is_checkpointed_beside_the_writes_once_they_changed_enoug
         await db.dispose()
 
 
-async def test_a_connection_handed_back_inside_a_transaction_is_rolled_back(tmp_path: Path) -> None:
-    db = open_database(f"sqlite+aiosqlite:///{tmp_path}/reset.db")
-    try:
-        await db.write(lambda c: c.exec_driver_sql("CREATE TABLE marks (text TEXT)"))
-        async with db.engine.connect() as connection:  # the only connection in the pool, used again below
-            driver: Any = (await connection.get_raw_connection()).driver_connection
-            await driver.execute("BEGIN IMMEDIATE")  # behind SQLAlchemy's back: only the pool can see it
-            await driver.execute("INSERT INTO marks VALUES ('left open')")
-        await db.write(lambda c: c.exec_driver_sql("INSERT INTO marks VALUES ('next')"))
-        marks = await db.read(lambda c: list(c.exec_driver_sql("SELECT text FROM marks").scalars()))
-        assert marks == ["next"]
-    finally:
-        await db.dispose()
-
-
 async def test_a_refusal_rolls_back_what_its_transaction_wrote(service: Service) -> None:
     def register_then_refuse(tx: Any) -> None:
         usecases.register_mentor(
