@@ -1,9 +1,18 @@
-"""Completion latency: ``complete_session`` through ``Service`` against the same work in raw sqlite3.
+"""Completion: ``complete_session`` through ``Service``, beside the same statements sent through
+SQLAlchemy Core on the same kind of aiosqlite engine (the driver), and the same work hand-written on raw
+sqlite3 (the floor).
 
-Both run on their own fresh copy of the main database, on the same students in the same order: each
-student's session booked ten minutes ago is completed (``/complete student`` without a session, with a
-request key, as the command sends it). A quarter of the packs have 4 sessions, so a quarter of the
-completions are session 3 of 4 and also queue the "one left" DM.
+Each runs on its own fresh copy of the main database, on the same students in the same order, taking
+turns student by student (so a change in the machine's load hits all three alike): each student's
+session booked ten minutes ago is completed (``/complete student`` without a session, with a request
+key, as the command sends it). A quarter of the packs have 4 sessions, so a quarter of the completions
+are session 3 of 4 and also queue the "one left" DM.
+
+Our completion's statements are caught with a ``before_cursor_execute`` listener (its BEGIN included)
+and counted; the driver run then sends exactly those statements, with their parameters, on its own copy
+in one transaction of one ``run_sync``, with no use-case code, no ``Service`` and no ``Database``. Only
+``core.usecases.complete_session`` and its keyword arguments are relied on, so the figures follow the
+use case however it is written.
 """
 
 from __future__ import annotations
@@ -14,15 +23,19 @@ import random
 import sqlite3
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import Engine
 
 from bench.common import GUILD, NOW, Progress, copy_database, percentile, remove_database, sqlite_url, ts
-from bench.seed import mentor_of, mentor_user, student_of
+from bench.seed import MAIN_TOTALS, mentor_of, mentor_user, student_of
 from core.clock import ManualClock
-from core.db import SQLITE_BUSY_TIMEOUT_MS, open_database
-from core.domain import COMPLETE_LOOKAHEAD, Actor, Policy
+from core.db import SQLITE_PRAGMAS, open_database
+from core.domain import Actor, Policy
 from core.service import Service
-from core.texts import one_left
 from core.usecases import complete_session
 
 
@@ -55,47 +68,151 @@ def pick_seats(seats: int, count: int, seed: int = 6) -> list[int]:
     return random.Random(seed).sample(range(1, seats + 1), count)
 
 
-# ---- ours ------------------------------------------------------------------------------------------
+# ---- ours, and the driver on the same statements -------------------------------------------------
+
+Statement = tuple[str, Any, bool]  # SQL, parameters, executemany
 
 
-async def _ours(path: Path, order: list[int], warmup: int) -> list[float]:
-    db = open_database(sqlite_url(path))
+@dataclass(frozen=True)
+class Measured:
+    ours: Latencies
+    driver: Latencies
+    floor: Latencies
+    statements_without_dm: int  # the most any completion that queued no DM sent, its BEGIN included
+    statements_with_dm: int
+
+    def statements(self) -> str:
+        return (
+            f"{self.statements_without_dm} statements per completion queuing no DM, "
+            f"{self.statements_with_dm} with the one-left DM (BEGIN included, COMMIT not a statement)"
+        )
+
+
+def queues_dm(seat: int) -> bool:
+    """Session 3 of a 4-session pack owes the "one left" DM (R5); no seat of the seed has renewed."""
+    return MAIN_TOTALS[seat % len(MAIN_TOTALS)] == 4
+
+
+def _listen(engine: Engine, into: list[Statement]) -> None:
+    def caught(_c: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        into.append((statement, parameters, many))
+
+    event.listen(engine, "before_cursor_execute", caught)
+
+
+def _replay(connection: Connection, statements: list[Statement]) -> None:
+    """The driver's part of a completion: each statement sent as it was, its rows fetched."""
+    for statement, parameters, many in statements:
+        result = connection.exec_driver_sql(statement, list(parameters) if many else parameters)
+        if result.returns_rows:
+            result.all()
+
+
+def _done(connection: sqlite3.Connection) -> tuple[int, int, int]:
+    """What the completions left behind: sessions completed now (all session 3), DMs queued, history."""
+    now = ts(NOW)
+    return (
+        connection.execute(
+            "SELECT count(*) FROM sessions WHERE completed_at = ? AND number = 3", (now,)
+        ).fetchone()[0],
+        connection.execute("SELECT count(*) FROM notifications WHERE created_at = ?", (now,)).fetchone()[0],
+        connection.execute("SELECT count(*) FROM history WHERE at = ?", (now,)).fetchone()[0],
+    )
+
+
+async def _side_by_side(
+    ours_path: Path, driver_path: Path, floor_path: Path, order: list[int], warmup: int
+) -> Measured:
+    ours_db = open_database(sqlite_url(ours_path))
+    driver_db = open_database(sqlite_url(driver_path))
+    floor = _floor_connection(floor_path)
     try:
-        await db.migrate()
-        service = Service(db, ManualClock(NOW), Policy())
-        samples: list[float] = []
-        progress = Progress("complete_session via Service", len(order))
+        await ours_db.migrate()
+        await driver_db.migrate()
+        service = Service(ours_db, ManualClock(NOW), Policy())
+        sent: list[Statement] = []
+        replayed: list[Statement] = []
+        _listen(ours_db.sync_engine, sent)
+        _listen(driver_db.sync_engine, replayed)  # the same listener's cost on both sides
+        samples: dict[str, list[float]] = {"ours": [], "driver": [], "floor": []}
+        counts: dict[bool, int] = {False: 0, True: 0}
+        progress = Progress("completion: ours, driver, floor in turn", len(order))
         for n, seat in enumerate(order):
+            sent.clear()
             started = time.perf_counter()
-            result = await service.write(
+            await service.write(
                 complete_session,
                 guild_id=GUILD,
                 actor=Actor(mentor_user(mentor_of(seat))),
                 student_user_id=student_of(seat),
                 request_key=f"bench:{seat}",
             )
-            elapsed = time.perf_counter() - started
-            if result.already_completed or result.number != 3:
-                raise AssertionError(f"unexpected completion for seat {seat}: {result}")
+            ours = time.perf_counter() - started
+            statements = list(sent)
+            dm = queues_dm(seat)
+            counts[dm] = max(counts[dm], len(statements))
+            # The driver run's ``begin`` event emits its own BEGIN IMMEDIATE.
+            body = [s for s in statements if not s[0].lstrip().upper().startswith("BEGIN")]
+
+            replayed.clear()
+            started = time.perf_counter()
+            async with driver_db.engine.connect() as connection, connection.begin():
+                await connection.run_sync(_replay, body)
+            driver = time.perf_counter() - started
+            if replayed != statements:
+                raise AssertionError(f"the driver sent {len(replayed)} statements, ours {len(statements)}")
+
+            started = time.perf_counter()
+            number = _floor_once(floor, seat)
+            floor_s = time.perf_counter() - started
+            if number != 3:
+                raise AssertionError(f"unexpected floor completion for seat {seat}: {number}")
             if n >= warmup:
-                samples.append(elapsed)
+                samples["ours"].append(ours)
+                samples["driver"].append(driver)
+                samples["floor"].append(floor_s)
             progress.advance()
         progress.finish()
-        return samples
     finally:
-        await db.dispose()
+        await ours_db.dispose()
+        await driver_db.dispose()
+        floor.close()
+    expected = (len(order), sum(map(queues_dm, order)), len(order))
+    for name, path in (("ours", ours_path), ("driver", driver_path), ("floor", floor_path)):
+        check = sqlite3.connect(path)
+        try:
+            found = _done(check)
+        finally:
+            check.close()
+        if found != expected:
+            raise AssertionError(f"{name} left (completed, DMs, history) {found}, expected {expected}")
+    return Measured(
+        _summary(samples["ours"]),
+        _summary(samples["driver"]),
+        _summary(samples["floor"]),
+        counts[False],
+        counts[True],
+    )
 
 
-def measure_ours(seed: Path, work_dir: Path, order: list[int], warmup: int) -> Latencies:
-    path = copy_database(seed, work_dir / "complete-ours.db")
+def measure(seed: Path, work_dir: Path, order: list[int], warmup: int) -> Measured:
+    paths = [copy_database(seed, work_dir / f"complete-{name}.db") for name in ("ours", "driver", "floor")]
     try:
-        return _summary(asyncio.run(_ours(path, order, warmup)))
+        return asyncio.run(_side_by_side(*paths, order, warmup))
     finally:
-        remove_database(path)
+        for path in paths:
+            remove_database(path)
 
 
 # ---- the floor: the same statements, hand-written, stdlib sqlite3 ---------------------------------
 
+# R3: without a session, /complete takes one that starts within the next hour or earlier.
+LOOKAHEAD = timedelta(hours=1)
+# A DM body of the real one's length (the floor times statements, not texts).
+ONE_LEFT_BODY = (
+    "**Bench** — You have 1 session remaining (3 of 4 used with <@700000000000000001>). Renew now to "
+    "continue: ask an admin of **Bench**."
+)
 _FIND_REPEAT = "SELECT id FROM sessions WHERE request_key = ?"
 _FIND_SEAT = (
     "SELECT seats.id, seats.status, mentors.user_id, seats.student_id FROM seats "
@@ -152,7 +269,7 @@ def _floor_once(connection: sqlite3.Connection, seat: int) -> int:
             raise AssertionError("repeated request")
         rows = execute(_FIND_SEAT, (GUILD, student_of(seat))).fetchall()
         seat_id, _status, mentor_user_id, student_id = next(row for row in rows if row[2] == actor)
-        (due,) = execute(_FIND_DUE, (seat_id, ts(NOW + COMPLETE_LOOKAHEAD))).fetchone()
+        (due,) = execute(_FIND_DUE, (seat_id, ts(NOW + LOOKAHEAD))).fetchone()
         session = execute(_SESSION, (due, GUILD)).fetchone()
         if session[1] != "scheduled":
             raise AssertionError("session not scheduled")
@@ -164,7 +281,7 @@ def _floor_once(connection: sqlite3.Connection, seat: int) -> int:
         if execute(_MARK_COMPLETED, (number, key, actor, now, due)).fetchone() is None:
             raise AssertionError("session changed")
         if number == total - 1 and not execute(_RENEWED, (pack_seat, pack_id, now)).fetchone()[0]:
-            body = one_left(mentor_user_id, number, total)
+            body = ONE_LEFT_BODY
             execute(
                 _QUEUE,
                 (GUILD, f"one_left:pack:{pack_id}", student_id, mentor_user_id, pack_seat, pack_id, body)
@@ -179,34 +296,9 @@ def _floor_once(connection: sqlite3.Connection, seat: int) -> int:
     return number
 
 
-def _floor(path: Path, order: list[int], warmup: int) -> list[float]:
+def _floor_connection(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    try:
-        # The same PRAGMAs as core.db sets on every connection.
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("PRAGMA synchronous=FULL")
-        samples: list[float] = []
-        progress = Progress("floor (stdlib sqlite3)", len(order))
-        for n, seat in enumerate(order):
-            started = time.perf_counter()
-            number = _floor_once(connection, seat)
-            elapsed = time.perf_counter() - started
-            if number != 3:
-                raise AssertionError(f"unexpected floor completion for seat {seat}: {number}")
-            if n >= warmup:
-                samples.append(elapsed)
-            progress.advance()
-        progress.finish()
-        return samples
-    finally:
-        connection.close()
-
-
-def measure_floor(seed: Path, work_dir: Path, order: list[int], warmup: int) -> Latencies:
-    path = copy_database(seed, work_dir / "complete-floor.db")
-    try:
-        return _summary(_floor(path, order, warmup))
-    finally:
-        remove_database(path)
+    # The same PRAGMAs as core.db sets on every connection.
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(pragma)
+    return connection

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event, select
 
-from core.db import Database, SqliteDatabase
+from core.db import Database
 from core.domain import Policy
 from core.migrate import alembic_config
 from core.schema import metadata, seats
@@ -51,19 +51,19 @@ async def test_no_statement_of_a_sweep_reads_a_whole_table(program: Program, db:
     await program.complete(student=22, key="a")
     await program.complete(student=22, key="b")  # its seat enters grace; the final warning falls due
     await program.later(days=2, hours=13)  # inside the expiry-warning window of the 5-day packs too
-    assert isinstance(db, SqliteDatabase)
+    assert not db.is_postgres
     seen: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
         if not many and not statement.startswith(("BEGIN", "COMMIT")):
             seen.append((statement, parameters))
 
-    event.listen(db.engine, "before_cursor_execute", capture)
+    event.listen(db.sync_engine, "before_cursor_execute", capture)
     try:
         report = await program.sweep()
         await program.service.read(next_due)
     finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+        event.remove(db.sync_engine, "before_cursor_execute", capture)
     assert len(report.expiry_warnings) == 2
     assert len(report.expired_packs) == len(report.released_seats) == 1
     assert len(report.final_warnings) == len(report.session_reminders) == 1
