@@ -269,7 +269,8 @@ async def test_a_change_applies_from_then_on_and_a_running_grace_keeps_its_deadl
     await desk.complete(server.other_student)  # Bob's: 24 hours, the value now in force
 
     def graces(connection: Any) -> dict[int, Any]:
-        return dict(connection.execute(select(seats.c.student_id, seats.c.grace_ends_at)).tuples().all())
+        rows = connection.execute(select(seats.c.student_id, seats.c.grace_ends_at))
+        return {row.student_id: row.grace_ends_at for row in rows}
 
     ends = await the_bot(server).service.db.read(graces)
     assert ends[server.student.id] == START + timedelta(hours=72)
