@@ -21,9 +21,9 @@ from core.config import SERVER_SETTINGS, SettingsError, Value, validate_setting
 from core.domain import Actor
 from core.errors import InvalidInput
 from core.schema import member_time_zones, server_settings
-from core.server_settings import stored
+from core.server_settings import policy_of, stored
 from core.tx import Tx
-from core.usecases._common import require_admin
+from core.usecases._common import hold_request, require_admin
 from core.when import zone_named
 
 # The settings whose value names a thing of the server, and what the bot must know of the server.
@@ -75,8 +75,16 @@ def _in_force(tx: Tx, guild_id: int) -> dict[str, Value]:
     return {name: getattr(policy, name) for name in SERVER_SETTINGS}
 
 
-def _checked(tx: Tx, guild_id: int, name: str, text: str, facts: ServerFacts) -> Value:
-    others = _in_force(tx, guild_id)
+def _hold_settings(tx: Tx, guild_id: int) -> dict[str, Value]:
+    """Take this server's settings for this transaction and read them fresh: two changes at once
+    (grace 24 h here, a final warning of 30 h there) must each be checked against the other, never
+    both against what was before (PostgreSQL; SQLite writes one at a time anyway)."""
+    hold_request(tx, f"server_settings:{guild_id}")
+    policy = policy_of(tx, guild_id)
+    return {name: getattr(policy, name) for name in SERVER_SETTINGS}
+
+
+def _checked(others: dict[str, Value], name: str, text: str, facts: ServerFacts) -> Value:
     try:
         value = validate_setting(name, text, others)
     except SettingsError as error:
@@ -100,8 +108,9 @@ def set_server_setting(
     """R14: server ``guild_id`` sets its own value of ``name``, validated as at start."""
     require_admin(actor, "change this server's settings")
     key = name.strip().lower()
-    previous = _in_force(tx, guild_id).get(key)
-    value = _checked(tx, guild_id, key, text, facts)
+    in_force = _hold_settings(tx, guild_id)
+    previous = in_force.get(key)
+    value = _checked(in_force, key, text, facts)
     row = {
         "guild_id": guild_id,
         "name": key,
@@ -132,10 +141,10 @@ def reset_server_setting(tx: Tx, *, guild_id: int, actor: Actor, name: str) -> S
     """R14: server ``guild_id`` goes back to the environment's value of ``name``."""
     require_admin(actor, "change this server's settings")
     key = name.strip().lower()
+    in_force = _hold_settings(tx, guild_id)
     if key not in SERVER_SETTINGS:
         # The registry's own sentence for a name that is no setting.
-        _checked(tx, guild_id, key, "", ServerFacts())
-    in_force = _in_force(tx, guild_id)
+        _checked(in_force, key, "", ServerFacts())
     default = getattr(tx.defaults, key)
     others = {**in_force, key: default}
     try:
