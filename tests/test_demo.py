@@ -81,6 +81,13 @@ STORY = [
     "@bob ▸ /mysessions",
     "□□□□ 0 of 4 used · 4 left",
     "1 of 1 seat held · 0 in grace",
+    "3. This server's own settings, and times in your own zone",
+    "@ada ▸ /settings set name:grace_period_hours value:48",
+    "↳ grace_period_hours is now 48 in this server (it was 72); it applies from now on.",
+    "48 — this server",
+    "@mia ▸ /timezone zone:Europe/Berlin",
+    "@mia ▸ /schedule student:@bob when:tomorrow 18:00",
+    "↳ Booked session #7 with @bob for Fri 20 Feb 2026 17:00 UTC (in 1 day)",  # 18:00 in Berlin
     "Done: 45 simulated days in",
 ]
 
