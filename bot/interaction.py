@@ -35,7 +35,7 @@ def actor(interaction: discord.Interaction, settings: Settings | None = None) ->
     return Actor(
         user_id=user.id,
         is_admin=is_admin(user, None),
-        role_ids=frozenset(role.id for role in user.roles),
+        role_ids=frozenset(role.id for role in user.roles if not role.is_default()),
     )
 
 
