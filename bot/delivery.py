@@ -2,12 +2,16 @@
 
 Maps what Discord answers to what delivery does next: 50007 (DMs closed) and 50278 (no mutual server)
 are final; 5xx, 429 and network errors are temporary; other refusals are permanent. A student who
-cannot be DMed is mentioned in the fallback channel of the notification's own server, never another's. Each send carries
-the notification's nonce, which Discord dedupes, so a resend after a crash shows once.
+cannot be DMed is mentioned in the fallback channel of the notification's own server, never another's.
+Each send carries the notification's nonce, which Discord dedupes, so a resend after a crash shows
+once. What a DM says is core's text; the sender heads it with the server's name and writes each
+person's display name beside their mention, and the server's settings in force at send time choose
+the renew link and the fallback channel (R14).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -17,6 +21,7 @@ import discord
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
 from core.domain import RENEWAL_KINDS
+from core.letterhead import Letterhead, letterhead
 from core.outbox import Claimed
 from core.texts import mention
 
@@ -37,41 +42,81 @@ def renew_button(url: str | None) -> discord.ui.View | None:
 
 # Which channel of a server takes the posts for its students who cannot be DMed (guild id -> channel id).
 FallbackChannels = Callable[[int], Awaitable[int | None]]
+MENTION = re.compile(r"<@!?(\d+)>")
+CONTENT_LIMIT = 2000
+
+
+def named(body: str, names: dict[int, str]) -> str:
+    """``body`` with each person's display name beside their mention: a mention of someone the
+    reader's client has not loaded shows as a bare id."""
+
+    def name(found: re.Match[str]) -> str:
+        person = names.get(int(found.group(1)))
+        return f"**{discord.utils.escape_markdown(person)}** ({found.group(0)})" if person else found.group(0)
+
+    return MENTION.sub(name, body)
 
 
 class DiscordSender:
-    """Sends the outbox's DMs; a post for a student who cannot be DMed goes to the channel that
-    ``fallback_channel`` names for the notification's own server (by default ``FALLBACK_CHANNEL_ID``,
-    for the one server it belongs to)."""
+    """Sends the outbox's DMs, each headed by the name of the server it comes from and with people
+    named beside their mentions (the style ``core.texts`` describes). A post for a student who cannot
+    be DMed goes to the channel that ``fallback_channel`` names for the notification's own server (by
+    default the server's ``fallback_channel_id`` setting, when that channel is the server's)."""
 
     def __init__(
         self, bot: MentorBot, settings: Settings, fallback_channel: FallbackChannels | None = None
     ) -> None:
         self.bot = bot
         self.settings = settings
-        self.fallback_channel = fallback_channel or self.env_fallback_channel
+        self.fallback_channel = fallback_channel or self.server_fallback_channel
         self._channel_servers: dict[int, int | None] = {}
 
-    def _view(self, notification: Claimed) -> discord.ui.View | None:
-        if notification.kind in RENEWAL_KINDS:
-            return renew_button(self.settings.renew_url)
-        return None
+    async def _letterhead(self, notification: Claimed) -> Letterhead:
+        people = frozenset(int(found) for found in MENTION.findall(notification.body))
+        return await self.bot.service.read(letterhead, guild_id=notification.guild_id, user_ids=people)
+
+    def server_name(self, guild_id: int) -> str:
+        guild = self.bot.get_guild(guild_id)
+        return guild.name if guild is not None else f"server {guild_id}"
+
+    def _names(self, guild_id: int, known: dict[int, str], body: str) -> dict[int, str]:
+        """Names as the server shows them now (the member cache), else as recorded by core."""
+        guild = self.bot.get_guild(guild_id)
+        names = dict(known)
+        if guild is not None:
+            for found in MENTION.findall(body):
+                member = guild.get_member(int(found))
+                if member is not None:
+                    names[member.id] = member.display_name
+        return names
+
+    def dm_text(self, notification: Claimed, head: Letterhead) -> str:
+        """What the reader sees: the server it comes from, then the text with people named."""
+        server = discord.utils.escape_markdown(self.server_name(notification.guild_id))
+        body = named(notification.body, self._names(notification.guild_id, head.names, notification.body))
+        if notification.kind in RENEWAL_KINDS and not head.renew_url and head.renewal_sku_id is None:
+            # No button to renew with: never leave "Renew now" without a way to do it.
+            body += f"\nTo renew, ask an admin of **{server}**."
+        return f"From **{server}**:\n{body}"[:CONTENT_LIMIT]
 
     async def send_dm(self, notification: Claimed) -> None:
+        head = await self._letterhead(notification)
+        content = self.dm_text(notification, head)
+        view = renew_button(head.renew_url) if notification.kind in RENEWAL_KINDS else None
+
         async def send() -> None:
             channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
-            view = self._view(notification)
             if view is None:
-                await channel.send(notification.body, nonce=notification.nonce)
+                await channel.send(content, nonce=notification.nonce)
             else:
-                await channel.send(notification.body, nonce=notification.nonce, view=view)
+                await channel.send(content, nonce=notification.nonce, view=view)
 
         await _translated(send())
 
-    async def env_fallback_channel(self, guild_id: int) -> int | None:
-        """``FALLBACK_CHANNEL_ID``, for the server that channel belongs to only: a notification of
-        another server must never be posted (and its student named) there."""
-        channel_id = self.settings.fallback_channel_id
+    async def server_fallback_channel(self, guild_id: int) -> int | None:
+        """The server's ``fallback_channel_id`` (R14), when that channel belongs to the server: a
+        notification of one server must never be posted (and its student named) in another's."""
+        channel_id = (await self.bot.service.read(letterhead, guild_id=guild_id)).fallback_channel_id
         if channel_id is None:
             return None
         if channel_id not in self._channel_servers:
@@ -86,13 +131,13 @@ class DiscordSender:
         channel_id = await self.fallback_channel(notification.guild_id)
         if channel_id is None:
             return False
+        head = await self._letterhead(notification)
+        body = named(notification.body, self._names(notification.guild_id, head.names, notification.body))
         channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
-        content = (
-            f"{mention(notification.recipient_id)} I couldn't DM you, so here it is:\n{notification.body}"
-        )
+        content = f"{mention(notification.recipient_id)} I couldn't DM you, so here it is:\n{body}"
         await _translated(
             channel.send(
-                content,
+                content[:CONTENT_LIMIT],
                 nonce=f"{notification.nonce}-f",
                 allowed_mentions=discord.AllowedMentions(
                     users=[discord.Object(notification.recipient_id)], roles=False, everyone=False

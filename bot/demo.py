@@ -167,7 +167,7 @@ class Transcript:
         for line in lines[1:]:
             self.write(indent + line)
 
-    async def command(self, member: Any, name: str, **options: Any) -> Any:
+    async def command(self, member: Any, name: str, /, **options: Any) -> Any:
         """Run a slash command as ``member`` in the server's channel; show it, its reply and its DMs."""
         self.when()
         shown = " ".join(
@@ -336,3 +336,15 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await show.sweep()
     await show.command(bob, "mysessions")
     await show.command(ada, "seats")
+    await each_server_its_own(show, ada, mia, bob)
+
+
+async def each_server_its_own(show: Transcript, ada: Any, mia: Any, bob: Any) -> None:
+    """Scene 3 (R14, R15): an admin sets this server's own grace; a mentor in Berlin books in her zone."""
+    show.title("3. This server's own settings, and times in your own zone")
+    show.note("The environment gives every server its defaults; each server may set its own.")
+    await show.command(ada, "settings set", name="grace_period_hours", value="48")
+    await show.command(ada, "settings show")
+    show.note("@mia lives in Berlin: the times she types are read there.")
+    await show.command(mia, "timezone", zone="Europe/Berlin")
+    await show.command(mia, "schedule", student=bob, when="tomorrow 18:00")

@@ -9,20 +9,34 @@ from core.config import Settings
 from core.domain import Actor
 from core.errors import InvalidInput
 
+# The default member permission of every admin command and group (SPEC, Commands): members without
+# Manage Server don't see them unless the server widens that in its Integrations settings; core still
+# checks who is an admin. Declare one as ``default_permissions=ADMIN_ONLY`` on a ``Group``, or
+# ``@app_commands.default_permissions(manage_guild=True)`` on a command.
+ADMIN_ONLY = discord.Permissions(manage_guild=True)
 
-def is_admin(user: discord.User | discord.Member, settings: Settings) -> bool:
-    """Manage Server permission, or the ``ADMIN_ROLE_ID`` role."""
+
+def is_admin(user: discord.User | discord.Member, admin_role_id: int | None) -> bool:
+    """Manage Server permission, or the server's admin role (``admin_role_id``: its setting, R14)."""
     if not isinstance(user, discord.Member):
         return False
     if user.guild_permissions.manage_guild:
         return True
-    return settings.admin_role_id is not None and any(
-        role.id == settings.admin_role_id for role in user.roles
+    return admin_role_id is not None and any(role.id == admin_role_id for role in user.roles)
+
+
+def actor(interaction: discord.Interaction, settings: Settings | None = None) -> Actor:
+    """Who is asking: Manage Server makes them an admin here; the roles they hold go with them, so
+    core (``Service``) can tell whether one is the admin role this server set (R14). ``settings`` is
+    no longer read: the admin role is the server's, not the environment's."""
+    user = interaction.user
+    if not isinstance(user, discord.Member):
+        return Actor(user_id=user.id)
+    return Actor(
+        user_id=user.id,
+        is_admin=is_admin(user, None),
+        role_ids=frozenset(role.id for role in user.roles if not role.is_default()),
     )
-
-
-def actor(interaction: discord.Interaction, settings: Settings) -> Actor:
-    return Actor(user_id=interaction.user.id, is_admin=is_admin(interaction.user, settings))
 
 
 def guild_id(interaction: discord.Interaction) -> int:

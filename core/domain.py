@@ -115,10 +115,14 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who runs a command: a Discord user id, and whether the bot found them to be an admin."""
+    """Who runs a command: a Discord user id, whether they are an admin, and the roles they hold here.
+
+    The bot sets ``is_admin`` for Manage Server; the server's admin role is one of its settings (R14),
+    so ``core.service.Service`` settles ``is_admin`` from ``role_ids`` in the transaction it runs."""
 
     user_id: int
     is_admin: bool = False
+    role_ids: frozenset[int] = frozenset()
 
 
 # The window in which a session without a booking counts as "due" for /complete (R3).

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from core.config import SERVER_SETTINGS, SettingsError
-from core.domain import Policy
+from core.domain import Actor, Policy
 from core.schema import server_settings
 
 if TYPE_CHECKING:
@@ -43,3 +43,13 @@ def policy_of(tx: Tx, guild_id: int) -> Policy:
         except SettingsError as error:
             log.warning("server %s: stored %s no longer reads (%s); using the default", guild_id, name, error)
     return dataclasses.replace(tx.defaults, **values) if values else tx.defaults  # type: ignore[arg-type]
+
+
+def with_admin_role(tx: Tx, guild_id: int, actor: Actor) -> Actor:
+    """``actor`` as an admin when they hold the admin role server ``guild_id`` set (or the default)."""
+    if actor.is_admin or not actor.role_ids:
+        return actor
+    role = tx.policy_for(guild_id).admin_role_id
+    if role is None or role not in actor.role_ids:
+        return actor
+    return dataclasses.replace(actor, is_admin=True)

@@ -7,13 +7,14 @@ the settings, or from a test's ``ManualClock`` and database through the same con
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection
 
 from core.clock import Clock
 from core.db import Database
-from core.domain import Policy
+from core.domain import Actor, Policy
+from core.server_settings import with_admin_role
 from core.tx import Tx
 
 P = ParamSpec("P")
@@ -30,12 +31,23 @@ class Service:
         """Run ``use_case`` in one read-write transaction; a refusal rolls it back and propagates."""
 
         def work(connection: Connection) -> R:
-            return use_case(Tx(connection, self.clock.now(), self.defaults), *args, **kwargs)
+            tx = Tx(connection, self.clock.now(), self.defaults)
+            return use_case(tx, *args, **_settled(tx, kwargs))
 
         return await self.db.write(work)
 
     async def read(self, view: Callable[Concatenate[Tx, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
         def work(connection: Connection) -> R:
-            return view(Tx(connection, self.clock.now(), self.defaults), *args, **kwargs)
+            tx = Tx(connection, self.clock.now(), self.defaults)
+            return view(tx, *args, **_settled(tx, kwargs))
 
         return await self.db.read(work)
+
+
+def _settled(tx: Tx, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments with ``actor`` an admin if they hold the server's admin role: the role is
+    a server setting (R14), so it is read here, in the transaction, for every use case and view."""
+    actor, guild_id = kwargs.get("actor"), kwargs.get("guild_id")
+    if isinstance(actor, Actor) and actor.role_ids and isinstance(guild_id, int):
+        return {**kwargs, "actor": with_admin_role(tx, guild_id, actor)}
+    return kwargs

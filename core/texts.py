@@ -2,7 +2,19 @@
 
 Pure functions of their arguments. Timestamps use Discord's ``<t:UNIX:STYLE>`` markup, which every
 client renders in its reader's own time zone. The renewal sentences are the spec's, with the hours taken
-from the policy.
+from the policy of the notification's server (``tx.policy_for(guild_id)``), never the environment's.
+
+The style of every DM (new kinds too):
+- Write people as ``mention(user_id)`` only. The sender (``bot.delivery``) writes each one's display
+  name in that server beside the mention ("**Mia** (<@42>)"): in a DM a mention of someone the
+  reader's client has not loaded shows as a bare id. Names come from the member cache, else from what
+  core recorded (``mentors.display_name``, ``seats.student_name``; ``core.letterhead``).
+- Do not name the server: the sender heads every DM with "From **<server>**:", the name it knows at
+  send time, so core stays free of Discord.
+- Do not write how to renew: the sender adds the server's way (the premium button, the renew link
+  button, else "To renew, ask an admin of **<server>**.") to every kind in ``RENEWAL_KINDS``.
+- Times as ``when(moment)`` or ``timestamp(moment)``; hours and days from the policy, or the truth
+  when a DM goes out late (``final_warning``'s ``hours_left``).
 """
 
 from __future__ import annotations

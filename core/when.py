@@ -115,7 +115,7 @@ def _iso(text: str) -> datetime | None:
 def _natural(cleaned: str, tz: ZoneInfo, zone: str, now: datetime, text: str) -> datetime:
     local_now = now.astimezone(tz).replace(tzinfo=None)
     wall = _dateparse(cleaned, local_now)
-    if wall is None:
+    if wall is None or not _every_number_used(cleaned, wall):
         raise _unreadable(text, zone)
     # A pure duration ("in 2 hours") moves the same from any base; read it as real time elapsed, so
     # it stays exact across a daylight-saving change. Anything anchored to a date or clock time is
@@ -125,6 +125,50 @@ def _natural(cleaned: str, tz: ZoneInfo, zone: str, now: datetime, text: str) ->
     if local_now != utc_now and from_utc is not None and wall - local_now == from_utc - utc_now:
         return _in_range(now.astimezone(UTC) + (wall - local_now), text)
     return _local(wall, tz, zone, text)
+
+
+# A number followed by a unit is an amount ("in 3 days"), not a part of the time read.
+_AMOUNT_UNIT = r"\s*(?:m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|months?|y|years?)\b"
+_NUMBERS = re.compile(rf"(?<!\d)(\d+)(?!\d)(?!{_AMOUNT_UNIT})", re.IGNORECASE)
+_NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
+_WORDS = re.compile(rf"\b({'|'.join(_NUMBER_WORDS)})\b(?!{_AMOUNT_UNIT})", re.IGNORECASE)
+
+
+# Signs that a date was typed (a month's name, "3rd", 12/03, a year): only then may a number be one.
+_DATE_TYPED = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\d(?:st|nd|rd|th)\b|\d[/.-]\d|\b\d{4}\b",
+    re.IGNORECASE,
+)
+
+
+def _every_number_used(text: str, wall: datetime) -> bool:
+    """Whether each number in ``text`` is a part of the time read: dateparser silently drops what it
+    does not understand ("tomorrow at 6" reads as tomorrow at the current time of day)."""
+    parts = {wall.hour, wall.hour % 12 or 12, wall.minute}
+    if _DATE_TYPED.search(text):
+        parts |= {wall.year, wall.year % 100, wall.month, wall.day}
+    numbers = [int(found) for found in _NUMBERS.findall(text)]
+    numbers += [_NUMBER_WORDS[found.lower()] for found in _WORDS.findall(text)]
+    return all(number in parts for number in numbers)
 
 
 def _dateparse(text: str, base: datetime) -> datetime | None:

@@ -7,7 +7,9 @@ each PostgreSQL test gets a schema of its own. Time is a ``ManualClock`` startin
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -251,6 +253,12 @@ def sender() -> RecordingSender:
 # ---- Discord-level (SimCord) ------------------------------------------------------------------------
 
 
+def environment(bot: MentorBot, **values: Any) -> None:
+    """Give ``bot`` these server settings as the environment's (the default of every server), as if
+    it had started with them (R14)."""
+    bot.service.defaults = dataclasses.replace(bot.service.defaults, **values)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(discord_token="test", database_url=sqlite_url(tmp_path))
@@ -262,6 +270,16 @@ async def simcord_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[M
     yield bot
     # SimCord detaches the bot without closing it: stop its scheduler and database threads here.
     await bot.close()
+
+
+LETTERHEAD = re.compile(r"^From \*\*.+?\*\*:\n")
+NAMED = re.compile(r"\*\*(?:\\.|[^*])+?\*\* \((<@!?\d+>)\)")
+ASK_TO_RENEW = re.compile(r"\nTo renew, ask an admin of \*\*.+?\*\*\.$")
+
+
+def core_text(content: str) -> str:
+    """A message's text as core wrote it, without the letterhead ``bot.delivery`` adds."""
+    return ASK_TO_RENEW.sub("", NAMED.sub(r"\1", LETTERHEAD.sub("", content)))
 
 
 @dataclass
@@ -278,8 +296,25 @@ class Server:
     users: dict[str, Any]
 
     def dms(self, name: str) -> list[str]:
-        """The DMs a user received, oldest first."""
+        """The DMs a user received, oldest first, as core wrote them: without what the sender adds
+        around core's text (the server's name above it, display names beside mentions, how to renew
+        when the server set no way); ``dms_as_seen`` has those, tests/bot/test_two_servers.py checks them."""
+        return [core_text(content) for content in self.dms_as_seen(name)]
+
+    def dms_as_seen(self, name: str) -> list[str]:
+        """The DMs a user received, oldest first, exactly as they read them."""
         return [message.content for message in self.users[name].dm_channel.history()]
+
+    async def widen(self, command: str, *targets: Any) -> None:
+        """Let ``targets`` (default: everyone) see an admin command, as a server does in its
+        Integrations settings; the admin check in core still applies."""
+        for registered in await self.env.bot.tree.fetch_commands():
+            if registered.name == command:
+                self.guild.set_command_permissions(
+                    registered, dict.fromkeys(targets or (self.guild.default_role,), True)
+                )
+                return
+        raise AssertionError(f"no command /{command} is registered")
 
     def add_member(self, name: str, **options: Any) -> Any:
         user = self.env.create_user(name)

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import pages, render
-from bot.interaction import actor, guild_id, request_key
+from bot.interaction import ADMIN_ONLY, actor, guild_id, request_key
 from core import bounds, views
 from core.usecases import grant_pack, register_mentor
 
@@ -21,8 +21,14 @@ log = logging.getLogger(__name__)
 
 
 class AdminCog(commands.Cog):
-    mentor_group = app_commands.Group(name="mentor", description="Manage mentors.", guild_only=True)
-    pack_group = app_commands.Group(name="pack", description="Manage session packs.", guild_only=True)
+    # Admin commands are hidden from members without Manage Server (a server may widen that in its
+    # Integrations settings); core still checks who is an admin.
+    mentor_group = app_commands.Group(
+        name="mentor", description="Manage mentors.", guild_only=True, default_permissions=ADMIN_ONLY
+    )
+    pack_group = app_commands.Group(
+        name="pack", description="Manage session packs.", guild_only=True, default_permissions=ADMIN_ONLY
+    )
 
     def __init__(self, bot: MentorBot) -> None:
         self.bot = bot
@@ -108,6 +114,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="seats")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     async def seats(self, interaction: discord.Interaction) -> None:
         """Every mentor's seats held of capacity, and the seats in grace with their deadlines."""
         loads = await self.bot.run_view(

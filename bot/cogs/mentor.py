@@ -14,6 +14,8 @@ from bot.interaction import actor, guild_id, request_key, user_id_of
 from core import bounds, views
 from core.domain import SESSION_MINUTES_DEFAULT
 from core.usecases import cancel_session, complete_session, schedule_session
+from core.usecases.settings import time_zone_of
+from core.when import read_when, when_choice
 
 if TYPE_CHECKING:
     from bot.app import MentorBot
@@ -93,7 +95,7 @@ class MentorCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         student="The student to book",
-        when="When it starts, ISO 8601: 2026-12-01T18:00+01:00 (without an offset it is UTC)",
+        when="When it starts, in your time zone (/timezone): tomorrow 18:00, tue 6pm, 2026-12-01T18:00",
         minutes="How long it lasts (15–240 minutes, default 60)",
     )
     async def schedule(
@@ -128,6 +130,24 @@ class MentorCog(commands.Cog):
             result.starts_at.isoformat(),
             result.minutes,
         )
+
+    @schedule.autocomplete("when")
+    async def when_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """What ``when`` will be read as, in the caller's zone (R15); nothing while it reads as no time."""
+        if interaction.guild_id is None or not current.strip():
+            return []
+        zone = await self.bot.service.read(
+            time_zone_of, guild_id=interaction.guild_id, user_id=interaction.user.id
+        )
+        now = self.bot.clock.now()
+        label = when_choice(current, zone=zone.zone, now=now)
+        if label is None:
+            return []
+        # The value is the instant shown, exact: what the mentor saw is what gets booked.
+        instant = read_when(current, zone=zone.zone, now=now)
+        return [app_commands.Choice(name=label, value=instant.isoformat())]
 
     @app_commands.command(name="cancel")
     @app_commands.guild_only()

@@ -24,7 +24,6 @@ from core.domain import (
     SessionCancelled,
     SessionCompleted,
     SessionStatus,
-    parse_when,
     renewal_reminder,
     session_number,
 )
@@ -41,6 +40,8 @@ from core.usecases._common import (
     seat_for,
     seat_ref,
 )
+from core.usecases.settings import time_zone_of
+from core.when import read_when
 
 # ---- R3–R6: completing a session ------------------------------------------------------------------
 
@@ -490,19 +491,16 @@ def schedule_session(
     minutes: int = SESSION_MINUTES_DEFAULT,
     request_key: str | None = None,
 ) -> SessionBooked:
-    """R10: book a session for a student at ``when`` (ISO 8601; UTC without an offset), in the future,
+    """R10: book a session for a student at ``when`` (R15: read in the caller's zone), in the future,
     on the seat's oldest active pack that still has an unbooked session."""
     if request_key is not None:
         hold_request(tx, request_key)
         booked = _booked_by_request(tx, guild_id, request_key)
         if booked is not None:
             return booked
-    starts_at = parse_when(when)
-    if starts_at is None:
-        raise InvalidInput(
-            f"I can't read “{when[:40]}” as a time; use ISO 8601 like 2026-12-01T18:00+01:00 "
-            "(without an offset it is UTC)."
-        )
+    # R15: read in the caller's zone (theirs, else the server's).
+    zone = time_zone_of(tx, guild_id=guild_id, user_id=actor.user_id).zone
+    starts_at = read_when(when, zone=zone, now=tx.now)
     if starts_at <= tx.now:
         raise InvalidInput(f"{timestamp(starts_at)} is in the past; pick a time after {timestamp(tx.now)}.")
     if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:

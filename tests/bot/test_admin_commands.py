@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import discord
 
-from bot.app import MentorBot
 from tests.bot.helpers import Desk, embed_text, field, refused, ts, when
 from tests.conftest import START, Server
 
@@ -110,10 +109,10 @@ async def test_the_seats_overview_shows_every_mentor_and_each_seat_in_grace(serv
 async def test_a_member_with_the_admin_role_is_an_admin(server: Server) -> None:
     coordinators = server.guild.create_role("Coordinators")
     coordinator = server.add_member("cora", roles=[coordinators])
-    bot = server.env.bot
-    assert isinstance(bot, MentorBot)
-    # ADMIN_ROLE_ID names a role that exists only once the server does.
-    bot.settings = bot.settings.model_copy(update={"admin_role_id": coordinators.id})
+    # The server's admin role (R14), and the server lets that role see the admin commands.
+    await server.admin.slash(server.channel, "settings set", name="admin_role_id", value=coordinators.mention)
+    await server.widen("mentor", coordinators)
+    await server.widen("seats", coordinators)
 
     result = await coordinator.slash(server.channel, "mentor add", mentor=server.mentor, seats=1)
 
@@ -124,6 +123,7 @@ async def test_a_member_with_the_admin_role_is_an_admin(server: Server) -> None:
 async def test_without_the_admin_role_the_same_member_is_refused(server: Server) -> None:
     server.guild.create_role("Coordinators")
     coordinator = server.add_member("cora")
+    await server.widen("mentor")
 
     text = await refused(
         server, coordinator.slash(server.channel, "mentor add", mentor=server.mentor, seats=1)

@@ -22,7 +22,7 @@ from core.domain import FIRST_RETRY
 from core.schema import notifications
 from core.sweep import next_due
 from core.tx import Tx
-from tests.conftest import START, Server, sqlite_url
+from tests.conftest import START, Server, core_text, environment, sqlite_url
 
 # The hours it names are the hours truly left, so a late warning names fewer than 12.
 FINAL_WARNING = "Your seat will be released in "
@@ -105,7 +105,7 @@ async def test_dms_closed_with_fallback_mentions_the_student_there_and_spares_th
     server: Server, simcord_bot: MentorBot
 ) -> None:
     fallback = server.guild.create_text_channel("mentorbot-fallback")
-    simcord_bot.settings.fallback_channel_id = fallback.id
+    environment(simcord_bot, fallback_channel_id=fallback.id)
     await start_pack(server)
     inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
     await complete(server)
@@ -128,7 +128,7 @@ async def test_the_fallback_channel_of_one_server_never_carries_another_servers_
 ) -> None:
     env = server.env
     fallback = server.guild.create_text_channel("mentorbot-fallback")  # a channel of server A
-    simcord_bot.settings.fallback_channel_id = fallback.id
+    environment(simcord_bot, fallback_channel_id=fallback.id)
     # Server B: its own admin, mentor and student, whose DMs are closed.
     other = env.create_guild(name="Other program")
     general = other.create_text_channel("general")
@@ -164,7 +164,7 @@ async def test_the_fallback_channel_of_one_server_never_carries_another_servers_
 async def test_a_fallback_channel_that_does_not_exist_fails_it_and_tells_the_mentor(
     server: Server, simcord_bot: MentorBot
 ) -> None:
-    simcord_bot.settings.fallback_channel_id = 4242  # a typo in FALLBACK_CHANNEL_ID: no such channel
+    environment(simcord_bot, fallback_channel_id=4242)  # a typo in FALLBACK_CHANNEL_ID: no such channel
     await start_pack(server)
     inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
 
@@ -181,7 +181,7 @@ async def test_a_server_error_on_the_fallback_post_is_retried_like_a_dm(
     server: Server, simcord_bot: MentorBot
 ) -> None:
     fallback = server.guild.create_text_channel("mentorbot-fallback")
-    simcord_bot.settings.fallback_channel_id = fallback.id
+    environment(simcord_bot, fallback_channel_id=fallback.id)
     await start_pack(server)
     inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
     server.env.inject_error("POST", f"/channels/{fallback.id}/messages", status=502, message="Bad Gateway")
@@ -206,7 +206,7 @@ async def test_a_fallback_channel_down_for_48_hours_fails_it_and_then_tells_the_
     server: Server, simcord_bot: MentorBot
 ) -> None:
     fallback = server.guild.create_text_channel("mentorbot-fallback")
-    simcord_bot.settings.fallback_channel_id = fallback.id
+    environment(simcord_bot, fallback_channel_id=fallback.id)
     await start_pack(server)
     inject_dm_error(server, "alice", status=403, code=50007, message="Cannot send messages", times=None)
     server.env.inject_error(
@@ -254,7 +254,7 @@ async def test_a_server_error_is_retried_and_the_dm_sent_once(server: Server, si
 async def test_renewal_dms_carry_the_renew_link_and_others_do_not(
     server: Server, simcord_bot: MentorBot
 ) -> None:
-    simcord_bot.settings.renew_url = "https://example.com/renew"
+    environment(simcord_bot, renew_url="https://example.com/renew")
     await start_pack(server, sessions=2)
     await server.mentor.slash(
         server.channel, "schedule", student=server.student, when=(START + timedelta(days=2)).isoformat()
@@ -262,7 +262,7 @@ async def test_renewal_dms_carry_the_renew_link_and_others_do_not(
     await complete(server)  # unscheduled: 1 of 2
     booked, one_left = server.users["alice"].dm_channel.history()
     assert "booked a 60-minute session" in booked.content
-    assert one_left.content.startswith(ONE_LEFT)
+    assert core_text(one_left.content).startswith(ONE_LEFT)
 
     def buttons(message: discord.Message) -> list[str | None]:
         return [child.url for row in message.components for child in row.children]  # type: ignore[union-attr]
@@ -444,7 +444,7 @@ async def test_a_sharded_bot_runs_commands_and_delivers(tmp_path: Path) -> None:
         await admin.slash(channel, "mentor add", mentor=mentor, seats=1)
         await admin.slash(channel, "pack grant", student=student, mentor=mentor, sessions=2)
         await mentor.slash(channel, "complete", student=student)
-        assert [m.content.split("\n")[0] for m in alice.dm_channel.history()] == [
+        assert [core_text(m.content).split("\n")[0] for m in alice.dm_channel.history()] == [
             "You have 1 session remaining. Renew now to continue."
         ]
         assert bot.shard_count == 2

@@ -141,7 +141,7 @@ async def test_booking_later_than_the_packs_end_date_is_refused(program: Program
     await program.grant(valid_days=10)
     async with changes_nothing(program):
         with pytest.raises(NothingToDo) as refused:
-            await program.schedule(at="9999-12-31T00:00+00:00")
+            await program.schedule(at="9998-12-31T00:00+00:00")
     sentence = str(refused.value)
     assert sentence.count(".") == 1
     assert "ends" in sentence

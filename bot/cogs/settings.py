@@ -1,0 +1,156 @@
+"""Admins: /settings show, /settings set name value, /settings reset name (R14).
+
+The cog reads a channel or role given as a mention or an id, tells core which channels the bot can
+post in and which roles this server has (``ServerFacts``), and core decides; the replies are here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import pages
+from bot.interaction import ADMIN_ONLY, actor, guild_id
+from core.config import SERVER_SETTINGS, Value
+from core.usecases.settings import (
+    DEFAULT,
+    ServerFacts,
+    SettingChanged,
+    SettingShown,
+    as_text,
+    reset_server_setting,
+    server_settings_shown,
+    set_server_setting,
+)
+
+if TYPE_CHECKING:
+    from bot.app import MentorBot
+
+# A channel or role mention as Discord writes it: <#123>, <@&123>; the id is what core reads.
+MENTION = re.compile(r"^<(?:#|@&)(\d+)>$")
+
+
+def plain_value(text: str) -> str:
+    """The value as core reads it: a channel or role mention becomes its id."""
+    stripped = text.strip()
+    found = MENTION.match(stripped)
+    return found.group(1) if found else stripped
+
+
+def server_facts(guild: discord.Guild | None) -> ServerFacts:
+    """The channels of ``guild`` the bot may post in, and the roles it has."""
+    if guild is None:
+        return ServerFacts()
+    me = guild.me
+    postable = frozenset(
+        channel.id
+        for channel in guild.channels
+        if isinstance(channel, discord.TextChannel)
+        and me is not None
+        and channel.permissions_for(me).send_messages
+    )
+    return ServerFacts(postable_channel_ids=postable, role_ids=frozenset(role.id for role in guild.roles))
+
+
+def shown(name: str, value: Value) -> str:
+    """A value as an admin reads it: a channel or role as its mention, nothing as "not set"."""
+    if value is None or value == "":
+        return "not set"
+    if name == "fallback_channel_id":
+        return f"<#{value}>"
+    if name == "admin_role_id":
+        return f"<@&{value}>"
+    return f"`{as_text(value)}`"
+
+
+def settings_listing(rows: list[SettingShown]) -> pages.Listing:
+    return pages.Listing(
+        title="Server settings",
+        summary="Each value in force here: this server's own (set with /settings set) or the default.",
+        blocks=tuple(
+            pages.Block(row.name, (f"{shown(row.name, row.value)} — {row.source}", row.meaning))
+            for row in rows
+        ),
+    )
+
+
+def changed(result: SettingChanged) -> str:
+    if result.source == DEFAULT:
+        return (
+            f"{result.name} is back to the default, {shown(result.name, result.value)} "
+            f"(it was {shown(result.name, result.previous)}); it applies from now on."
+        )
+    return (
+        f"{result.name} is now {shown(result.name, result.value)} in this server "
+        f"(it was {shown(result.name, result.previous)}); it applies from now on."
+    )
+
+
+class SettingsCog(commands.Cog):
+    settings_group = app_commands.Group(
+        name="settings",
+        description="This server's program settings.",
+        guild_only=True,
+        default_permissions=ADMIN_ONLY,
+    )
+
+    def __init__(self, bot: MentorBot) -> None:
+        self.bot = bot
+
+    async def name_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.strip().lower()
+        return [
+            app_commands.Choice(name=f"{name} — {setting.meaning}"[:100], value=name)
+            for name, setting in SERVER_SETTINGS.items()
+            if typed in name
+        ][:25]
+
+    @settings_group.command(name="show")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Every server setting with its value, and whether it is this server's or the default."""
+        rows = await self.bot.run_view(
+            interaction, server_settings_shown, guild_id=guild_id(interaction), actor=actor(interaction)
+        )
+        if rows is None:
+            return
+        await pages.show(interaction, settings_listing(rows))
+
+    @settings_group.command(name="set")
+    @app_commands.describe(
+        name="The setting (lower case, e.g. grace_period_hours)",
+        value="Its value as text; a channel or role as its mention or id",
+    )
+    async def set_(self, interaction: discord.Interaction, name: str, value: str) -> None:
+        """Change one setting for this server; it applies from now on."""
+        await self.bot.run_command(
+            interaction,
+            set_server_setting,
+            changed,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction),
+            name=name,
+            text=plain_value(value),
+            facts=server_facts(interaction.guild),
+        )
+
+    @settings_group.command(name="reset")
+    @app_commands.describe(name="The setting to take back to the default")
+    async def reset(self, interaction: discord.Interaction, name: str) -> None:
+        """Take one setting of this server back to the default."""
+        await self.bot.run_command(
+            interaction,
+            reset_server_setting,
+            changed,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction),
+            name=name,
+        )
+
+    set_.autocomplete("name")(name_autocomplete)
+    reset.autocomplete("name")(name_autocomplete)
