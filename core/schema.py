@@ -251,6 +251,10 @@ class Session(Base):
     cancelled_by: Mapped[int | None] = mapped_column(Snowflake)
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # R16: a completion reverted keeps its row, with who reverted it, when and why.
+    voided_at: Mapped[datetime | None]
+    voided_by: Mapped[int | None] = mapped_column(Snowflake)
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):
