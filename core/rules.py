@@ -152,6 +152,22 @@ STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
 }
 
 
+# R16: a completion reverted gives its pack the session back, so what it owed no longer applies: the
+# "1 session remaining" once the pack has more left again, the "pack complete" once the pack is not used
+# up (the grace it started ends with it, which ``_GRACE_LEFT`` already drops).
+_MORE_THAN_ONE_LEFT = exists().where(packs.c.id == _n.pack_id, packs.c.sessions_left > 1)
+_PACK_NOT_USED_UP = and_(
+    _n.pack_id.is_not(None),
+    ~exists().where(packs.c.id == _n.pack_id, packs.c.status == PackStatus.DEPLETED.value),
+)
+REVERTED_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
+    NotificationKind.ONE_LEFT: _MORE_THAN_ONE_LEFT,
+    NotificationKind.PACK_COMPLETE: _PACK_NOT_USED_UP,
+}
+for _kind, _rule in REVERTED_WHEN.items():
+    STALE_WHEN[_kind] = or_(STALE_WHEN[_kind], _rule) if _kind in STALE_WHEN else _rule
+
+
 def stale() -> ColumnElement[bool]:
     """The notification (a row of ``notifications``) no longer applies."""
     # One equality per kind, not ``in_``: an IN list is an "expanding" parameter, rendered anew
