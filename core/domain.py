@@ -258,6 +258,8 @@ class CompletionChoice:
     mentor_user_id: int
     session_id: int
     starts_at: datetime
+    # The server's time zone (R15), for the button that names the time: labels can't show timestamps.
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +322,18 @@ class SeatMoved:
 class MentorRemoved:
     mentor_user_id: int
     already_removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompletedChoice:
+    """A completion the caller may undo, for the ``session`` option of /undo."""
+
+    session_id: int
+    student_name: str
+    mentor_name: str
+    completed_at: datetime
+    number: int
+    total: int
 
 
 @dataclass(frozen=True, slots=True)

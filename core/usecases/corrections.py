@@ -19,6 +19,7 @@ from core.domain import (
     COMPLETE_LOOKAHEAD,
     MENTOR_UNDO_WINDOW,
     Actor,
+    CompletedChoice,
     CompletionChoice,
     MentorRemoved,
     NotificationKind,
@@ -107,6 +108,7 @@ def complete_or_ask(
                 mentor_user_id=seat.mentor_user_id,
                 session_id=booked.id,
                 starts_at=booked.starts_at,
+                time_zone=tx.policy_for(guild_id).time_zone,
             )
     return complete_session(
         tx,
@@ -854,6 +856,57 @@ def pack_choices(tx: Tx, *, guild_id: int, actor: Actor, typed: str = "") -> lis
     ]
 
 
+def undo_choices(tx: Tx, *, guild_id: int, actor: Actor, typed: str = "") -> list[CompletedChoice]:
+    """The completions the caller may undo here, latest first: a mentor's own of the last 24 hours, an
+    admin's any on a seat still held; narrowed by ``typed`` (a name, or ``#`` and the number)."""
+    query = (
+        select(
+            sessions.c.id,
+            seats.c.student_name,
+            mentors.c.display_name,
+            sessions.c.completed_at,
+            sessions.c.number,
+            packs.c.sessions_total,
+        )
+        .join(seats, seats.c.id == sessions.c.seat_id)
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .join(packs, packs.c.id == sessions.c.pack_id)
+        .where(
+            sessions.c.guild_id == guild_id,
+            sessions.c.status == SessionStatus.COMPLETED.value,
+            seats.c.status != SeatStatus.RELEASED.value,
+        )
+        .order_by(sessions.c.completed_at.desc(), sessions.c.id.desc())
+        .limit(25)
+    )
+    if not actor.is_admin:
+        query = query.where(
+            mentors.c.user_id == actor.user_id, sessions.c.completed_at >= tx.now - MENTOR_UNDO_WINDOW
+        )
+    wanted = typed.strip().lstrip("#").lower()
+    if wanted.isdigit():
+        query = query.where(sessions.c.id == int(wanted))
+    elif wanted:
+        pattern = f"%{wanted}%"
+        query = query.where(
+            or_(
+                func.lower(seats.c.student_name).like(pattern),
+                func.lower(mentors.c.display_name).like(pattern),
+            )
+        )
+    return [
+        CompletedChoice(
+            session_id=row.id,
+            student_name=row.student_name,
+            mentor_name=row.display_name,
+            completed_at=row.completed_at,
+            number=row.number or 0,
+            total=row.sessions_total,
+        )
+        for row in tx.conn.execute(query)
+    ]
+
+
 __all__: list[str] = [
     "complete_chosen",
     "complete_or_ask",
@@ -863,5 +916,6 @@ __all__: list[str] = [
     "remove_mentor",
     "revoke_pack",
     "seat_freed",
+    "undo_choices",
     "undo_session",
 ]
