@@ -8,11 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from core.delivery import deliver
 from core.domain import Actor, CompletionChoice, SessionCompleted
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NothingToDo, Refusal
+from core.schema import notifications
 from core.usecases import corrections
-from tests.conftest import START, Program
+from tests.conftest import START, Program, RecordingSender
 from tests.core.helpers import changes_nothing, completed_sessions, held_seats, history_rows, outcomes
 
 MENTOR, OTHER_MENTOR, STUDENT = Actor(10), Actor(11), 20
@@ -383,3 +386,30 @@ async def test_only_an_admin_may_correct_packs_seats_and_mentors(program: Progra
         (corrections.move_seat, {"student_user_id": STUDENT, "mentor_user_id": 10, "new_mentor_user_id": 11}),
     ):
         assert "Only an admin" in await refusal(program, use_case, NotAllowed, actor=MENTOR, **options)
+
+
+async def test_delivery_drops_a_renewal_reminder_whose_completion_was_reverted(
+    program: Program, sender: RecordingSender
+) -> None:
+    """The stale rules: a one-left or pack-complete still owed when its turn comes (one a worker held
+    through the undo and gave back, say) no longer applies once the completion is reverted."""
+    await program.mentor()
+    await program.grant(sessions=2)
+    await program.grant(21, sessions=1)
+    one_left = await program.complete(key="k1")
+    pack_complete = await program.complete(21, key="k2")
+    await undo(program, one_left.session_id)
+    await undo(program, pack_complete.session_id)
+    # Put what the undos dropped back in the queue, as if they had never been dropped there.
+    await program.service.db.write(
+        lambda c: c.execute(
+            update(notifications)
+            .where(notifications.c.kind.in_(["one_left", "pack_complete"]))
+            .values(status="pending")
+        )
+    )
+
+    report = await deliver(program.service, sender)
+
+    assert sorted(item.kind for item in sender.sent) == ["session_reverted", "session_reverted"]
+    assert report.dropped == 2  # the one-left and the pack-complete
