@@ -36,7 +36,9 @@ from bot import render
 from bot.app import MentorBot, create_bot
 from core.clock import ManualClock
 from core.config import Settings
+from core.domain import Actor
 from core.texts import plural
+from core.usecases.corrections import undo_choices
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 DEMO_RENEW_URL = "https://example.com/renew"
@@ -336,3 +338,19 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await show.sweep()
     await show.command(bob, "mysessions")
     await show.command(ada, "seats")
+
+    await corrections_scene(show, at, mia=mia, bob=bob)
+
+
+async def corrections_scene(show: Transcript, at: Any, *, mia: Any, bob: Any) -> None:
+    """R16: a completion made by mistake, undone with its reason; the pack gets the session back."""
+    show.title("3. A mistake corrected: @bob")
+    at(2026, 2, 19, 18)
+    await show.command(mia, "complete", student=bob)
+    show.note(
+        "That session is next week: @mia undoes it (the reply's Undo button does the same for 15 minutes)."
+    )
+    completed = await show.bot.service.read(
+        undo_choices, guild_id=show.channel.guild.id, actor=Actor(mia.id), typed=""
+    )
+    await show.command(mia, "undo", session=completed[0].session_id, reason="recorded a week early")

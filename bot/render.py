@@ -292,7 +292,7 @@ def pack_revoked(result: PackRevoked) -> str:
         else " They keep their seat with their other pack."
     )
     return (
-        f"Revoked {pack}: {plural(result.forfeited, 'unused session')} forfeited{cancelled}.{seat} "
+        f"Revoked p{pack[1:]}: {plural(result.forfeited, 'unused session')} forfeited{cancelled}.{seat} "
         "They have been told."
     )
 

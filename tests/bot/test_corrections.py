@@ -257,7 +257,7 @@ async def test_revoke_releases_at_once_and_frees_the_seat_for_the_next_grant(ser
     revoked = await server.admin.slash(server.channel, "pack revoke", pack=1, reason="refund asked by email")
 
     assert revoked.response.content == (
-        f"Revoked Pack #1 of {server.student.mention} with {server.mentor.mention}: 4 unused sessions forfeited, "
+        f"Revoked pack #1 of {server.student.mention} with {server.mentor.mention}: 4 unused sessions forfeited, "
         "1 booked session cancelled. Their seat was released at once. They have been told."
     )
     alice = server.dms("alice")
