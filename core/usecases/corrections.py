@@ -88,7 +88,13 @@ def complete_or_ask(
     """R3 as /complete runs it: when no session is named and the student has sessions booked with this
     mentor but none starts within the hour, change nothing and ask which one is meant; else
     ``complete_session``."""
-    if session_id is None:
+    # The same request seen again goes to complete_session, which finds what it recorded (even on a
+    # seat released since).
+    repeated = (
+        request_key is not None
+        and tx.conn.execute(_BY_REQUEST, {"request_key": request_key}).scalar() is not None
+    )
+    if session_id is None and not repeated:
         seat = seat_for(
             tx,
             guild_id=guild_id,
@@ -98,11 +104,7 @@ def complete_or_ask(
             several="name the session to complete",
         )
         booked = tx.conn.execute(_EARLIEST_BOOKED, {"seat_id": seat.seat_id}).one_or_none()
-        repeated = (
-            request_key is not None
-            and tx.conn.execute(_BY_REQUEST, {"request_key": request_key}).scalar() is not None
-        )
-        if booked is not None and booked.starts_at > tx.now + COMPLETE_LOOKAHEAD and not repeated:
+        if booked is not None and booked.starts_at > tx.now + COMPLETE_LOOKAHEAD:
             return CompletionChoice(
                 student_user_id=student_user_id,
                 mentor_user_id=seat.mentor_user_id,

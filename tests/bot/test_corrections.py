@@ -371,3 +371,34 @@ async def test_remove_says_how_many_seats_and_what_to_do_then_removes_an_empty_m
         server, server.admin.slash(server.channel, "pack grant", student=server.student, mentor=server.mentor)
     )
     assert gone == f"{server.mentor.mention} is not a mentor here; register them first with /mentor add."
+
+
+async def test_more_correction_refusals_are_one_sentence_and_change_nothing(server: Server) -> None:
+    desk = await ready(server, seats=1)
+    noah = server.add_member("noah")
+    await desk.mentor(seats=1, who=noah)
+    await desk.grant(server.other_student, mentor=noah)
+    booked = await desk.book(START + timedelta(days=2))
+    admin, channel = server.admin, server.channel
+    await admin.slash(channel, "pack revoke", pack=2, reason="refund")  # Bob's seat with Noah is released
+    await desk.grant(server.other_student, mentor=noah)  # and taken again: Noah has no free seat
+    before = await snapshot(server.env.bot)
+
+    texts = [
+        await refused(server, admin.slash(channel, "pack extend", pack=2, days=5)),
+        await refused(server, server.mentor.slash(channel, "undo", session=booked, reason="x")),
+        await refused(server, admin.slash(channel, "mentor remove", mentor=server.student)),
+        await refused(
+            server,
+            admin.slash(channel, "seat move", student=server.student, mentor=server.mentor, new_mentor=noah),
+        ),
+    ]
+
+    assert texts == [
+        f"{server.other_student.mention}'s pack #2 with {noah.mention} was refunded, so it can't be extended; "
+        "grant a new pack with /pack grant.",
+        f"Session #{booked} is scheduled, not completed; nothing to undo.",
+        f"{server.student.mention} is not a mentor here; nothing to remove.",
+        f"{noah.mention} has no free seat (1 of 1 seat held); raise their seats with /mentor add first.",
+    ]
+    assert await snapshot(server.env.bot) == before
