@@ -152,17 +152,17 @@ STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
 }
 
 
-# R16: a completion reverted gives its pack the session back, so what it owed no longer applies: the
-# "1 session remaining" once the pack has more left again, the "pack complete" once the pack is not used
-# up (the grace it started ends with it, which ``_GRACE_LEFT`` already drops).
-_MORE_THAN_ONE_LEFT = exists().where(packs.c.id == _n.pack_id, packs.c.sessions_left > 1)
-_PACK_NOT_USED_UP = and_(
-    _n.pack_id.is_not(None),
-    ~exists().where(packs.c.id == _n.pack_id, packs.c.status == PackStatus.DEPLETED.value),
+# R16: a renewal reminder is about the pack's completions as they were when it was queued; once one of
+# them is reverted (voided since), it no longer applies. The grace a reverted completion started ends
+# with it, which ``_GRACE_LEFT`` already drops.
+_REVERTED_SINCE = exists().where(
+    sessions.c.pack_id == _n.pack_id,
+    sessions.c.status == SessionStatus.VOIDED.value,
+    sessions.c.voided_at >= _n.created_at,
 )
 REVERTED_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
-    NotificationKind.ONE_LEFT: _MORE_THAN_ONE_LEFT,
-    NotificationKind.PACK_COMPLETE: _PACK_NOT_USED_UP,
+    NotificationKind.ONE_LEFT: _REVERTED_SINCE,
+    NotificationKind.PACK_COMPLETE: _REVERTED_SINCE,
 }
 for _kind, _rule in REVERTED_WHEN.items():
     STALE_WHEN[_kind] = or_(STALE_WHEN[_kind], _rule) if _kind in STALE_WHEN else _rule

@@ -392,7 +392,7 @@ async def test_delivery_drops_a_renewal_reminder_whose_completion_was_reverted(
     program: Program, sender: RecordingSender
 ) -> None:
     """The stale rules: a one-left or pack-complete still owed when its turn comes (one a worker held
-    through the undo and gave back, say) no longer applies once the completion is reverted."""
+    through the undo and gave back, say) no longer applies once a completion of its pack is reverted."""
     await program.mentor()
     await program.grant(sessions=2)
     await program.grant(21, sessions=1)
