@@ -107,6 +107,10 @@ class MentorBot(commands.Bot):
         await self.add_cog(admin.AdminCog(self))
         await self.add_cog(settings_cog.SettingsCog(self))
         await self.add_cog(people.PeopleCog(self))
+        from bot.cogs import corrections  # R16, and the question /complete asks (R3)
+
+        await self.add_cog(corrections.CorrectionsCog(self))
+        corrections.install(self)
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.

@@ -36,7 +36,9 @@ from bot import render
 from bot.app import MentorBot, create_bot
 from core.clock import ManualClock
 from core.config import Settings
+from core.domain import Actor
 from core.texts import plural
+from core.usecases.corrections import undo_choices
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 DEMO_RENEW_URL = "https://example.com/renew"
@@ -336,15 +338,30 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await show.sweep()
     await show.command(bob, "mysessions")
     await show.command(ada, "seats")
+    await corrections_scene(show, at, mia=mia, bob=bob)
     await each_server_its_own(show, ada, mia, bob)
 
 
 async def each_server_its_own(show: Transcript, ada: Any, mia: Any, bob: Any) -> None:
-    """Scene 3 (R14, R15): an admin sets this server's own grace; a mentor in Berlin books in her zone."""
-    show.title("3. This server's own settings, and times in your own zone")
+    """Scene 4 (R14, R15): an admin sets this server's own grace; a mentor in Berlin books in her zone."""
+    show.title("4. This server's own settings, and times in your own zone")
     show.note("The environment gives every server its defaults; each server may set its own.")
     await show.command(ada, "settings set", name="grace_period_hours", value="48")
     await show.command(ada, "settings show")
     show.note("@mia lives in Berlin: the times she types are read there.")
     await show.command(mia, "timezone", zone="Europe/Berlin")
     await show.command(mia, "schedule", student=bob, when="tomorrow 18:00")
+
+
+async def corrections_scene(show: Transcript, at: Any, *, mia: Any, bob: Any) -> None:
+    """R16: a completion made by mistake, undone with its reason; the pack gets the session back."""
+    show.title("3. A mistake corrected: @bob")
+    at(2026, 2, 19, 18)
+    await show.command(mia, "complete", student=bob)
+    show.note(
+        "That session is next week: @mia undoes it (the reply's Undo button does the same for 15 minutes)."
+    )
+    completed = await show.bot.service.read(
+        undo_choices, guild_id=show.channel.guild.id, actor=Actor(mia.id), typed=""
+    )
+    await show.command(mia, "undo", session=completed[0].session_id, reason="recorded a week early")

@@ -9,22 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import discord
 
 from bot.pages import Block, Listing
 from core.domain import (
+    CompletedChoice,
+    CompletionChoice,
     MentorLoad,
     MentorRegistered,
+    MentorRemoved,
+    PackChoice,
+    PackExtended,
     PackGranted,
+    PackRevoked,
     PackStatus,
     PackView,
     Roster,
+    SeatMoved,
     SeatStatus,
     SeatView,
     SessionBooked,
     SessionCancelled,
     SessionCompleted,
+    SessionReverted,
     SessionView,
 )
 from core.runtime import sweep_summary as sweep_summary  # the runtime logs it; the CLI and demo print it
@@ -220,3 +229,114 @@ def session_label(session: SessionView) -> str:
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
     name = session.student_name or str(session.student_user_id)
     return f"#{session.session_id} · {name} · {starts} · pack #{session.pack_id}"[:100]
+
+
+# ---- corrections (R16) and the /complete that asks (R3) ------------------------------------------------
+
+
+def completed_or_choice(result: SessionCompleted | CompletionChoice) -> str:
+    if isinstance(result, CompletionChoice):
+        return (
+            f"{mention(result.student_user_id)} has session #{result.session_id} booked for "
+            f"{when(result.starts_at)}, not within the hour, so nothing was completed yet: is it that "
+            "session, or a new one now?"
+        )
+    return completed(result)
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """A time as plain text (button labels and choices can't show Discord timestamps), in ``zone``."""
+    return f"{moment.astimezone(ZoneInfo(zone)).strftime('%a %d %b %H:%M')} {zone}"
+
+
+def reverted(result: SessionReverted) -> str:
+    student = mention(result.student_user_id)
+    if result.already_voided:
+        return f"Session #{result.session_id} of {student} was already undone {timestamp(result.voided_at, 'R')}; nothing changed."
+    if result.forfeited:
+        back = "its pack has ended, so the session counts as forfeited"
+    else:
+        back = f"{result.left} of {result.total} left"
+    grace = " Their seat is no longer in grace." if result.seat_back_from_grace else ""
+    return f"Undid session #{result.session_id} of {student}: {back}.{grace} They have been told."
+
+
+def pack_extended(result: PackExtended) -> str:
+    pack = (
+        f"Pack #{result.pack_id} of {mention(result.student_user_id)} with {mention(result.mentor_user_id)}"
+    )
+    if result.already_extended:
+        return f"{pack} was already extended by this request to {when(result.ends_at)}; nothing changed."
+    back = (
+        f" It is active again, with {plural(result.sessions_restored, 'forfeited session')} back."
+        if result.reactivated
+        else ""
+    )
+    return f"{pack} now ends {when(result.ends_at)}.{back}"
+
+
+def pack_revoked(result: PackRevoked) -> str:
+    pack = (
+        f"Pack #{result.pack_id} of {mention(result.student_user_id)} with {mention(result.mentor_user_id)}"
+    )
+    if result.already_revoked:
+        return f"{pack} was already revoked; nothing changed."
+    cancelled = (
+        f", {plural(len(result.cancelled_sessions), 'booked session')} cancelled"
+        if result.cancelled_sessions
+        else ""
+    )
+    seat = (
+        " Their seat was released at once."
+        if result.seat_released
+        else " They keep their seat with their other pack."
+    )
+    return (
+        f"Revoked p{pack[1:]}: {plural(result.forfeited, 'unused session')} forfeited{cancelled}.{seat} "
+        "They have been told."
+    )
+
+
+def seat_moved(result: SeatMoved) -> str:
+    student = mention(result.student_user_id)
+    if result.already_moved:
+        return f"{student}'s seat is already with {mention(result.to_mentor_user_id)}; nothing changed."
+    return (
+        f"Moved {student}'s seat from {mention(result.from_mentor_user_id)} to "
+        f"{mention(result.to_mentor_user_id)}, with {plural(result.packs, 'pack')} and "
+        f"{plural(result.booked_sessions, 'booked session')}. All three have been told."
+    )
+
+
+def mentor_removed(result: MentorRemoved) -> str:
+    if result.already_removed:
+        return f"{mention(result.mentor_user_id)} was already removed; nothing changed."
+    return f"Removed {mention(result.mentor_user_id)} as a mentor; /mentor add registers them again."
+
+
+_PACK_STATE = {
+    PackStatus.ACTIVE: "active",
+    PackStatus.DEPLETED: "used up",
+    PackStatus.EXPIRED: "expired",
+    PackStatus.REVOKED: "revoked",
+}
+
+
+def pack_choice_label(choice: PackChoice) -> str:
+    """ "alice with mia — 3 of 4 left, active, ends Tue 13 Jan (#12)": plain text, so the date in UTC."""
+    student = choice.student_name or "a student"
+    mentor = choice.mentor_name or "a mentor"
+    ends = choice.ends_at.strftime("%a %d %b %Y")
+    state = _PACK_STATE[choice.status]
+    return f"{student} with {mentor} — {choice.left} of {choice.total} left, {state}, ends {ends} (#{choice.pack_id})"[
+        :100
+    ]
+
+
+def undo_choice_label(choice: CompletedChoice) -> str:
+    student = choice.student_name or "a student"
+    mentor = choice.mentor_name or "a mentor"
+    done = choice.completed_at.strftime("%a %d %b %H:%M UTC")
+    return f"{student} with {mentor} — session {choice.number} of {choice.total}, completed {done} (#{choice.session_id})"[
+        :100
+    ]

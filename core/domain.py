@@ -54,6 +54,12 @@ class NotificationKind(StrEnum):
     GRACE_STARTED = "grace_started"
     SEAT_RELEASED_MENTOR = "seat_released_mentor"
     DM_FAILED = "dm_failed"
+    # Corrections (R16):
+    SESSION_REVERTED = "session_reverted"
+    PACK_REVOKED = "pack_revoked"
+    PACK_REVOKED_MENTOR = "pack_revoked_mentor"
+    SEAT_MOVED = "seat_moved"
+    SEAT_MOVED_MENTOR = "seat_moved_mentor"
 
 
 # DMs that ask the student to renew: they carry the RENEW_URL button when it is set.
@@ -127,6 +133,9 @@ class Actor:
 
 # The window in which a session without a booking counts as "due" for /complete (R3).
 COMPLETE_LOOKAHEAD = timedelta(hours=1)
+# R16: how long a mentor may undo their own completion, and how long the Undo button on the reply works.
+MENTOR_UNDO_WINDOW = timedelta(hours=24)
+UNDO_BUTTON_WINDOW = timedelta(minutes=15)
 SESSION_MINUTES_DEFAULT = 60
 
 
@@ -242,6 +251,106 @@ class SessionCancelled:
     mentor_user_id: int
     starts_at: datetime
     notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionChoice:
+    """R3: the student has sessions booked with this mentor, none starting within the hour, so
+    /complete guesses nothing and asks: complete ``session_id`` (the earliest booked), or record one now."""
+
+    student_user_id: int
+    mentor_user_id: int
+    session_id: int
+    starts_at: datetime
+    # The server's time zone (R15), for the button that names the time: labels can't show timestamps.
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReverted:
+    """R16: a completion undone; the session is voided and its pack got the session back (or, past its
+    end date, the session counts as forfeited)."""
+
+    session_id: int
+    pack_id: int
+    student_user_id: int
+    mentor_user_id: int
+    reason: str
+    total: int
+    left: int
+    voided_at: datetime
+    forfeited: bool = False
+    seat_back_from_grace: bool = False
+    already_voided: bool = False
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PackExtended:
+    pack_id: int
+    student_user_id: int
+    mentor_user_id: int
+    ends_at: datetime
+    # An expired pack made active again, with this many forfeited sessions back.
+    reactivated: bool = False
+    sessions_restored: int = 0
+    already_extended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PackRevoked:
+    pack_id: int
+    student_user_id: int
+    mentor_user_id: int
+    reason: str
+    forfeited: int
+    cancelled_sessions: tuple[int, ...] = ()
+    seat_released: bool = False
+    already_revoked: bool = False
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SeatMoved:
+    seat_id: int
+    student_user_id: int
+    from_mentor_user_id: int
+    to_mentor_user_id: int
+    packs: int = 0
+    booked_sessions: int = 0
+    already_moved: bool = False
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MentorRemoved:
+    mentor_user_id: int
+    already_removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompletedChoice:
+    """A completion the caller may undo, for the ``session`` option of /undo."""
+
+    session_id: int
+    student_name: str
+    mentor_name: str
+    completed_at: datetime
+    number: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackChoice:
+    """A pack an admin may act on, for the ``pack`` option's autocomplete."""
+
+    pack_id: int
+    student_name: str
+    mentor_name: str
+    status: PackStatus
+    left: int
+    total: int
+    ends_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

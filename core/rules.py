@@ -152,6 +152,22 @@ STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
 }
 
 
+# R16: a renewal reminder is about the pack's completions as they were when it was queued; once one of
+# them is reverted (voided since), it no longer applies. The grace a reverted completion started ends
+# with it, which ``_GRACE_LEFT`` already drops.
+_REVERTED_SINCE = exists().where(
+    sessions.c.pack_id == _n.pack_id,
+    sessions.c.status == SessionStatus.VOIDED.value,
+    sessions.c.voided_at >= _n.created_at,
+)
+REVERTED_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
+    NotificationKind.ONE_LEFT: _REVERTED_SINCE,
+    NotificationKind.PACK_COMPLETE: _REVERTED_SINCE,
+}
+for _kind, _rule in REVERTED_WHEN.items():
+    STALE_WHEN[_kind] = or_(STALE_WHEN[_kind], _rule) if _kind in STALE_WHEN else _rule
+
+
 def stale() -> ColumnElement[bool]:
     """The notification (a row of ``notifications``) no longer applies."""
     # One equality per kind, not ``in_``: an IN list is an "expanding" parameter, rendered anew

@@ -117,6 +117,8 @@ class Mentor(Base):
     seats_held: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # R16: /mentor remove keeps the row (released seats and history point at it); /mentor add clears it.
+    removed_at: Mapped[datetime | None]
 
 
 class Seat(Base):
@@ -206,6 +208,8 @@ class Pack(Base):
     closed_at: Mapped[datetime | None]
     # The request that granted it; the same request repeated finds this pack instead of another.
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The request that last extended it (R16): the same request repeated extends once.
+    extend_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Session(Base):
@@ -251,6 +255,10 @@ class Session(Base):
     cancelled_by: Mapped[int | None] = mapped_column(Snowflake)
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # R16: a completion reverted keeps its row, with who reverted it, when and why.
+    voided_at: Mapped[datetime | None]
+    voided_by: Mapped[int | None] = mapped_column(Snowflake)
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):

@@ -133,3 +133,70 @@ def dm_failed(
     why = "they share no server with me" if no_mutual_server else "their DMs are closed"
     quoted = "\n".join(f"> {line}" for line in body.splitlines())
     return f"I could not DM {mention(student_user_id)} ({why}), {where}. The message was:\n{quoted}"
+
+
+# ---- corrections (R16) -------------------------------------------------------------------------------
+
+
+def session_reverted(
+    mentor_user_id: int, session_at: datetime, reason: str, left: int, total: int, forfeited: bool
+) -> str:
+    back = (
+        "Its pack had ended, so the session counts as forfeited."
+        if forfeited
+        else f"It was given back to your pack: {left} of {total} left."
+    )
+    return (
+        f"Your session with {mention(mentor_user_id)} on {timestamp(session_at)} is no longer counted as "
+        f"completed: {reason}\n{back}"
+    )
+
+
+def session_cancelled_refund(mentor_user_id: int, starts_at: datetime) -> str:
+    return (
+        f"Your session with {mention(mentor_user_id)} on {timestamp(starts_at)} was cancelled: "
+        "its pack was refunded."
+    )
+
+
+def seat_released_refund(mentor_user_id: int, reason: str) -> str:
+    return f"{seat_released(mentor_user_id)} Your pack was refunded: {reason}"
+
+
+def seat_released_mentor_refund(student_user_id: int, reason: str, seats_held: int, capacity: int) -> str:
+    return f"{seat_released_mentor(student_user_id, seats_held, capacity)} Their pack was refunded: {reason}"
+
+
+def pack_revoked(mentor_user_id: int, forfeited: int, reason: str) -> str:
+    return (
+        f"Your pack with {mention(mentor_user_id)} was refunded: {reason}\n"
+        f"Its {plural(forfeited, 'unused session')} {'is' if forfeited == 1 else 'are'} forfeited."
+    )
+
+
+def pack_revoked_mentor(student_user_id: int, forfeited: int, reason: str) -> str:
+    return (
+        f"A pack of {mention(student_user_id)} with you was refunded: {reason}\n"
+        f"Its {plural(forfeited, 'unused session')} {'is' if forfeited == 1 else 'are'} forfeited."
+    )
+
+
+def seat_moved(from_mentor_user_id: int, to_mentor_user_id: int) -> str:
+    return (
+        f"Your seat with {mention(from_mentor_user_id)} moved to {mention(to_mentor_user_id)}: your packs and "
+        f"booked sessions are now with {mention(to_mentor_user_id)}."
+    )
+
+
+def seat_moved_away(student_user_id: int, to_mentor_user_id: int) -> str:
+    return (
+        f"The seat of {mention(student_user_id)} moved from you to {mention(to_mentor_user_id)}, with their "
+        "packs and booked sessions."
+    )
+
+
+def seat_moved_here(student_user_id: int, from_mentor_user_id: int, left: int, booked: int) -> str:
+    return (
+        f"{mention(student_user_id)} moved to you from {mention(from_mentor_user_id)}, with "
+        f"{plural(left, 'session')} left ({booked} booked)."
+    )

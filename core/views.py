@@ -158,7 +158,7 @@ def mentor_loads(tx: Tx, *, guild_id: int, actor: Actor) -> list[MentorLoad]:
                 mentors.c.capacity,
                 mentors.c.seats_held,
             )
-            .where(mentors.c.guild_id == guild_id)
+            .where(mentors.c.guild_id == guild_id, mentors.c.removed_at.is_(None))
             .order_by(mentors.c.display_name, mentors.c.user_id)
         )
     )

@@ -13,6 +13,7 @@ from bot import pages, render
 from bot.interaction import ADMIN_ONLY, actor, guild_id, request_key
 from core import bounds, views
 from core.usecases import grant_pack, register_mentor
+from core.usecases.corrections import extend_pack, move_seat, pack_choices, remove_mentor, revoke_pack
 
 if TYPE_CHECKING:
     from bot.app import MentorBot
@@ -28,6 +29,9 @@ class AdminCog(commands.Cog):
     )
     pack_group = app_commands.Group(
         name="pack", description="Manage session packs.", guild_only=True, default_permissions=ADMIN_ONLY
+    )
+    seat_group = app_commands.Group(
+        name="seat", description="Manage seats.", guild_only=True, default_permissions=ADMIN_ONLY
     )
 
     def __init__(self, bot: MentorBot) -> None:
@@ -111,6 +115,121 @@ class AdminCog(commands.Cog):
             result.new_seat,
             result.renewed_from_grace,
         )
+
+    # ---- corrections (R16) ----------------------------------------------------------------------
+
+    async def pack_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The server's packs, labelled by person and state, live seats first."""
+        if interaction.guild_id is None:
+            return []
+        choices = await self.bot.service.read(
+            pack_choices,
+            guild_id=interaction.guild_id,
+            actor=actor(interaction, self.bot.settings),
+            typed=current,
+        )
+        return [
+            app_commands.Choice(name=render.pack_choice_label(choice), value=choice.pack_id)
+            for choice in choices
+        ][:25]
+
+    @mentor_group.command(name="remove")
+    @app_commands.describe(mentor="The mentor to remove (they must hold no seat)")
+    async def mentor_remove(self, interaction: discord.Interaction, mentor: discord.Member) -> None:
+        """Remove a mentor who holds no seat."""
+        result = await self.bot.run_command(
+            interaction,
+            remove_mentor,
+            render.mentor_removed,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            mentor_user_id=mentor.id,
+        )
+        if result is not None:
+            log.info(
+                "user %s removed mentor %s in server %s", interaction.user.id, mentor.id, interaction.guild_id
+            )
+
+    @pack_group.command(name="extend")
+    @app_commands.describe(pack="The pack to extend", days="Days to add to its end date (1–730)")
+    async def pack_extend(
+        self,
+        interaction: discord.Interaction,
+        pack: int,
+        days: app_commands.Range[int, bounds.MIN_VALID_DAYS, bounds.MAX_VALID_DAYS],
+    ) -> None:
+        """Move a pack's end date later; an expired pack comes back with its forfeited sessions."""
+        result = await self.bot.run_command(
+            interaction,
+            extend_pack,
+            render.pack_extended,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            pack_id=pack,
+            days=days,
+            request_key=request_key(interaction),
+        )
+        if result is not None:
+            log.info("user %s extended pack %s to %s", interaction.user.id, pack, result.ends_at.isoformat())
+
+    pack_extend.autocomplete("pack")(pack_autocomplete)
+
+    @pack_group.command(name="revoke")
+    @app_commands.describe(pack="The pack refunded", reason="Why (kept, and told to the student and mentor)")
+    async def pack_revoke(
+        self, interaction: discord.Interaction, pack: int, reason: app_commands.Range[str, 1, 300]
+    ) -> None:
+        """A refund: unused sessions forfeited, bookings cancelled, a seat with no other pack released."""
+        result = await self.bot.run_command(
+            interaction,
+            revoke_pack,
+            render.pack_revoked,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            pack_id=pack,
+            reason=reason,
+        )
+        if result is not None:
+            log.info(
+                "user %s revoked pack %s (seat released: %s)", interaction.user.id, pack, result.seat_released
+            )
+
+    pack_revoke.autocomplete("pack")(pack_autocomplete)
+
+    @seat_group.command(name="move")
+    @app_commands.describe(
+        student="The student whose seat moves",
+        mentor="Their mentor now",
+        new_mentor="The mentor who takes the seat (needs a free one)",
+    )
+    async def seat_move(
+        self,
+        interaction: discord.Interaction,
+        student: discord.Member,
+        mentor: discord.Member,
+        new_mentor: discord.Member,
+    ) -> None:
+        """Move a student's seat, packs and bookings to another mentor."""
+        result = await self.bot.run_command(
+            interaction,
+            move_seat,
+            render.seat_moved,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            student_user_id=student.id,
+            mentor_user_id=mentor.id,
+            new_mentor_user_id=new_mentor.id,
+        )
+        if result is not None:
+            log.info(
+                "user %s moved the seat of %s from %s to %s",
+                interaction.user.id,
+                student.id,
+                mentor.id,
+                new_mentor.id,
+            )
 
     @app_commands.command(name="seats")
     @app_commands.guild_only()

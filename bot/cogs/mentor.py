@@ -10,10 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import pages, render
+from bot.cogs import corrections
 from bot.interaction import actor, guild_id, request_key, user_id_of
 from core import bounds, views
-from core.domain import SESSION_MINUTES_DEFAULT
-from core.usecases import cancel_session, complete_session, schedule_session
+from core.domain import SESSION_MINUTES_DEFAULT, CompletionChoice
+from core.usecases import cancel_session, schedule_session
+from core.usecases.corrections import complete_or_ask
 from core.usecases.settings import time_zone_of
 from core.when import read_when, when_choice
 
@@ -66,8 +68,8 @@ class MentorCog(commands.Cog):
         """Mark a session complete: it takes one session off the student's pack."""
         result = await self.bot.run_command(
             interaction,
-            complete_session,
-            render.completed,
+            complete_or_ask,
+            render.completed_or_choice,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             student_user_id=student.id,
@@ -75,6 +77,16 @@ class MentorCog(commands.Cog):
             request_key=None if session is not None else request_key(interaction),
         )
         if result is None:
+            return
+        # R3: no guessing, the reply asks with two buttons; R16: a completion's reply carries Undo.
+        await corrections.show_completion(interaction, result)
+        if isinstance(result, CompletionChoice):
+            log.info(
+                "user %s asked which session of student %s to complete (next booked: %s)",
+                interaction.user.id,
+                result.student_user_id,
+                result.session_id,
+            )
             return
         log.info(
             "user %s %s session %s for student %s on pack %s (%d of %d, %d left)%s",

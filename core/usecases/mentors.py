@@ -69,6 +69,7 @@ def register_mentor(
                 "capacity": upsert.excluded.capacity,
                 "display_name": upsert.excluded.display_name,
                 "updated_at": upsert.excluded.updated_at,
+                "removed_at": None,  # /mentor add registers a removed mentor again (R16)
             },
         ).returning(mentors.c.id, mentors.c.seats_held)
     ).one()

@@ -57,7 +57,11 @@ def grant_pack(
     if student_user_id == mentor_user_id:
         raise InvalidInput("A mentor can't hold a seat with themselves; pick another student or mentor.")
     mentor_row = tx.conn.execute(
-        select(mentors.c.id).where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id)
+        select(mentors.c.id).where(
+            mentors.c.guild_id == guild_id,
+            mentors.c.user_id == mentor_user_id,
+            mentors.c.removed_at.is_(None),  # removed with /mentor remove (R16)
+        )
     ).scalar()
     if mentor_row is None:
         raise NotFound(

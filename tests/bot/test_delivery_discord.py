@@ -259,7 +259,9 @@ async def test_renewal_dms_carry_the_renew_link_and_others_do_not(
     await server.mentor.slash(
         server.channel, "schedule", student=server.student, when=(START + timedelta(days=2)).isoformat()
     )
-    await complete(server)  # unscheduled: 1 of 2
+    # A booking later than the hour: /complete asks (R3), and the mentor records a new session now.
+    asked = await server.mentor.slash(server.channel, "complete", student=server.student)
+    await server.mentor.click(asked.response, label="Record a new session now")  # unscheduled: 1 of 2
     booked, one_left = server.users["alice"].dm_channel.history()
     assert "booked a 60-minute session" in booked.content
     assert core_text(one_left.content).startswith(ONE_LEFT)
