@@ -99,11 +99,12 @@ class MentorBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot.cogs import admin, mentor, student
+        from bot.cogs import admin, insight, mentor, student
 
         await self.add_cog(student.StudentCog(self))
         await self.add_cog(mentor.MentorCog(self))
         await self.add_cog(admin.AdminCog(self))
+        await self.add_cog(insight.InsightCog(self))
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
