@@ -108,6 +108,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="seats")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
     async def seats(self, interaction: discord.Interaction) -> None:
         """Every mentor's seats held of capacity, and under each their students, grace and expiring first."""
         boards = await self.bot.run_view(
