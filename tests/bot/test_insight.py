@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import discord
 
 from bot import chart
 from bot.app import MentorBot
 from core.clock import ManualClock
+from core.views import MentorWeeks, Report
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot, ts
 from tests.conftest import START, Server
 
@@ -203,3 +204,23 @@ async def test_seats_lists_every_student_grace_first(server: Server, clock: Manu
     assert lines[0] == "`■■■` 3 of 3 seats held"
     assert [line.split(" — ")[0] for line in lines[1:]] == ["⏳ alice", "✅ bob", "✅ carl"]
     assert lines[2] == f"✅ bob — 4 sessions left · ends {ts(START + timedelta(days=30), 'D')}"
+
+
+def test_a_years_chart_of_a_busy_server_is_a_small_png_with_the_others_summed() -> None:
+    weeks = tuple(date(2025, 1, 6) + timedelta(weeks=n) for n in range(53))
+    mentors = tuple(
+        MentorWeeks(n, f"mentor{n:02d}", tuple((n * week) % 7 for week in range(53))) for n in range(1, 61)
+    )
+    report = Report(366, START - timedelta(days=366), START, 0, 0, 0, 0, 0, 0, 0, 0, weeks, mentors)
+
+    drawn = chart.series(report)
+    png = chart.weekly_chart(report)
+
+    assert len(drawn) == chart.MOST_MENTORS
+    assert drawn[-1].mentor_name == "53 others"
+    # Nothing is lost by summing: every week's total is the same.
+    assert [sum(column) for column in zip(*(m.completed for m in drawn), strict=True)] == [
+        sum(column) for column in zip(*(m.completed for m in mentors), strict=True)
+    ]
+    assert png.startswith(chart.PNG_MAGIC)
+    assert len(png) < 200_000 < chart.UPLOAD_LIMIT
