@@ -51,7 +51,7 @@ STORY = [
     "⟳ sweep: final warnings for seats: 1",
     f"✉ DM to @alice: {FINAL_WARNING}",
     "@ada ▸ /seats",
-    "⏳ alice until Sat 31 Jan 2026 19:00 UTC (in 12 hours)",
+    "⏳ alice — in grace until Sat 31 Jan 2026 19:00 UTC (in 12 hours) · 0 sessions left",
     "Sat 31 Jan 2026 19:00 UTC",
     "⟳ sweep: seats released: 1",
     f"✉ DM to @alice: {RELEASED}",
