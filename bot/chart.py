@@ -21,8 +21,10 @@ UPLOAD_LIMIT = 10 * 1024 * 1024
 MOST_MENTORS = 8  # bars of their own; the others are summed
 MOST_LABELS = 9
 MOST_GROUPED_BARS = 60
-SIZE_INCHES = (8.0, 4.0)
-DPI = 110
+# Discord shows an embed's image about 400 pixels wide: large type on a small canvas stays legible.
+SIZE_INCHES = (8.0, 4.5)
+DPI = 100
+FONT = 14
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -65,15 +67,24 @@ def weekly_chart(report: Report) -> bytes:
     # At most about a dozen dates under the bars, so a year's 53 weeks stay legible.
     step = max(1, -(-len(labels) // MOST_LABELS))
     axes.set_xticks(range(0, len(labels), step), labels[::step])
-    axes.set_xlabel("week starting (UTC)")
-    axes.set_ylabel("sessions completed")
+    axes.set_xlabel("week starting (UTC)", fontsize=FONT)
+    axes.set_ylabel("sessions", fontsize=FONT)
+    axes.tick_params(labelsize=FONT - 1)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_title(f"Sessions completed per week, last {report.days} days")
+    axes.set_title(f"Sessions completed per week, last {report.days} days", fontsize=FONT + 2)
     axes.spines[["top", "right"]].set_visible(False)
     if drawn:
-        axes.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        axes.legend(frameon=False, fontsize=FONT - 1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     else:
-        axes.text(0.5, 0.5, "no session completed", ha="center", va="center", transform=axes.transAxes)
+        axes.text(
+            0.5,
+            0.5,
+            "no session completed",
+            ha="center",
+            va="center",
+            fontsize=FONT,
+            transform=axes.transAxes,
+        )
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")

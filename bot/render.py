@@ -411,7 +411,7 @@ def timeline_line(entry: TimelineEntry) -> str:
         for label, ident in (("pack #", entry.pack_id), ("session #", entry.session_id))
         if ident is not None
     )
-    who = mention(entry.actor_id) if entry.actor_id is not None else "the bot"
+    who = "the bot" if entry.actor_id is None else _name(entry.actor_name, "") or mention(entry.actor_id)
     reason = entry.detail.get("reason")
     because = f" — {discord.utils.escape_markdown(str(reason))}" if reason else ""
     return f"{timestamp(entry.at, 'f')} · {what}{f' {about}' if about else ''} by {who}{because}"
@@ -427,7 +427,7 @@ def student_file(file: StudentFile) -> Listing:
     return Listing(
         title=name,
         summary=(
-            f"{mention(file.student_user_id)} · {plural(len(live), 'live seat')} · "
+            f"{plural(len(live), 'live seat')} · "
             f"{plural(sum(seat.sessions_left for seat in live), 'session')} left"
         ),
         blocks=tuple(blocks),

@@ -464,6 +464,7 @@ class TimelineEntry:
     pack_id: int | None
     session_id: int | None
     detail: dict[str, Any]
+    actor_name: str = ""  # when the actor is someone the program knows by name (a mentor, the student)
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,6 +527,27 @@ def student_file(
         select(sessions).where(sessions.c.seat_id.in_(ids)).order_by(sessions.c.starts_at, sessions.c.id)
     ):
         session_map[row.seat_id].append(_session_record(row))
+    history_rows = list(
+        tx.conn.execute(
+            select(history)
+            .where(history.c.guild_id == guild_id, history.c.seat_id.in_(ids))
+            .order_by(history.c.at.desc(), history.c.id.desc())
+            .limit(timeline_length)
+        )
+    )
+    # Name who acted where the program knows them: the student, or a mentor of this server (an admin
+    # stays a mention, which Discord shows by name to whoever has them loaded).
+    actors = {row.actor_id for row in history_rows if row.actor_id is not None}
+    names = {student_user_id: next((row.student_name for row in seat_rows if row.student_name), "")}
+    if actors:
+        names |= {
+            row.user_id: row.display_name
+            for row in tx.conn.execute(
+                select(mentors.c.user_id, mentors.c.display_name).where(
+                    mentors.c.guild_id == guild_id, mentors.c.user_id.in_(actors)
+                )
+            )
+        }
     timeline = [
         TimelineEntry(
             at=row.at,
@@ -535,13 +557,9 @@ def student_file(
             pack_id=row.pack_id,
             session_id=row.session_id,
             detail=_detail(row.detail),
+            actor_name=names.get(row.actor_id, "") if row.actor_id is not None else "",
         )
-        for row in tx.conn.execute(
-            select(history)
-            .where(history.c.guild_id == guild_id, history.c.seat_id.in_(ids))
-            .order_by(history.c.at.desc(), history.c.id.desc())
-            .limit(timeline_length)
-        )
+        for row in history_rows
     ]
     return StudentFile(
         student_user_id=student_user_id,
