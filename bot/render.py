@@ -188,7 +188,7 @@ def roster(result: Roster) -> Listing:
     def block(seat: SeatView) -> Block:
         upcoming = seat.next_session
         lines = (
-            f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left",
+            f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left{_ends(seat)}",
             f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked",
         )
         return Block(_name(seat.student_name, f"Student {seat.student_user_id}"), lines)

@@ -242,7 +242,7 @@ async def released(world: World) -> None:
 async def student_file(world: World) -> None:
     """Mia looks up alice: her seat, packs, sessions, and the last changes with who made them."""
     p = world.people
-    await world.later(days=6, hours=9)  # Sunday 18 Jan, 19:00: alice's booked session is done
+    await world.later(days=6, hours=9)  # a week on: alice's booked session is over
     await world.run(p["mia"], world.mentoring, "complete", student=p["alice"])
     shown = await world.run(p["mia"], world.mentoring, "student", student=p["alice"])
     await world.shoot("mentor-student", p["mia"], world.mentoring, focus=shown, height=1400)

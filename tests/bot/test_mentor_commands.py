@@ -212,7 +212,9 @@ async def test_the_roster_shows_each_student_with_sessions_left_and_the_next_ses
     (roster,) = result.response.embeds
     assert roster.title == "Your students"
     assert roster.description == "2 of 2 seats held"
-    assert field(roster, "alice") == (f"✅ active · 4 sessions left\nnext: {when(at)} (#{session})")
+    assert field(roster, "alice") == (
+        f"✅ active · 4 sessions left · ends {ts(START + timedelta(days=90), 'D')}\nnext: {when(at)} (#{session})"
+    )
     assert field(roster, "bob") == (
         f"⏳ in grace — renew by {when(START + timedelta(hours=72))} · 0 sessions left\nnext: none booked"
     )
