@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import date, timedelta
 
 import discord
 
 from bot import chart
 from bot.app import MentorBot
+from bot.cogs.insight import ZIP_NAME, export_attachments
 from core.clock import ManualClock
 from core.views import MentorWeeks, Report
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot, ts
+from tests.bot.test_pages import STUDENTS, all_lines, no_errors, program, read_all_pages
 from tests.conftest import START, Server
 
 
@@ -227,3 +230,59 @@ def test_a_years_chart_of_a_busy_server_is_a_small_png_with_the_others_summed() 
     ]
     assert png.startswith(chart.PNG_MAGIC)
     assert len(png) < 200_000 < chart.UPLOAD_LIMIT
+
+
+# ---- at the sizes that break a single message ---------------------------------------------------------
+
+
+async def test_a_student_with_20_packs_and_60_sessions_is_shown_in_pages_with_nothing_lost(
+    server: Server, clock: ManualClock
+) -> None:
+    here = program(server, clock)
+    mia, alice = server.mentor.id, server.student.id
+    await here.mentor(mia, seats=1)
+    granted = [await here.grant(alice, mia, sessions=3, valid_days=30 + day) for day in range(20)]
+    done = [await here.complete(alice, mia) for _ in range(60)]
+
+    result = await server.admin.slash(server.channel, "student", student=server.student)
+
+    seen = await read_all_pages(server.admin, result)
+    lines = all_lines(seen)
+    for pack in granted:
+        assert sum(line.startswith(f"pack #{pack.pack_id} · ") for line in lines) == 1
+    for session in done:
+        assert sum(line.endswith(f"(#{session.session_id})") for line in lines) == 1
+    assert {embed.title for embed in seen} == {f"student{alice}"}  # the name core was given
+    no_errors(server)
+
+
+async def test_seats_with_100_students_under_one_mentor_lists_each_once(
+    server: Server, clock: ManualClock
+) -> None:
+    here = program(server, clock)
+    mia = server.mentor.id
+    await here.mentor(mia, seats=100)
+    for student in STUDENTS:
+        await here.grant(student, mia)
+
+    result = await server.admin.slash(server.channel, "seats")
+
+    seen = await read_all_pages(server.admin, result)
+    lines = [line for line in all_lines(seen) if line.startswith("✅ ")]
+    assert sorted(line.split(" — ")[0] for line in lines) == sorted(f"✅ student{n}" for n in STUDENTS)
+    no_errors(server)
+
+
+def test_an_export_too_big_for_discord_is_zipped_into_one_file() -> None:
+    files = {"packs.csv": "pack_id\r\n" + "1\r\n" * 5000, "sessions.csv": "session_id\r\n", "history.csv": ""}
+
+    kept, zipped = export_attachments(files, limit=1_000_000)
+    assert not zipped
+    assert [file.filename for file in kept] == list(files)
+
+    (archive,), zipped = export_attachments(files, limit=1_000)
+    assert zipped
+    assert archive.filename == ZIP_NAME
+    with zipfile.ZipFile(archive.fp) as opened:
+        assert opened.namelist() == list(files)
+        assert opened.read("packs.csv").decode("utf-8-sig") == files["packs.csv"]
