@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -15,7 +16,7 @@ from core import usecases, views
 from core.domain import Actor, PackStatus, SeatStatus, SessionStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.export import PACK_COLUMNS, SESSION_COLUMNS, cell, export_files, to_csv
-from core.schema import sessions
+from core.schema import packs, seats, sessions
 from tests.conftest import ADMIN, START, Program
 from tests.core.helpers import OTHER_GUILD
 
@@ -299,3 +300,31 @@ async def test_mysessions_tells_why_a_seat_was_released_in_the_last_30_days(prog
     await program.later(days=31)
     later = await program.service.read(views.my_sessions, user_id=BOB)
     assert later.closed == ()  # older than 30 days: no longer told
+
+
+async def test_a_seat_released_by_a_refund_says_so(program: Program) -> None:
+    await program.mentor(MIA)
+    granted = await program.grant(ALICE, MIA)
+    await program.later(hours=1)
+    now = program.clock.now()
+
+    # The rows a refund (/pack revoke, R16) leaves: the pack revoked, its seat released at once.
+    def refunded(connection: Any) -> None:
+        connection.execute(
+            update(packs)
+            .where(packs.c.id == granted.pack_id)
+            .values(status=PackStatus.REVOKED.value, sessions_left=0, sessions_forfeited=4, closed_at=now)
+        )
+        connection.execute(
+            update(seats)
+            .where(seats.c.id == granted.seat_id)
+            .values(status=SeatStatus.RELEASED.value, released_at=now, active_packs=0)
+        )
+
+    await program.service.db.write(refunded)
+
+    mine = await program.service.read(views.my_sessions, user_id=ALICE)
+
+    assert [(c.reason, c.forfeited, c.released_at) for c in mine.closed] == [
+        (views.ReleaseReason.REFUNDED, 4, now)
+    ]
