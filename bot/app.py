@@ -99,7 +99,7 @@ class MentorBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot.cogs import admin, mentor, people, student
+        from bot.cogs import admin, corrections, insight, mentor, people, student
         from bot.cogs import settings as settings_cog
 
         await self.add_cog(student.StudentCog(self))
@@ -107,10 +107,9 @@ class MentorBot(commands.Bot):
         await self.add_cog(admin.AdminCog(self))
         await self.add_cog(settings_cog.SettingsCog(self))
         await self.add_cog(people.PeopleCog(self))
-        from bot.cogs import corrections  # R16, and the question /complete asks (R3)
-
-        await self.add_cog(corrections.CorrectionsCog(self))
+        await self.add_cog(corrections.CorrectionsCog(self))  # R16, and the question /complete asks (R3)
         corrections.install(self)
+        await self.add_cog(insight.InsightCog(self))
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import discord
@@ -34,10 +35,22 @@ from core.domain import (
     SessionCancelled,
     SessionCompleted,
     SessionReverted,
+    SessionStatus,
     SessionView,
 )
 from core.runtime import sweep_summary as sweep_summary  # the runtime logs it; the CLI and demo print it
 from core.texts import mention, plural, timestamp, when
+from core.views import (
+    ClosedSeat,
+    MentorSeats,
+    MySessions,
+    ReleaseReason,
+    Report,
+    SessionRecord,
+    StudentFile,
+    StudentSeat,
+    TimelineEntry,
+)
 
 BLURPLE = discord.Colour.blurple()
 AMBER = discord.Colour.gold()
@@ -184,7 +197,7 @@ def roster(result: Roster) -> Listing:
     def block(seat: SeatView) -> Block:
         upcoming = seat.next_session
         lines = (
-            f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left",
+            f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left{_ends(seat)}",
             f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked",
         )
         return Block(_name(seat.student_name, f"Student {seat.student_user_id}"), lines)
@@ -225,10 +238,18 @@ def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
 
 
 def session_label(session: SessionView) -> str:
-    """An autocomplete choice: Discord shows these as plain text, so the time is spelled in UTC."""
+    """An autocomplete choice, e.g. "alice with mia — Tue 13 Jan 18:00 UTC (#12)": the person, the
+    state (for a booked session, its time) and the number. Discord shows these as plain text, so the
+    time is spelled in UTC; the number stays whole however long the names are."""
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
-    name = session.student_name or str(session.student_user_id)
-    return f"#{session.session_id} · {name} · {starts} · pack #{session.pack_id}"[:100]
+    student = session.student_name or str(session.student_user_id)
+    mentor = session.mentor_name or str(session.mentor_user_id)
+    tail = f" — {starts} (#{session.session_id})"
+    people = f"{student} with {mentor}"
+    room = 100 - len(tail)
+    if len(people) > room:
+        people = people[: room - 1].rstrip() + "…"
+    return people + tail
 
 
 # ---- corrections (R16) and the /complete that asks (R3) ------------------------------------------------
@@ -340,3 +361,230 @@ def undo_choice_label(choice: CompletedChoice) -> str:
     return f"{student} with {mentor} — session {choice.number} of {choice.total}, completed {done} (#{choice.session_id})"[
         :100
     ]
+
+
+# ---- /roster [mentor], /seats with every student ---------------------------------------------------
+
+
+def _student(seat: SeatView) -> str:
+    return _name(seat.student_name, f"Student {seat.student_user_id}")
+
+
+def _ends(seat: SeatView) -> str:
+    ends = [pack.ends_at for pack in seat.packs if pack.status == PackStatus.ACTIVE]
+    return f" · ends {timestamp(min(ends), 'D')}" if ends else ""
+
+
+def roster_of(result: Roster, mentor_name: str | None = None) -> Listing:
+    """``/roster``, titled with the mentor's name when an admin looks at someone else's."""
+    listing = roster(result)
+    if mentor_name is None:
+        return listing
+    return Listing(
+        title=f"{_name(mentor_name, 'Mentor')}'s students",
+        summary=listing.summary,
+        blocks=listing.blocks,
+        empty=f"No student holds a seat with {_name(mentor_name, 'this mentor')} right now.",
+    )
+
+
+def seat_line(seat: SeatView) -> str:
+    """One student under their mentor on /seats: status, sessions left and the deadline that matters."""
+    left = plural(seat.sessions_left, "session")
+    if seat.status == SeatStatus.GRACE and seat.grace_ends_at is not None:
+        return f"⏳ {_student(seat)} — in grace until {when(seat.grace_ends_at)} · {left} left"
+    return f"✅ {_student(seat)} — {left} left{_ends(seat)}"
+
+
+def seat_board(boards: Sequence[MentorSeats]) -> Listing:
+    """``/seats``: a block per mentor (seats held of capacity) with every student under them, those in
+    grace and those whose pack ends soonest first."""
+    if not boards:
+        return Listing(title="Seats", empty="No mentor is registered yet; add one with /mentor add.")
+    held = sum(board.seats_held for board in boards)
+    capacity = sum(board.capacity for board in boards)
+    grace = sum(len(board.grace_seats) for board in boards)
+
+    def block(board: MentorSeats) -> Block:
+        seats_bar = bar(board.seats_held, board.capacity)  # none for a mentor with 0 seats
+        shown = f"`{seats_bar}` " if seats_bar else ""
+        lines = [f"{shown}{board.seats_held} of {plural(board.capacity, 'seat')} held"]
+        lines += [seat_line(seat) for seat in sorted(board.seats, key=_urgency)]
+        return Block(_name(board.mentor_name, f"Mentor {board.mentor_user_id}"), tuple(lines))
+
+    return Listing(
+        title="Seats",
+        summary=f"{held} of {plural(capacity, 'seat')} held · {grace} in grace",
+        blocks=tuple(block(board) for board in boards),
+        colour=AMBER if grace else BLURPLE,
+    )
+
+
+# ---- /mysessions with what happened lately ---------------------------------------------------------
+
+RELEASED_BECAUSE = {
+    ReleaseReason.GRACE_ENDED: "the grace period ended without a renewal",
+    ReleaseReason.REFUNDED: "the pack was refunded",
+}
+
+
+def how_to_renew(closed: ClosedSeat, server: str | None) -> str:
+    """The server's way to renew (R17): the shop, the renewal link, else its admins."""
+    if closed.renewal_sku_id is not None:
+        return f"To come back, buy a pack in the bot's store (its profile) or ask an admin of {server or 'the server'}."
+    if closed.renew_url:
+        return f"To come back, renew here: {closed.renew_url}"
+    return f"To come back, ask an admin of {server or 'the server'} to record a new pack."
+
+
+def closed_block(closed: ClosedSeat, server: str | None, heading_server: bool) -> Block:
+    if closed.reason == ReleaseReason.EXPIRED:
+        why = (
+            f"the pack expired with {plural(closed.forfeited, 'session')} unused"
+            if closed.forfeited
+            else "the pack expired"
+        )
+    else:
+        why = RELEASED_BECAUSE[closed.reason]
+    title = _name(closed.mentor_name, "Mentor") + (
+        f" · {_name(server, 'server')}" if server and heading_server else ""
+    )
+    return Block(
+        f"{title} (released)",
+        (f"🔓 Released {timestamp(closed.released_at, 'D')}: {why}.", how_to_renew(closed, server)),
+    )
+
+
+def my_sessions_overview(
+    mine: MySessions, guild_names: dict[int, str] | None = None, servers: dict[int, str] | None = None
+) -> Listing:
+    """``/mysessions``: the live seats, then each seat released in the last 30 days, with why and how
+    to renew. ``guild_names`` name the server in headings (from a DM); ``servers`` in the renewal text."""
+    listing = my_sessions(mine.seats, guild_names)
+    if not mine.closed:
+        return listing
+    names = servers or guild_names or {}
+    closed = tuple(closed_block(seat, names.get(seat.guild_id), bool(guild_names)) for seat in mine.closed)
+    return Listing(
+        title=listing.title,
+        blocks=listing.blocks + closed,
+        empty=listing.empty,
+        summary="" if mine.seats else "You hold no seat right now; here is what happened lately.",
+    )
+
+
+# ---- /student ---------------------------------------------------------------------------------------
+
+SESSION_MARKS = {
+    SessionStatus.SCHEDULED: "📅 booked",
+    SessionStatus.COMPLETED: "✔️ completed",
+    SessionStatus.CANCELLED: "✖️ cancelled",
+    SessionStatus.LATE_CANCELLED: "✖️ late cancel",
+    SessionStatus.NO_SHOW: "🚫 no-show",
+    SessionStatus.VOIDED: "↩️ reverted",
+}
+ACTIONS = {
+    "pack_granted": "pack granted",
+    "pack_expired": "pack expired",
+    "seat_reserved": "seat reserved",
+    "seat_renewed": "renewed in grace",
+    "seat_grace_started": "grace started",
+    "seat_released": "seat released",
+    "session_booked": "session booked",
+    "session_cancelled": "session cancelled",
+    "session_completed": "session completed",
+}
+
+
+def _student_pack_line(pack: PackView) -> str:
+    return f"pack #{pack.pack_id} · {pack.status.value} · {_pack_line(pack)}"
+
+
+def _record_line(session: SessionRecord) -> str:
+    mark = SESSION_MARKS.get(session.status, session.status.value)
+    number = (
+        f" · session {session.number}" if session.number and session.status == SessionStatus.COMPLETED else ""
+    )
+    moment = session.completed_at if session.status == SessionStatus.COMPLETED else session.starts_at
+    return f"{mark} {timestamp(moment or session.starts_at, 'f')}{number} (#{session.session_id})"
+
+
+def _student_seat_block(seat: StudentSeat) -> Block:
+    if seat.status == SeatStatus.RELEASED:
+        status = f"🔓 released {timestamp(seat.released_at, 'D')}" if seat.released_at else "🔓 released"
+    elif seat.status == SeatStatus.GRACE and seat.grace_ends_at is not None:
+        status = f"⏳ in grace — renew by {when(seat.grace_ends_at)}"
+    else:
+        status = f"✅ {seat.status.value}"
+    lines = [
+        f"{status} · {plural(seat.sessions_left, 'session')} left · since {timestamp(seat.created_at, 'D')}"
+    ]
+    lines += [_student_pack_line(pack) for pack in seat.packs]
+    lines += [_record_line(session) for session in seat.sessions] or ["No session booked yet."]
+    return Block(f"with {_name(seat.mentor_name, 'Mentor')} (seat #{seat.seat_id})", tuple(lines))
+
+
+def timeline_line(entry: TimelineEntry) -> str:
+    what = ACTIONS.get(entry.action, entry.action.replace("_", " "))
+    about = " ".join(
+        f"{label}{ident}"
+        for label, ident in (("pack #", entry.pack_id), ("session #", entry.session_id))
+        if ident is not None
+    )
+    who = "the bot" if entry.actor_id is None else _name(entry.actor_name, "") or mention(entry.actor_id)
+    reason = entry.detail.get("reason")
+    because = f" — {discord.utils.escape_markdown(str(reason))}" if reason else ""
+    return f"{timestamp(entry.at, 'f')} · {what}{f' {about}' if about else ''} by {who}{because}"
+
+
+def student_file(file: StudentFile) -> Listing:
+    """``/student``: a block per seat (its packs and sessions), then the timeline of the last changes."""
+    name = _name(file.student_name, f"Student {file.student_user_id}")
+    live = [seat for seat in file.seats if seat.status != SeatStatus.RELEASED]
+    blocks = [_student_seat_block(seat) for seat in file.seats]
+    if file.timeline:
+        blocks.append(Block("Last changes", tuple(timeline_line(entry) for entry in file.timeline)))
+    return Listing(
+        title=name,
+        summary=(
+            f"{plural(len(live), 'live seat')} · "
+            f"{plural(sum(seat.sessions_left for seat in live), 'session')} left"
+        ),
+        blocks=tuple(blocks),
+    )
+
+
+# ---- /export, /report -------------------------------------------------------------------------------
+
+
+def exported(counts: dict[str, int], zipped: bool) -> str:
+    parts = ", ".join(f"{plural(count, 'row')} in {name}" for name, count in counts.items())
+    how = " (zipped: together they are too big for Discord)" if zipped else ""
+    return f"This server's records, in UTC: {parts}{how}."
+
+
+def report_embed(result: Report, chart_name: str | None) -> discord.Embed:
+    """``/report``: the figures, and the chart (an attachment) as the embed's image."""
+    used = f"{result.seats_held} of {plural(result.capacity, 'seat')}"
+    if result.capacity:
+        used += f" ({round(100 * result.seats_held / result.capacity)}%)"
+    figures: list[tuple[str, Any]] = [
+        ("Sessions completed", result.sessions_completed),
+        ("Packs granted", result.packs_granted),
+        ("Graces started", result.graces_started),
+        ("Renewed in grace", result.renewed_in_grace),
+        ("Seats released", result.seats_released),
+        ("No-shows", result.no_shows),
+        ("Seats used now", used),
+    ]
+    embed = discord.Embed(
+        title=f"The last {plural(result.days, 'day')}",
+        description=f"{timestamp(result.since, 'D')} to {timestamp(result.until, 'D')}",
+        colour=BLURPLE,
+    )
+    for name, value in figures:
+        embed.add_field(name=name, value=str(value), inline=True)
+    if chart_name is not None:
+        embed.set_image(url=f"attachment://{chart_name}")
+        embed.set_footer(text="Sessions completed per week (weeks from Monday, UTC) per mentor")
+    return embed

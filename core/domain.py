@@ -390,6 +390,7 @@ class SessionView:
     mentor_user_id: int
     starts_at: datetime
     minutes: int
+    mentor_name: str = ""  # filled where a list names the mentor (autocomplete)
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,6 +225,42 @@ async def busy_mentor(world: World) -> None:
     await world.shoot("mentor-roster-pages", lena, world.mentoring, focus=roster, height=1560)
 
 
+async def released(world: World) -> None:
+    """Bob did not renew: his grace ends, the sweep releases his seat, and /mysessions in his DM says
+    why and how to come back."""
+    p = world.people
+    await world.later(hours=13)  # Sunday evening: his grace has ended
+    await world.sweep()
+    bob = world.users["bob"]
+    mine = await world.run(bob, None, "mysessions")
+    await world.shoot("student-released", bob, bob.dm_channel, focus=mine)
+    # The admin can look at any mentor's roster: mia's, now without bob.
+    theirs = await world.run(p["ada"], world.staff, "roster", mentor=p["mia"])
+    await world.shoot("admin-roster-of-a-mentor", p["ada"], world.staff, focus=theirs)
+
+
+async def student_file(world: World) -> None:
+    """Mia looks up alice: her seat, packs, sessions, and the last changes with who made them."""
+    p = world.people
+    await world.later(days=6, hours=9)  # a week on: alice's booked session is over
+    await world.run(p["mia"], world.mentoring, "complete", student=p["alice"])
+    shown = await world.run(p["mia"], world.mentoring, "student", student=p["alice"])
+    await world.shoot("mentor-student", p["mia"], world.mentoring, focus=shown, height=1400)
+
+
+async def report(world: World) -> None:
+    """Max works through cleo's pack over two weeks; the admin exports the records and asks for the
+    report of the last 30 days, with its chart."""
+    p = world.people
+    for days in (1, 3, 4, 3):
+        await world.later(days=days)
+        await world.run(p["max"], world.mentoring, "complete", student=p["cleo"])
+    exported = await world.run(p["ada"], world.staff, "export")
+    await world.shoot("admin-export", p["ada"], world.staff, focus=exported)
+    figures = await world.run(p["ada"], world.staff, "report")
+    await world.shoot("admin-report", p["ada"], world.staff, focus=figures, height=1300)
+
+
 def at(world: World, *, days: int, hour: int) -> str:
     """A time ``days`` from now at ``hour``:00 UTC, as a mentor would type it."""
     day = world.clock.now() + timedelta(days=days)
@@ -238,6 +274,9 @@ SCENES: dict[str, Scene] = {
     "grace": grace,
     "student": student,
     "busy_mentor": busy_mentor,
+    "released": released,
+    "student_file": student_file,
+    "report": report,
 }
 
 

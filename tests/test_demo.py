@@ -57,7 +57,7 @@ STORY = [
     "✉ DM to @alice: From Mentorship:",
     FINAL_WARNING,
     "@ada ▸ /seats",
-    "⏳ alice until Sat 31 Jan 2026 19:00 UTC (in 12 hours)",
+    "⏳ alice — in grace until Sat 31 Jan 2026 19:00 UTC (in 12 hours) · 0 sessions left",
     "Sat 31 Jan 2026 19:00 UTC",
     "⟳ sweep: seats released: 1",
     "✉ DM to @alice: From Mentorship:",

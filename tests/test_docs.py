@@ -1,4 +1,5 @@
-"""The README and `.env.example` stay in step with the code: every setting, its default, every command."""
+"""The README, docs/ and `.env.example` stay in step with the code: every setting, its default, every
+command, every link and picture."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from discord import app_commands
 
 from bot import create_bot, demo
 from bot.app import MentorBot
@@ -17,6 +19,7 @@ from core.config import SERVER_SETTINGS, Settings
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
+OPERATIONS = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
 
 
 def defaults() -> dict[str, str]:
@@ -55,20 +58,32 @@ def test_the_readme_settings_table_lists_every_setting_with_its_default() -> Non
     assert readme_settings() == defaults()
 
 
-def test_the_readme_documents_every_cli_command_and_every_slash_command() -> None:
+def test_the_operations_guide_documents_every_cli_command_and_the_readme_names_them() -> None:
     for command in main.commands:
-        assert f"`mentorbot {command}`" in README, command
-    for slash in (
-        "/mysessions",
-        "/complete",
-        "/schedule",
-        "/cancel",
-        "/roster",
-        "/mentor add",
-        "/pack grant",
-    ):
-        assert f"`{slash}" in README, slash
-    assert "`/seats`" in README
+        assert f"`mentorbot {command}`" in OPERATIONS, command
+        assert f"`{command}`" in README.split("## More", 1)[1], command
+
+
+async def test_the_readme_documents_every_slash_command(simcord_bot: MentorBot) -> None:
+    await simcord_bot.setup_hook()
+    names = {
+        command.qualified_name
+        for command in simcord_bot.tree.walk_commands()
+        if not isinstance(command, app_commands.Group)
+    }
+    assert {"mysessions", "complete", "roster", "student", "seats", "export", "report"} <= names
+    section = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    for name in names:
+        assert f"| `/{name}" in section, name
+
+
+def test_every_link_and_picture_in_the_readme_and_docs_exists() -> None:
+    for page in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#]+?)(?:#[^)]*)?\)", text):
+            if target.startswith(("http://", "https://")):
+                continue
+            assert (page.parent / target).exists(), f"{page.name} links to {target}, which is missing"
 
 
 def test_the_readme_marks_exactly_the_server_settings() -> None:

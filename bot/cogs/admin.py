@@ -235,13 +235,13 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     async def seats(self, interaction: discord.Interaction) -> None:
-        """Every mentor's seats held of capacity, and the seats in grace with their deadlines."""
-        loads = await self.bot.run_view(
+        """Every mentor's seats held of capacity, and under each their students, grace and expiring first."""
+        boards = await self.bot.run_view(
             interaction,
-            views.mentor_loads,
+            views.seat_board,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
         )
-        if loads is None:
+        if boards is None:
             return
-        await pages.show(interaction, render.seats_overview(loads))
+        await pages.show(interaction, render.seat_board(boards))

@@ -188,11 +188,19 @@ class MentorCog(commands.Cog):
 
     @app_commands.command(name="roster")
     @app_commands.guild_only()
-    async def roster(self, interaction: discord.Interaction) -> None:
-        """Your students: status, sessions left, next session, grace deadline."""
+    @app_commands.describe(mentor="An admin: whose roster to see (default: your own)")
+    async def roster(self, interaction: discord.Interaction, mentor: discord.Member | None = None) -> None:
+        """Your students (an admin: any mentor's): status, sessions left, next session, grace deadline."""
         result = await self.bot.run_view(
-            interaction, views.roster, guild_id=guild_id(interaction), mentor_user_id=interaction.user.id
+            interaction,
+            views.roster_of,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            mentor_user_id=mentor.id if mentor is not None else None,
         )
         if result is None:
             return
-        await pages.show(interaction, render.roster(result))
+        other = mentor is not None and mentor.id != interaction.user.id
+        await pages.show(
+            interaction, render.roster_of(result, mentor.display_name if other and mentor else None)
+        )

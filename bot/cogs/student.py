@@ -23,18 +23,18 @@ class StudentCog(commands.Cog):
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
     async def my_sessions(self, interaction: discord.Interaction) -> None:
-        """Your seats and packs: sessions left, end dates, grace deadline, booked sessions."""
-        seats = await self.bot.run_view(
-            interaction, views.my_seats, user_id=interaction.user.id, guild_id=interaction.guild_id
+        """Your seats and packs: sessions left, end dates, grace deadline, booked sessions, lately released."""
+        mine = await self.bot.run_view(
+            interaction, views.my_sessions, user_id=interaction.user.id, guild_id=interaction.guild_id
         )
-        if seats is None:
+        if mine is None:
             return
+        servers = {seat.guild_id for seat in mine.seats} | {seat.guild_id for seat in mine.closed}
         names = {
-            seat.guild_id: guild.name
-            for seat in seats
-            if (guild := self.bot.get_guild(seat.guild_id)) is not None
+            server: guild.name for server in servers if (guild := self.bot.get_guild(server)) is not None
         }
-        # Name the server only when the list spans servers (from a DM).
+        # Name the server in the headings only when the list spans servers (from a DM).
         await pages.show(
-            interaction, render.my_sessions(seats, names if interaction.guild_id is None else None)
+            interaction,
+            render.my_sessions_overview(mine, names if interaction.guild_id is None else None, servers=names),
         )

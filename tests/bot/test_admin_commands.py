@@ -86,7 +86,7 @@ async def test_a_second_pack_joins_the_students_seat_and_takes_no_other_seat(ser
     assert "0 of 2 used · **2 left**" in packs
 
 
-async def test_the_seats_overview_shows_every_mentor_and_each_seat_in_grace(server: Server) -> None:
+async def test_the_seats_overview_shows_every_mentor_and_every_student_under_them(server: Server) -> None:
     desk = Desk(server)
     max_ = server.add_member("max")
     await desk.mentor(seats=2)
@@ -100,9 +100,13 @@ async def test_the_seats_overview_shows_every_mentor_and_each_seat_in_grace(serv
     assert seats.description == "2 of 5 seats held · 1 in grace"
     assert seats.colour == discord.Colour.gold()
     assert field(seats, "mia") == (
-        f"`■□` 1 of 2 seats held\n⏳ alice until {when(START + timedelta(hours=72))}"
+        f"`■□` 1 of 2 seats held\n⏳ alice — in grace until {when(START + timedelta(hours=72))} · 0 sessions left"
     )
-    assert field(seats, "max") == "`■□□` 1 of 3 seats held"
+    # Every student is listed under their mentor, with the end date of their pack.
+    assert (
+        field(seats, "max")
+        == f"`■□□` 1 of 3 seats held\n✅ bob — 4 sessions left · ends {ts(START + timedelta(days=90), 'D')}"
+    )
     assert server.env.errors == []
 
 

@@ -78,7 +78,12 @@ async def test_a_pack_from_grant_to_release(server: Server, clock: ManualClock) 
     assert server.dms("mia")[-1] == (
         f"The seat of {alice} with you has been released. You now hold 0 of 1 seat."
     )
-    assert (await desk.my_sessions()).fields == []
+    # /mysessions says what happened and how to come back (the demo's renewal link is not set here).
+    (released,) = (await desk.my_sessions()).fields
+    assert released.name == "mia (released)"
+    assert released.value.startswith("🔓 Released ")
+    assert ": the grace period ended without a renewal.\n" in released.value
+    assert released.value.endswith("To come back, ask an admin of Mentorship to record a new pack.")
     assert (await desk.seats()).description == "0 of 1 seat held · 0 in grace"
     assert "A new seat was reserved" in await desk.grant(server.other_student)
     assert server.env.errors == []
@@ -136,7 +141,8 @@ async def test_a_pack_that_expires_unused_warns_first_then_frees_the_seat(
     assert server.dms("mia")[-1].startswith(
         f"The seat of {server.student.mention} with you has been released."
     )
-    assert (await desk.my_sessions()).fields == []
+    (released,) = (await desk.my_sessions()).fields
+    assert ": the pack expired with 3 sessions unused.\n" in released.value
     assert server.env.errors == []
 
 

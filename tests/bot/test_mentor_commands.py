@@ -212,7 +212,9 @@ async def test_the_roster_shows_each_student_with_sessions_left_and_the_next_ses
     (roster,) = result.response.embeds
     assert roster.title == "Your students"
     assert roster.description == "2 of 2 seats held"
-    assert field(roster, "alice") == (f"✅ active · 4 sessions left\nnext: {when(at)} (#{session})")
+    assert field(roster, "alice") == (
+        f"✅ active · 4 sessions left · ends {ts(START + timedelta(days=90), 'D')}\nnext: {when(at)} (#{session})"
+    )
     assert field(roster, "bob") == (
         f"⏳ in grace — renew by {when(START + timedelta(hours=72))} · 0 sessions left\nnext: none booked"
     )
@@ -231,7 +233,7 @@ async def test_a_mentor_without_students_sees_an_empty_roster(server: Server) ->
 # ---- session autocomplete -------------------------------------------------------------------------
 
 
-async def test_session_choices_show_student_time_and_pack(server: Server) -> None:
+async def test_session_choices_name_student_mentor_time_and_number(server: Server) -> None:
     desk = await ready(server)
     session = await desk.book(datetime(2026, 1, 7, 18, 30, tzinfo=UTC))
 
@@ -239,7 +241,7 @@ async def test_session_choices_show_student_time_and_pack(server: Server) -> Non
         server.channel, "complete", "session", "", student=server.student
     )
 
-    assert choices == [{"name": f"#{session} · alice · Wed 07 Jan 18:30 UTC · pack #1", "value": session}]
+    assert choices == [{"name": f"alice with mia — Wed 07 Jan 18:30 UTC (#{session})", "value": session}]
 
 
 async def test_a_mentor_sees_only_their_own_sessions_and_an_admin_sees_everyones(server: Server) -> None:

@@ -234,9 +234,7 @@ async def test_60_mentors_with_120_seats_in_grace_all_show_under_their_mentor(
     for mentor, students in grace.items():
         first, *under = blocks[f"mentor{mentor}"].split("\n")
         assert first == "`■■□` 2 of 3 seats held"
-        assert [line.split(" until ")[0] for line in under] == [
-            f"⏳ student{student}" for student in students
-        ]
+        assert [line.split(" — ")[0] for line in under] == [f"⏳ student{student}" for student in students]
     no_errors(server)
 
 

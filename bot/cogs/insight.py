@@ -1,0 +1,113 @@
+"""Seeing everything: /student (everything about one student), /export (CSV files of the server's
+packs, sessions and history) and /report (the figures of the last days, with a chart).
+
+Each reads one view of ``core.views`` in one transaction (``MentorBot.run_view``, which answers a
+refusal); the CSV text comes from ``core.export`` and the chart from ``bot.chart``."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zipfile
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import chart, pages, render
+from bot.interaction import actor, guild_id
+from core import export, views
+
+if TYPE_CHECKING:
+    from bot.app import MentorBot
+
+ZIP_NAME = "mentorbot-export.zip"
+
+
+def export_attachments(
+    files: dict[str, str], limit: int = chart.UPLOAD_LIMIT
+) -> tuple[list[discord.File], bool]:
+    """The CSV files as attachments, UTF-8 with a byte-order mark (so spreadsheets read names in any
+    script); zipped into one when together they pass Discord's upload limit. Returns (files, zipped)."""
+    encoded = {name: text.encode("utf-8-sig") for name, text in files.items()}
+    if sum(len(data) for data in encoded.values()) <= limit:
+        return [discord.File(io.BytesIO(data), filename=name) for name, data in encoded.items()], False
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in encoded.items():
+            archive.writestr(name, data)
+    return [discord.File(io.BytesIO(buffer.getvalue()), filename=ZIP_NAME)], True
+
+
+class InsightCog(commands.Cog):
+    def __init__(self, bot: MentorBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="student")
+    @app_commands.guild_only()
+    @app_commands.describe(student="The student to look up")
+    async def student(self, interaction: discord.Interaction, student: discord.Member) -> None:
+        """Everything about one student here: seats, packs, sessions and the last changes."""
+        file = await self.bot.run_view(
+            interaction,
+            views.student_file,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            student_user_id=student.id,
+        )
+        if file is None:
+            return
+        await pages.show(interaction, render.student_file(file))
+
+    @app_commands.command(name="export")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def export(self, interaction: discord.Interaction) -> None:
+        """CSV files of this server's packs, sessions and history."""
+        rows = await self.bot.run_view(
+            interaction,
+            views.export_rows,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+        )
+        if rows is None:
+            return
+        files = export.export_files(rows)
+        attachments, zipped = export_attachments(files)
+        counts = {
+            "packs.csv": len(rows.packs),
+            "sessions.csv": len(rows.sessions),
+            "history.csv": len(rows.history),
+        }
+        await interaction.edit_original_response(
+            content=render.exported(counts, zipped), attachments=attachments
+        )
+
+    @app_commands.command(name="report")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(days="How many days back (default 30)")
+    async def report(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[
+            int, views.MIN_REPORT_DAYS, views.MAX_REPORT_DAYS
+        ] = views.REPORT_DAYS_DEFAULT,
+    ) -> None:
+        """Sessions completed, packs granted, graces, releases, no-shows and seats used, with a chart."""
+        result = await self.bot.run_view(
+            interaction,
+            views.report,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            days=days,
+        )
+        if result is None:
+            return
+        # Drawing takes a tenth of a second or so: off the event loop.
+        png = await asyncio.to_thread(chart.weekly_chart, result)
+        await interaction.edit_original_response(
+            embed=render.report_embed(result, chart.CHART_NAME),
+            attachments=[discord.File(io.BytesIO(png), filename=chart.CHART_NAME)],
+        )
