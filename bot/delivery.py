@@ -16,8 +16,9 @@ import discord
 
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
-from core.domain import RENEWAL_KINDS
+from core.domain import CHANNEL_KINDS, RENEWAL_KINDS, NotificationKind, Policy
 from core.outbox import Claimed
+from core.server_settings import policy_of
 from core.texts import mention
 
 if TYPE_CHECKING:
@@ -27,12 +28,38 @@ UNREACHABLE_CODES = frozenset({50007, 50278})
 T = TypeVar("T")
 
 
-def renew_button(url: str | None) -> discord.ui.View | None:
-    if not url:
-        return None
+# The DMs that carry the way to renew (R17: the renewal DMs, the final warning, waitlist offers).
+RENEWAL_BUTTON_KINDS: frozenset[NotificationKind] = RENEWAL_KINDS
+
+
+def renewal_item(policy: Policy) -> discord.ui.Button[discord.ui.View] | None:
+    """How a student renews in this server: Discord's premium button for its renewal SKU (R17), else
+    the link button to ``renew_url``, else nothing (then the text says whom to ask)."""
+    if policy.renewal_sku_id is not None:
+        return discord.ui.Button(style=discord.ButtonStyle.premium, sku_id=policy.renewal_sku_id)
+    if policy.renew_url:
+        return discord.ui.Button(label="Renew", url=policy.renew_url, emoji="🔁")
+    return None
+
+
+def ask_an_admin(server_name: str) -> str:
+    return f"To renew, ask an admin of {server_name}."
+
+
+def renewal_button(
+    kind: NotificationKind, policy: Policy, server_name: str
+) -> tuple[discord.ui.View | None, str | None]:
+    """Which button a DM of ``kind`` carries under the server's settings, and the line to add when
+    there is no button: a renewal DM never says "Renew now" with no way to do it (SPEC Notifications).
+    (None, None) for a DM that is not about renewing."""
+    if kind not in RENEWAL_BUTTON_KINDS:
+        return None, None
+    item = renewal_item(policy)
+    if item is None:
+        return None, ask_an_admin(server_name)
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label="Renew", url=url, emoji="🔁"))
-    return view
+    view.add_item(item)
+    return view, None
 
 
 # Which channel of a server takes the posts for its students who cannot be DMed (guild id -> channel id).
@@ -52,21 +79,43 @@ class DiscordSender:
         self.fallback_channel = fallback_channel or self.env_fallback_channel
         self._channel_servers: dict[int, int | None] = {}
 
-    def _view(self, notification: Claimed) -> discord.ui.View | None:
-        if notification.kind in RENEWAL_KINDS:
-            return renew_button(self.settings.renew_url)
-        return None
+    async def _renewal(self, notification: Claimed) -> tuple[discord.ui.View | None, str]:
+        """The DM's view and text, with the way to renew that the notification's server set."""
+        if notification.kind not in RENEWAL_BUTTON_KINDS:
+            return None, notification.body
+        policy = await self.bot.service.read(policy_of, notification.guild_id)
+        guild = self.bot.get_guild(notification.guild_id)
+        view, line = renewal_button(notification.kind, policy, guild.name if guild else "your server")
+        return view, f"{notification.body}\n{line}" if line else notification.body
 
     async def send_dm(self, notification: Claimed) -> None:
+        if notification.kind in CHANNEL_KINDS:
+            await self.post_for_admins(notification)
+            return
+
         async def send() -> None:
             channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
-            view = self._view(notification)
+            view, body = await self._renewal(notification)
             if view is None:
-                await channel.send(notification.body, nonce=notification.nonce)
+                await channel.send(body, nonce=notification.nonce)
             else:
-                await channel.send(notification.body, nonce=notification.nonce, view=view)
+                await channel.send(body, nonce=notification.nonce, view=view)
 
         await _translated(send())
+
+    async def post_for_admins(self, notification: Claimed) -> None:
+        """A notice for the server's admins (``CHANNEL_KINDS``), posted in its fallback channel."""
+        channel_id = await self.fallback_channel(notification.guild_id)
+        if channel_id is None:
+            raise PermanentFailure(f"server {notification.guild_id} has no fallback channel for its admins")
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
+        await _translated(
+            channel.send(
+                notification.body,
+                nonce=notification.nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        )
 
     async def env_fallback_channel(self, guild_id: int) -> int | None:
         """``FALLBACK_CHANNEL_ID``, for the server that channel belongs to only: a notification of
