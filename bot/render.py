@@ -19,6 +19,7 @@ from core.domain import (
     PackGranted,
     PackStatus,
     PackView,
+    PurchaseView,
     Roster,
     SeatStatus,
     SeatView,
@@ -220,3 +221,9 @@ def session_label(session: SessionView) -> str:
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
     name = session.student_name or str(session.student_user_id)
     return f"#{session.session_id} · {name} · {starts} · pack #{session.pack_id}"[:100]
+
+
+def purchase_label(purchase: PurchaseView, buyer_name: str) -> str:
+    """An unplaced purchase as ``/pack grant``'s ``purchase`` option offers it (plain text, UTC)."""
+    bought = purchase.bought_at.strftime("%a %d %b %H:%M UTC")
+    return f"#{purchase.purchase_id} · bought by {buyer_name} · {bought}"[:100]

@@ -9,11 +9,13 @@ import discord
 import pytest
 from sqlalchemy import func, insert, select
 
+from bot import create_bot
 from bot.app import MentorBot
 from core.clock import ManualClock
+from core.config import Settings
 from core.schema import packs, purchases, seats, server_settings
 from core.tx import Tx
-from tests.bot.helpers import Desk
+from tests.bot.helpers import Desk, refused
 from tests.conftest import START, Server
 
 FINAL_WARNING = "Your seat will be released in"
@@ -38,18 +40,18 @@ async def set_for_server(bot: MentorBot, guild_id: int, name: str, value: str) -
     await bot.service.write(store)
 
 
-class ConsumeSpy:
-    """Counts the consume requests the bot sends to Discord, per entitlement."""
+@pytest.fixture
+def consumed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The consume requests every bot of the test sends to Discord, in order (entitlement ids)."""
+    calls: list[int] = []
+    real = discord.http.HTTPClient.consume_entitlement
 
-    def __init__(self, bot: MentorBot) -> None:
-        self.calls: list[int] = []
-        real = bot.http.consume_entitlement
+    def consume(self: discord.http.HTTPClient, application_id: Any, entitlement_id: Any) -> Any:
+        calls.append(int(entitlement_id))
+        return real(self, application_id, entitlement_id)
 
-        async def consume(application_id: Any, entitlement_id: Any) -> None:
-            self.calls.append(int(entitlement_id))
-            await real(application_id, entitlement_id)
-
-        bot.http.consume_entitlement = consume  # type: ignore[method-assign]
+    monkeypatch.setattr(discord.http.HTTPClient, "consume_entitlement", consume)
+    return calls
 
 
 async def selling(server: Server) -> Any:
@@ -64,10 +66,9 @@ async def rows(bot: MentorBot, statement: Any) -> list[Any]:
 
 
 async def test_a_purchase_in_grace_renews_the_seat_and_no_final_warning_follows(
-    server: Server, clock: ManualClock
+    server: Server, clock: ManualClock, consumed: list[int]
 ) -> None:
     bot = the_bot(server)
-    spy = ConsumeSpy(bot)
     sku = await selling(server)
     desk = Desk(server)
     await desk.mentor(seats=1)
@@ -80,11 +81,12 @@ async def test_a_purchase_in_grace_renews_the_seat_and_no_final_warning_follows(
     entitlement = await server.env.grant_entitlement(sku, user=server.student)
 
     (seat,) = await rows(bot, select(seats))
-    assert seat.status == "active" and seat.grace_ends_at is None
+    assert seat.status == "active"
+    assert seat.grace_ends_at is None
     new_pack = (await rows(bot, select(packs).order_by(packs.c.id.desc())))[0]
     assert (new_pack.sessions_left, new_pack.ends_at) == (4, START + timedelta(hours=10, days=90))
     assert server.dms("alice")[-1].startswith("Thank you for your purchase: a pack of 4 sessions with")
-    assert spy.calls == [entitlement.id]
+    assert consumed == [entitlement.id]
     assert server.env.backend.entitlements[entitlement.id].consumed
 
     clock.advance(timedelta(hours=70))
@@ -92,4 +94,126 @@ async def test_a_purchase_in_grace_renews_the_seat_and_no_final_warning_follows(
     assert not [dm for dm in server.dms("alice") if dm.startswith(FINAL_WARNING)]
     (seat,) = await rows(bot, select(seats))
     assert seat.status == "active"
-    assert spy.calls == [entitlement.id]  # the sweep read the store again and consumed nothing more
+    assert consumed == [entitlement.id]  # the sweep read the store again and consumed nothing more
+
+
+async def restart(server: Server, settings: Settings, clock: ManualClock) -> MentorBot:
+    """Stop the running bot and start a new one on the same settings, database and clock."""
+    old = server.env.bot
+    new = create_bot(settings, clock=clock)
+    await server.env.restart_bot(new)
+    await old.close()
+    return new
+
+
+async def pack_count(bot: MentorBot) -> int:
+    return int((await rows(bot, select(func.count()).select_from(packs)))[0][0])
+
+
+async def test_the_same_entitlement_delivered_twice_grants_one_pack(
+    server: Server, consumed: list[int]
+) -> None:
+    bot = the_bot(server)
+    sku = await selling(server)
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant()
+    entitlement = await server.env.grant_entitlement(sku, user=server.student)
+    await entitlement.replay_create()
+    await entitlement.replay_create()
+
+    assert await pack_count(bot) == 2  # the admin's grant and the purchase
+    assert [row.pack_id is not None for row in await rows(bot, select(purchases))] == [True]
+    assert consumed == [entitlement.id]
+    bought = [dm for dm in server.dms("alice") if dm.startswith("Thank you for your purchase")]
+    assert len(bought) == 1
+    assert server.env.errors == []
+
+
+async def test_a_purchase_made_while_the_bot_is_stopped_is_placed_at_start(
+    server: Server, settings: Settings, clock: ManualClock, consumed: list[int]
+) -> None:
+    sku = await selling(server)
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant(sessions=1)
+    await desk.complete()  # in grace
+    # Bought while no bot is connected: Discord holds the entitlement, no CREATE reaches anyone.
+    entitlement = server.env.seed_entitlement(sku, user=server.student)
+
+    bot = await restart(server, settings, clock)
+
+    (seat,) = await rows(bot, select(seats))
+    assert seat.status == "active"
+    assert await pack_count(bot) == 2
+    assert consumed == [entitlement.id]
+    assert server.env.backend.entitlements[entitlement.id].consumed
+    await bot.run_sweep()  # the sweep reads the store again: nothing left to place or consume
+    assert await pack_count(bot) == 2
+    assert consumed == [entitlement.id]
+
+
+async def test_a_purchase_with_no_seat_stays_unplaced_until_pack_grant_names_it(
+    server: Server, consumed: list[int]
+) -> None:
+    bot = the_bot(server)
+    sku = await selling(server)
+    fallback = server.guild.create_text_channel("mentorbot-fallback")
+    bot.settings.fallback_channel_id = fallback.id
+    await set_for_server(bot, server.guild.id, "fallback_channel_id", str(fallback.id))
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+
+    entitlement = await server.env.grant_entitlement(sku, user=server.student)
+
+    (purchase,) = await rows(bot, select(purchases))
+    assert (purchase.status, purchase.pack_id, purchase.guild_id) == ("unplaced", None, server.guild.id)
+    assert consumed == [entitlement.id]  # kept by the bot now, so Discord lets them buy again
+    assert await pack_count(bot) == 0
+    assert server.dms("alice") == [
+        f"Thank you for your purchase (#{purchase.id}). You hold no seat with a mentor here, so it is "
+        "kept for you: an admin will place it with a mentor and you will be told."
+    ]
+    (posted,) = fallback.history()
+    assert posted.content.startswith(f"{server.student.mention} bought a pack (purchase #{purchase.id})")
+
+    choices = await server.admin.autocomplete(
+        server.channel, "pack grant", "purchase", "", student=server.student, mentor=server.mentor
+    )
+    assert [
+        (choice["value"], str(choice["name"]).startswith(f"#{purchase.id} · bought by alice"))
+        for choice in choices
+    ] == [(purchase.id, True)]
+    # Only admins see the purchases.
+    assert await server.mentor.autocomplete(server.channel, "pack grant", "purchase", "") == []
+
+    wrong = await refused(
+        server,
+        server.admin.slash(
+            server.channel,
+            "pack grant",
+            student=server.other_student,
+            mentor=server.mentor,
+            purchase=purchase.id,
+        ),
+    )
+    assert wrong == (
+        f"Purchase #{purchase.id} was bought by {server.student.mention}; grant it to them, "
+        "or pick another purchase."
+    )
+    reply = await desk.grant(purchase=purchase.id)
+    assert reply.startswith(f"Granted {server.student.mention} a pack of 4 sessions")
+    (purchase,) = await rows(bot, select(purchases))
+    assert purchase.status == "placed"
+    assert purchase.pack_id is not None
+    assert server.dms("alice")[-1].startswith("Thank you for your purchase: a pack of 4 sessions with")
+    again = await refused(
+        server,
+        server.admin.slash(
+            server.channel, "pack grant", student=server.student, mentor=server.mentor, purchase=purchase.id
+        ),
+    )
+    assert again == f"Purchase #{purchase.id} is already placed; pick one that is still unplaced."
+    assert await pack_count(bot) == 1
+    assert consumed == [entitlement.id]
+    assert await server.admin.autocomplete(server.channel, "pack grant", "purchase", "") == []
