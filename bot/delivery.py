@@ -30,6 +30,10 @@ T = TypeVar("T")
 
 # The DMs that carry the way to renew (R17: the renewal DMs, the final warning, waitlist offers).
 RENEWAL_BUTTON_KINDS: frozenset[NotificationKind] = RENEWAL_KINDS
+# Those among them that ask the student to renew ("Renew now…"): with no button, they say whom to ask.
+ASKS_TO_RENEW: frozenset[NotificationKind] = frozenset(
+    {NotificationKind.ONE_LEFT, NotificationKind.PACK_COMPLETE, NotificationKind.FINAL_WARNING}
+)
 
 
 def renewal_item(policy: Policy) -> discord.ui.Button[discord.ui.View] | None:
@@ -56,7 +60,7 @@ def renewal_button(
         return None, None
     item = renewal_item(policy)
     if item is None:
-        return None, ask_an_admin(server_name)
+        return None, ask_an_admin(server_name) if kind in ASKS_TO_RENEW else None
     view = discord.ui.View(timeout=None)
     view.add_item(item)
     return view, None
@@ -81,9 +85,11 @@ class DiscordSender:
 
     async def _renewal(self, notification: Claimed) -> tuple[discord.ui.View | None, str]:
         """The DM's view and text, with the way to renew that the notification's server set."""
+        # Read for every DM, not just renewal ones: DMs sent at once then take the same steps, so they
+        # reach Discord in the order they were owed.
+        policy = await self.bot.service.read(policy_of, notification.guild_id)
         if notification.kind not in RENEWAL_BUTTON_KINDS:
             return None, notification.body
-        policy = await self.bot.service.read(policy_of, notification.guild_id)
         guild = self.bot.get_guild(notification.guild_id)
         view, line = renewal_button(notification.kind, policy, guild.name if guild else "your server")
         return view, f"{notification.body}\n{line}" if line else notification.body
@@ -94,8 +100,8 @@ class DiscordSender:
             return
 
         async def send() -> None:
-            channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
             view, body = await self._renewal(notification)
+            channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
             if view is None:
                 await channel.send(body, nonce=notification.nonce)
             else:

@@ -3,6 +3,7 @@ restarts and downtime, the scheduler's ticks and the wake-up, and the sharded bo
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -254,7 +255,10 @@ async def test_a_server_error_is_retried_and_the_dm_sent_once(server: Server, si
 async def test_renewal_dms_carry_the_renew_link_and_others_do_not(
     server: Server, simcord_bot: MentorBot
 ) -> None:
-    simcord_bot.settings.renew_url = "https://example.com/renew"
+    # RENEW_URL as the environment sets it: the default of every server (R14).
+    simcord_bot.service.defaults = dataclasses.replace(
+        simcord_bot.service.defaults, renew_url="https://example.com/renew"
+    )
     await start_pack(server, sessions=2)
     await server.mentor.slash(
         server.channel, "schedule", student=server.student, when=(START + timedelta(days=2)).isoformat()

@@ -217,3 +217,81 @@ async def test_a_purchase_with_no_seat_stays_unplaced_until_pack_grant_names_it(
     assert await pack_count(bot) == 1
     assert consumed == [entitlement.id]
     assert await server.admin.autocomplete(server.channel, "pack grant", "purchase", "") == []
+
+
+# ---- how to renew, per the server's settings ---------------------------------------------------------
+
+
+def buttons(message: discord.Message) -> list[tuple[discord.ButtonStyle, int | None, str | None]]:
+    return [
+        (child.style, child.sku_id, child.url)  # type: ignore[union-attr]
+        for row in message.components
+        for child in row.children  # type: ignore[union-attr]
+    ]
+
+
+def reply_buttons(message: Any) -> list[tuple[int, str | None, str | None]]:
+    """The buttons of a reply as Discord was sent them (style, SKU id, URL)."""
+    return [
+        (child["style"], child.get("sku_id"), child.get("url"))
+        for row in message.components
+        for child in row["components"]
+    ]
+
+
+async def one_left_dm(server: Server) -> discord.Message:
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant(sessions=2)
+    await desk.book(START + timedelta(days=2))
+    await desk.complete()  # nothing due within the hour: an unscheduled session, 1 of 2
+    booked, one_left = server.users["alice"].dm_channel.history()
+    assert "booked a 60-minute session" in booked.content
+    assert booked.components == []  # not a renewal DM
+    assert one_left.content.startswith("You have 1 session remaining. Renew now to continue.")
+    return one_left
+
+
+async def test_with_a_renewal_sku_renewal_dms_and_mysessions_carry_the_premium_button(server: Server) -> None:
+    bot = the_bot(server)
+    await set_for_server(bot, server.guild.id, "renew_url", "https://example.com/renew")
+    sku = await selling(server)  # the SKU wins over the link
+
+    one_left = await one_left_dm(server)
+
+    assert buttons(one_left) == [(discord.ButtonStyle.premium, sku.id, None)]
+    assert "ask an admin" not in one_left.content
+    result = await server.student.slash(server.channel, "mysessions")
+    (renew,) = result.followups
+    assert reply_buttons(renew) == [(discord.ButtonStyle.premium.value, str(sku.id), None)]
+
+
+async def test_the_final_warning_carries_the_premium_button(server: Server, clock: ManualClock) -> None:
+    bot = the_bot(server)
+    sku = await selling(server)
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant(sessions=1)
+    await desk.complete()
+    clock.advance(timedelta(hours=61))
+    await bot.run_sweep()
+    final = server.users["alice"].dm_channel.history()[-1]
+    assert final.content.startswith(FINAL_WARNING)
+    assert buttons(final) == [(discord.ButtonStyle.premium, sku.id, None)]
+
+
+async def test_without_a_sku_the_renew_link_shows(server: Server) -> None:
+    await set_for_server(the_bot(server), server.guild.id, "renew_url", "https://example.com/renew")
+    one_left = await one_left_dm(server)
+    assert buttons(one_left) == [(discord.ButtonStyle.link, None, "https://example.com/renew")]
+    result = await server.student.slash(server.channel, "mysessions")
+    (renew,) = result.followups
+    assert reply_buttons(renew) == [(discord.ButtonStyle.link.value, None, "https://example.com/renew")]
+
+
+async def test_without_either_the_dm_says_to_ask_an_admin_of_the_server(server: Server) -> None:
+    one_left = await one_left_dm(server)
+    assert buttons(one_left) == []
+    assert one_left.content.splitlines()[-1] == "To renew, ask an admin of Mentorship."
+    result = await server.student.slash(server.channel, "mysessions")
+    assert result.followups == []
