@@ -135,10 +135,10 @@ async def test_with_several_servers_the_most_urgent_seat_wins(service: Service, 
     here, there = Program(service, clock, GUILD), Program(service, clock, OTHER_GUILD)
     await here.mentor(10)
     await there.mentor(10)
+    await here.grant(sessions=1)  # the older seat
     other = await there.grant(sessions=1)
     await there.complete()  # grace there ends at START + 72 h
     clock.advance(timedelta(hours=1))
-    await here.grant(sessions=1)
     await here.complete()  # grace here ends an hour later
 
     result = await buy(service, 1)
