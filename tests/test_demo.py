@@ -71,7 +71,7 @@ STORY = [
     "@bob ▸ /mysessions",
     "□□□□ 0 of 4 used · 4 left",
     "1 of 1 seat held · 0 in grace",
-    "Done: 45 simulated days in",
+    "Done: 53 simulated days in",
 ]
 
 
