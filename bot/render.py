@@ -107,6 +107,8 @@ def pack_granted(result: PackGranted) -> str:
         text += " A new seat was reserved for them."
     else:
         text += f" It joins their seat: {plural(result.sessions_left_on_seat, 'session')} left in all."
+    if result.purchase_id is not None:
+        text += f" It places purchase #{result.purchase_id}; they have been told."
     return text
 
 

@@ -218,6 +218,8 @@ class PackGranted:
     notification_ids: tuple[int, ...] = ()
     # The same request seen again: this is the pack it granted the first time; nothing changed.
     already_granted: bool = False
+    # R17: the purchase this grant placed (``/pack grant … purchase:``).
+    purchase_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

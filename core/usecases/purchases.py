@@ -192,6 +192,7 @@ def grant_purchase(
         renewed_from_grace=granted.renewed_from_grace,
         sessions_left_on_seat=granted.sessions_left_on_seat,
         notification_ids=placed.notification_ids,
+        purchase_id=purchase_id,
     )
 
 

@@ -203,6 +203,9 @@ async def test_a_purchase_with_no_seat_stays_unplaced_until_pack_grant_names_it(
     )
     reply = await desk.grant(purchase=purchase.id)
     assert reply.startswith(f"Granted {server.student.mention} a pack of 4 sessions")
+    assert reply.endswith(
+        f"A new seat was reserved for them. It places purchase #{purchase.id}; they have been told."
+    )
     (purchase,) = await rows(bot, select(purchases))
     assert purchase.status == "placed"
     assert purchase.pack_id is not None
