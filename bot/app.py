@@ -34,6 +34,7 @@ from core.domain import DeliveryReport, SweepReport
 from core.errors import Refusal
 from core.runtime import Runtime
 from core.service import Service
+from core.shop import Purchases
 from core.tx import Tx
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ class MentorBot(commands.Bot):
             database or open_database(settings.database_url), self.clock, settings.policy()
         )
         self.runtime = Runtime(self.service, DiscordSender(self, settings))
+        from bot.cogs.purchases import DiscordShop
+
+        self.runtime.purchases = Purchases(self.service, DiscordShop(self), self.runtime.deliver_caused)
         self.ticks: Ticks | None = None
         if run_scheduler:
             self.ticks = Ticks(
@@ -99,7 +103,7 @@ class MentorBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot.cogs import admin, corrections, insight, mentor, people, student
+        from bot.cogs import admin, corrections, insight, mentor, people, purchases, student
         from bot.cogs import settings as settings_cog
 
         await self.add_cog(student.StudentCog(self))
@@ -110,11 +114,14 @@ class MentorBot(commands.Bot):
         await self.add_cog(corrections.CorrectionsCog(self))  # R16, and the question /complete asks (R3)
         corrections.install(self)
         await self.add_cog(insight.InsightCog(self))
+        await self.add_cog(purchases.PurchasesCog(self))
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
             await self.sync_commands()
         if self.ticks is not None:
+            # R17: what was bought while the bot was down is placed now, before the first sweep.
+            await self.runtime.place_purchases()
             self.ticks.start()
         log.info("mentorbot ready to start: database %s", self.service.db.url.render_as_string())
 

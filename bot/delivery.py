@@ -20,7 +20,7 @@ import discord
 
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
-from core.domain import RENEWAL_KINDS
+from core.domain import CHANNEL_KINDS, RENEWAL_KINDS, NotificationKind, Policy
 from core.letterhead import Letterhead, letterhead
 from core.outbox import Claimed
 from core.texts import mention
@@ -32,12 +32,42 @@ UNREACHABLE_CODES = frozenset({50007, 50278})
 T = TypeVar("T")
 
 
-def renew_button(url: str | None) -> discord.ui.View | None:
-    if not url:
-        return None
+# The DMs that carry the way to renew (R17: the renewal DMs, the final warning, waitlist offers).
+RENEWAL_BUTTON_KINDS: frozenset[NotificationKind] = RENEWAL_KINDS
+# Those among them that ask the student to renew ("Renew now…"): with no button, they say whom to ask.
+ASKS_TO_RENEW: frozenset[NotificationKind] = frozenset(
+    {NotificationKind.ONE_LEFT, NotificationKind.PACK_COMPLETE, NotificationKind.FINAL_WARNING}
+)
+
+
+def renewal_item(policy: Policy) -> discord.ui.Button[discord.ui.View] | None:
+    """How a student renews in this server: Discord's premium button for its renewal SKU (R17), else
+    the link button to ``renew_url``, else nothing (then the text says whom to ask)."""
+    if policy.renewal_sku_id is not None:
+        return discord.ui.Button(style=discord.ButtonStyle.premium, sku_id=policy.renewal_sku_id)
+    if policy.renew_url:
+        return discord.ui.Button(label="Renew", url=policy.renew_url, emoji="🔁")
+    return None
+
+
+def ask_an_admin(server_name: str) -> str:
+    return f"To renew, ask an admin of {server_name}."
+
+
+def renewal_button(
+    kind: NotificationKind, policy: Policy, server_name: str
+) -> tuple[discord.ui.View | None, str | None]:
+    """Which button a DM of ``kind`` carries under the server's settings, and the line to add when
+    there is no button: a renewal DM never says "Renew now" with no way to do it (SPEC Notifications).
+    (None, None) for a DM that is not about renewing."""
+    if kind not in RENEWAL_BUTTON_KINDS:
+        return None, None
+    item = renewal_item(policy)
+    if item is None:
+        return None, ask_an_admin(server_name) if kind in ASKS_TO_RENEW else None
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label="Renew", url=url, emoji="🔁"))
-    return view
+    view.add_item(item)
+    return view, None
 
 
 # Which channel of a server takes the posts for its students who cannot be DMed (guild id -> channel id).
@@ -94,15 +124,18 @@ class DiscordSender:
         """What the reader sees: the server it comes from, then the text with people named."""
         server = discord.utils.escape_markdown(self.server_name(notification.guild_id))
         body = named(notification.body, self._names(notification.guild_id, head.names, notification.body))
-        if notification.kind in RENEWAL_KINDS and not head.renew_url and head.renewal_sku_id is None:
-            # No button to renew with: never leave "Renew now" without a way to do it.
-            body += f"\nTo renew, ask an admin of **{server}**."
+        _, line = renewal_button(notification.kind, head.policy, f"**{server}**")
+        if line:  # no button to renew with: never leave "Renew now" without a way to do it
+            body += f"\n{line}"
         return f"From **{server}**:\n{body}"[:CONTENT_LIMIT]
 
     async def send_dm(self, notification: Claimed) -> None:
+        if notification.kind in CHANNEL_KINDS:
+            await self.post_for_admins(notification)
+            return
         head = await self._letterhead(notification)
         content = self.dm_text(notification, head)
-        view = renew_button(head.renew_url) if notification.kind in RENEWAL_KINDS else None
+        view, _ = renewal_button(notification.kind, head.policy, self.server_name(notification.guild_id))
 
         async def send() -> None:
             channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
@@ -113,10 +146,24 @@ class DiscordSender:
 
         await _translated(send())
 
+    async def post_for_admins(self, notification: Claimed) -> None:
+        """A notice for the server's admins (``CHANNEL_KINDS``), posted in its fallback channel."""
+        channel_id = await self.fallback_channel(notification.guild_id)
+        if channel_id is None:
+            raise PermanentFailure(f"server {notification.guild_id} has no fallback channel for its admins")
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
+        await _translated(
+            channel.send(
+                notification.body,
+                nonce=notification.nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        )
+
     async def server_fallback_channel(self, guild_id: int) -> int | None:
         """The server's ``fallback_channel_id`` (R14), when that channel belongs to the server: a
         notification of one server must never be posted (and its student named) in another's."""
-        channel_id = (await self.bot.service.read(letterhead, guild_id=guild_id)).fallback_channel_id
+        channel_id = (await self.bot.service.read(letterhead, guild_id=guild_id)).policy.fallback_channel_id
         if channel_id is None:
             return None
         if channel_id not in self._channel_servers:

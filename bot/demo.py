@@ -11,7 +11,8 @@ The story: an admin registers a mentor with one seat and grants a student a pack
 second student's grant is refused: no free seat); the mentor books one and completes all four; the
 student is reminded when one is left and when the pack is complete; the seat is held in grace, the
 final warning goes out, and the seat is released. Then the second student gets the seat, renews during
-grace and keeps it.
+grace and keeps it. Last, the server starts selling renewals in Discord (R17): the first student, back
+with a one-session pack, buys a renewal with Discord's premium button while in grace and keeps her seat.
 
 It runs on the default settings, except ``RENEW_URL`` (``DEMO_RENEW_URL``), set so that the renewal
 DMs show their Renew button; README.md says so.
@@ -19,6 +20,7 @@ DMs show their Renew button; README.md says so.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import tempfile
@@ -133,6 +135,7 @@ class Transcript:
         self.seen: set[int] = set()
         self.shown_at: datetime | None = None
         self.channel: Any = None  # the server channel commands are run in
+        self.skus: dict[int, str] = {}  # SKU id -> name, for premium buttons
 
     def write(self, line: str = "") -> None:
         print(line, file=self.out)
@@ -186,8 +189,16 @@ class Transcript:
                 self.block("      ↳ ", self.text(response.content), "        ")
             for embed in response.embeds:
                 self.embed(embed)
+            for followup in result.followups:
+                if followup.content:
+                    self.block("      ↳ ", self.text(followup.content), "        ")
+                self.buttons(followup.components)
         self.dms()
         return result
+
+    def buttons(self, rows: Iterable[Any]) -> None:
+        for label, target in buttons(rows, self.skus):
+            self.write(f"    [{label} → {target}]")
 
     def embed(self, embed: discord.Embed) -> None:
         self.write(f"      ↳ [{self.text(embed.title or '')}]")
@@ -214,17 +225,37 @@ class Transcript:
                     fresh.append((message.id, user.name, message))
         for _, name, message in sorted(fresh, key=lambda item: item[0]):
             self.block(f"  ✉ DM to @{name}: ", self.text(message.content), "    ")
-            for label, url in buttons(message.components):
-                self.write(f"    [{label} → {url}]")
+            self.buttons(message.components)
+
+    def post(self, channel: Any, seen: set[int]) -> None:
+        """What the bot posted in ``channel`` since the last look."""
+        for message in channel.history():
+            if message.id not in seen:
+                seen.add(message.id)
+                self.block(f"  # {channel.name}: ", self.text(message.content), "    ")
 
 
-def buttons(rows: Iterable[Any]) -> list[tuple[str, str]]:
+def _part(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+def buttons(rows: Iterable[Any], skus: dict[int, str] | None = None) -> list[tuple[str, str]]:
+    """Link and premium buttons, from a message's components (objects) or a reply's (payload dicts)."""
     found = []
     for row in rows:
-        for child in getattr(row, "children", [row]):
-            if getattr(child, "url", None):
-                emoji = f"{child.emoji} " if getattr(child, "emoji", None) else ""
-                found.append((f"{emoji}{child.label}", child.url))
+        children = _part(row, "components") if isinstance(row, dict) else getattr(row, "children", [row])
+        for child in children or []:
+            url, sku = _part(child, "url"), _part(child, "sku_id")
+            if url:
+                emoji = _part(child, "emoji")
+                shown = emoji.get("name") if isinstance(emoji, dict) else emoji
+                found.append(
+                    (f"{shown} {_part(child, 'label')}" if shown else str(_part(child, "label")), url)
+                )
+            elif sku:
+                found.append(
+                    ("💎 Discord's premium button", f"buy {(skus or {}).get(int(sku), f'SKU {sku}')}")
+                )
     return found
 
 
@@ -340,6 +371,7 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await show.command(ada, "seats")
     await corrections_scene(show, at, mia=mia, bob=bob)
     await each_server_its_own(show, ada, mia, bob)
+    await renewal_bought_in_discord(env, bot, clock, show, ada, mia, alice)
 
 
 async def each_server_its_own(show: Transcript, ada: Any, mia: Any, bob: Any) -> None:
@@ -365,3 +397,38 @@ async def corrections_scene(show: Transcript, at: Any, *, mia: Any, bob: Any) ->
         undo_choices, guild_id=show.channel.guild.id, actor=Actor(mia.id), typed=""
     )
     await show.command(mia, "undo", session=completed[0].session_id, reason="recorded a week early")
+
+
+async def renewal_bought_in_discord(
+    env: Any, bot: MentorBot, clock: ManualClock, show: Transcript, ada: Any, mia: Any, alice: Any
+) -> None:
+    """R17: a renewal bought in Discord while the seat is in grace, placed and consumed once."""
+    show.title("5. A renewal bought in Discord: @alice")
+    clock.set(datetime(2026, 2, 23, 9, tzinfo=UTC))
+    sku = env.create_sku("Renewal pack", type=discord.SKUType.consumable)
+    show.skus[sku.id] = "Renewal pack"
+    # As RENEWAL_SKU_ID in the environment (every server's default; `/settings set` sets one server's).
+    bot.service.defaults = dataclasses.replace(bot.service.defaults, renewal_sku_id=sku.id)
+    show.note(
+        'The program now sells renewals in Discord: RENEWAL_SKU_ID is the consumable SKU "Renewal pack".'
+    )
+    await show.command(ada, "mentor add", mentor=mia, seats=2)
+    await show.command(ada, "pack grant", student=alice, mentor=mia, sessions=1)
+    clock.set(datetime(2026, 2, 25, 18, tzinfo=UTC))
+    await show.command(mia, "complete", student=alice)
+    show.note("Her pack is complete; the DM carries Discord's premium button instead of a link.")
+
+    clock.set(datetime(2026, 2, 26, 20, tzinfo=UTC))
+    show.note("@alice presses it and pays in Discord: Discord sends the bot ENTITLEMENT_CREATE.")
+    entitlement = await env.grant_entitlement(sku, user=alice)
+    show.dms()
+    consumed = env.backend.entitlements[entitlement.id].consumed
+    show.note(f"The bot placed the pack, then consumed the entitlement (consumed: {consumed}).")
+    await entitlement.replay_create()
+    show.note("Discord delivers the same ENTITLEMENT_CREATE again: nothing more is granted.")
+    show.dms()
+    await show.command(alice, "mysessions")
+
+    clock.set(datetime(2026, 2, 28, 6, tzinfo=UTC))
+    show.note("When her final warning would have been due, there is nothing to send: she renewed.")
+    await show.sweep()

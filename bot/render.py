@@ -27,6 +27,7 @@ from core.domain import (
     PackRevoked,
     PackStatus,
     PackView,
+    PurchaseView,
     Roster,
     SeatMoved,
     SeatStatus,
@@ -128,6 +129,8 @@ def pack_granted(result: PackGranted) -> str:
         text += " A new seat was reserved for them."
     else:
         text += f" It joins their seat: {plural(result.sessions_left_on_seat, 'session')} left in all."
+    if result.purchase_id is not None:
+        text += f" It places purchase #{result.purchase_id}; they have been told."
     return text
 
 
@@ -588,3 +591,9 @@ def report_embed(result: Report, chart_name: str | None) -> discord.Embed:
         embed.set_image(url=f"attachment://{chart_name}")
         embed.set_footer(text="Sessions completed per week (weeks from Monday, UTC) per mentor")
     return embed
+
+
+def purchase_label(purchase: PurchaseView, buyer_name: str) -> str:
+    """An unplaced purchase as ``/pack grant``'s ``purchase`` option offers it (plain text, UTC)."""
+    bought = purchase.bought_at.strftime("%a %d %b %H:%M UTC")
+    return f"#{purchase.purchase_id} · bought by {buyer_name} · {bought}"[:100]

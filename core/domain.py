@@ -60,6 +60,11 @@ class NotificationKind(StrEnum):
     PACK_REVOKED_MENTOR = "pack_revoked_mentor"
     SEAT_MOVED = "seat_moved"
     SEAT_MOVED_MENTOR = "seat_moved_mentor"
+    # R17, to the buyer:
+    PURCHASE_PLACED = "purchase_placed"
+    PURCHASE_UNPLACED = "purchase_unplaced"
+    # R17, to the admins: posted in the server's fallback channel, not DMed (CHANNEL_KINDS).
+    PURCHASE_UNPLACED_ADMINS = "purchase_unplaced_admins"
 
 
 # DMs that ask the student to renew: they carry the RENEW_URL button when it is set.
@@ -72,6 +77,18 @@ RENEWAL_KINDS = frozenset(
         NotificationKind.EXPIRY_WARNING,
     }
 )
+
+
+# Notifications posted in the server's fallback channel (for its admins) instead of DMed; the
+# recipient is the person they are about, mentioned there.
+CHANNEL_KINDS = frozenset({NotificationKind.PURCHASE_UNPLACED_ADMINS})
+
+
+class PurchaseStatus(StrEnum):
+    """R17: a purchase is placed as a pack, or kept unplaced until an admin places it."""
+
+    PLACED = "placed"
+    UNPLACED = "unplaced"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +231,8 @@ class PackGranted:
     notification_ids: tuple[int, ...] = ()
     # The same request seen again: this is the pack it granted the first time; nothing changed.
     already_granted: bool = False
+    # R17: the purchase this grant placed (``/pack grant … purchase:``).
+    purchase_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +395,32 @@ class DeliveryReport:
     failed: int = 0
     dropped: int = 0
     fallback: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseRecorded:
+    """What one entitlement (R17) came to: placed as ``pack``, or kept unplaced."""
+
+    purchase_id: int
+    entitlement_id: int
+    guild_id: int
+    buyer_user_id: int
+    status: PurchaseStatus
+    pack: PackGranted | None = None
+    # Seen before (delivered twice, read again by a sweep, or by another process): nothing changed.
+    already_recorded: bool = False
+    # The entitlement was consumed at Discord already (recorded after the consume succeeded).
+    consumed: bool = False
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseView:
+    """An unplaced purchase, as ``/pack grant``'s ``purchase`` option offers it."""
+
+    purchase_id: int
+    buyer_user_id: int
+    bought_at: datetime
 
 
 # ---- read models -----------------------------------------------------------------------------------

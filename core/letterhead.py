@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from core.domain import Policy
 from core.schema import mentors, seats
 from core.tx import Tx
 
 
 @dataclass(frozen=True, slots=True)
 class Letterhead:
-    renew_url: str | None = None
-    renewal_sku_id: int | None = None
-    fallback_channel_id: int | None = None
+    policy: Policy  # the server's settings in force (renew link, renewal SKU, fallback channel)
     names: dict[int, str] = field(default_factory=dict)  # user id -> display name in that server
 
 
@@ -41,4 +40,4 @@ def letterhead(tx: Tx, *, guild_id: int, user_ids: frozenset[int] = frozenset())
             )
         ):
             names[user_id] = name
-    return Letterhead(policy.renew_url, policy.renewal_sku_id, policy.fallback_channel_id, names)
+    return Letterhead(policy, names)

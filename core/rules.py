@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, false, or_
+from sqlalchemy import ColumnElement, String, Table, and_, bindparam, cast, exists, false, literal, or_
 
 from core.domain import NotificationKind, PackStatus, SeatStatus, SessionStatus
-from core.schema import UTCDateTime, notifications, packs, seats, sessions, sql
+from core.schema import UTCDateTime, notifications, packs, purchases, seats, sessions, sql
 
 NOW = bindparam("now", type_=UTCDateTime())
 
@@ -137,6 +137,23 @@ _PACK_CLOSED = and_(_n.pack_id.is_not(None), ~_PACK_ACTIVE)
 _GRACE_LEFT = and_(_n.seat_id.is_not(None), ~_SAME_GRACE)
 _SESSION_GONE = and_(_n.session_id.is_not(None), ~_SESSION_AHEAD)
 
+_PACK_REVOKED = exists().where(packs.c.id == _n.pack_id, packs.c.status == PackStatus.REVOKED.value)
+
+
+def purchase_key(kind: NotificationKind, purchase_id: Any) -> Any:
+    """The once-only key of a notification about a purchase (``core.outbox.key``'s shape); in SQL
+    when ``purchase_id`` is a column, so a stale rule can find the purchase a notification is about."""
+    prefix = f"{kind.value}:purchase:"
+    if isinstance(purchase_id, int):
+        return prefix + str(purchase_id)
+    return literal(prefix, String()) + cast(purchase_id, String())
+
+
+def _purchase_placed_since(kind: NotificationKind) -> ColumnElement[bool]:
+    """An "unplaced" notice once an admin (or a later sweep) placed the purchase."""
+    return exists().where(purchases.c.status == "placed", _n.key == purchase_key(kind, purchases.c.id))
+
+
 # For each kind that can go stale, when it no longer applies. Kinds not named (a cancellation, a
 # release, a note to the mentor) always apply.
 STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
@@ -149,6 +166,12 @@ STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
     # A booking or its reminder, once the session is cancelled, completed or has started.
     NotificationKind.SESSION_BOOKED: _SESSION_GONE,
     NotificationKind.SESSION_REMINDER: _SESSION_GONE,
+    # R17: a purchase undone (its pack refunded), or an unplaced one placed since.
+    NotificationKind.PURCHASE_PLACED: _PACK_REVOKED,
+    NotificationKind.PURCHASE_UNPLACED: _purchase_placed_since(NotificationKind.PURCHASE_UNPLACED),
+    NotificationKind.PURCHASE_UNPLACED_ADMINS: _purchase_placed_since(
+        NotificationKind.PURCHASE_UNPLACED_ADMINS
+    ),
 }
 
 

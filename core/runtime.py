@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from core.delivery import Sender, deliver
 from core.domain import DeliveryReport, SweepReport
 from core.service import Service
+from core.shop import Purchases
 from core.sweep import next_due, sweep
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,30 @@ class Runtime:
         self.wake_at = wake_at
         # One drain at a time in this process: overlapping ticks would only race for the same leases.
         self._drain_lock = asyncio.Lock()
+        # R17: set by the bot; every sweep first reads the store for purchases not consumed yet.
+        self.purchases: Purchases | None = None
 
     async def run_sweep(self) -> SweepReport:
-        """One sweep pass (R11), then delivery of what is due, then the wake-up for what comes next."""
+        """One sweep pass (R11), then delivery of what is due, then the wake-up for what comes next.
+
+        First, purchases not consumed yet (R17) are placed, so one bought while the bot was down (or
+        whose consume a crash cut off) is placed, once, before the sweep could release its seat."""
+        await self.place_purchases()
         report = await self.service.write(sweep)
         if report.changed:
             log.info("sweep: %s", sweep_summary(report))
         await self.deliver_pending()
         await self.arm_wakeup(after_sweep=True)
         return report
+
+    async def place_purchases(self) -> None:
+        """Place the purchases the store holds unconsumed (R17): at start and in every sweep."""
+        if self.purchases is None:
+            return
+        try:
+            await self.purchases.place_unconsumed()
+        except Exception:  # the sweep's own work must not wait on the store
+            log.exception("placing unconsumed purchases failed; the next sweep tries again")
 
     async def deliver_pending(self) -> DeliveryReport:
         """Deliver every due notification now."""

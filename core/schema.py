@@ -335,6 +335,33 @@ class MemberTimeZone(Base):
     updated_at: Mapped[datetime]
 
 
+class Purchase(Base):
+    """R17: one entitlement for a server's renewal SKU, keyed by the entitlement id, so the same
+    purchase delivered twice, read again or seen by two processes is recorded once. It is placed as a
+    pack (``pack_id``) in the transaction that records it, or kept unplaced until ``/pack grant``
+    names it. ``consumed_at``: when Discord accepted the consume (after the commit)."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (
+        CheckConstraint("status IN ('placed', 'unplaced')", name="status_known"),
+        CheckConstraint("status <> 'placed' OR pack_id IS NOT NULL", name="placed_has_pack"),
+        _partial("ix_purchases_unplaced_guild", "guild_id", "id", where="status = 'unplaced'"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    entitlement_id: Mapped[int] = mapped_column(Snowflake, unique=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    sku_id: Mapped[int] = mapped_column(Snowflake)
+    status: Mapped[str] = mapped_column(String(16))
+    pack_id: Mapped[int | None] = mapped_column(ForeignKey("packs.id"))
+    created_at: Mapped[datetime]
+    placed_at: Mapped[datetime | None]
+    # Who placed it: the buyer (placed on arrival) or the admin who named it in /pack grant.
+    placed_by: Mapped[int | None] = mapped_column(Snowflake)
+    consumed_at: Mapped[datetime | None]
+
+
 class BotState(Base):
     """Small facts the bot keeps between runs (the hash of the last synced command tree)."""
 
@@ -361,6 +388,7 @@ history = cast(Table, History.__table__)
 bot_state = cast(Table, BotState.__table__)
 server_settings = cast(Table, ServerSettingValue.__table__)
 member_time_zones = cast(Table, MemberTimeZone.__table__)
+purchases = cast(Table, Purchase.__table__)
 
 
 def with_people(of: Table, *columns: Any) -> Select[Any]:

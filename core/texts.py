@@ -200,3 +200,28 @@ def seat_moved_here(student_user_id: int, from_mentor_user_id: int, left: int, b
         f"{mention(student_user_id)} moved to you from {mention(from_mentor_user_id)}, with "
         f"{plural(left, 'session')} left ({booked} booked)."
     )
+
+
+# ---- R17: purchases ---------------------------------------------------------------------------------
+
+
+def purchase_placed(mentor_user_id: int, sessions: int, ends_at: datetime, renewed_from_grace: bool) -> str:
+    kept = " Your seat is yours again: it is no longer in grace." if renewed_from_grace else ""
+    return (
+        f"Thank you for your purchase: a pack of {plural(sessions, 'session')} with "
+        f"{mention(mentor_user_id)} is on your seat, valid until {timestamp(ends_at, 'D')}.{kept}"
+    )
+
+
+def purchase_unplaced(purchase_id: int) -> str:
+    return (
+        f"Thank you for your purchase (#{purchase_id}). You hold no seat with a mentor here, so it is "
+        "kept for you: an admin will place it with a mentor and you will be told."
+    )
+
+
+def purchase_unplaced_admins(purchase_id: int, buyer_user_id: int) -> str:
+    return (
+        f"{mention(buyer_user_id)} bought a pack (purchase #{purchase_id}) but holds no seat to put it on. "
+        f"Place it with /pack grant student:{mention(buyer_user_id)} mentor:… purchase:#{purchase_id}."
+    )

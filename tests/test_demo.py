@@ -88,7 +88,7 @@ STORY = [
     "@mia ▸ /timezone zone:Europe/Berlin",
     "@mia ▸ /schedule student:@bob when:tomorrow 18:00",
     "↳ Booked session #7 with @bob for Fri 20 Feb 2026 17:00 UTC (in 1 day)",  # 18:00 in Berlin
-    "Done: 45 simulated days in",
+    "Done: 53 simulated days in",
 ]
 
 

@@ -10,9 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import pages, render
-from bot.interaction import ADMIN_ONLY, actor, guild_id, request_key
+from bot.interaction import ADMIN_ONLY, actor, guild_id, request_key, user_id_of
 from core import bounds, views
-from core.usecases import grant_pack, register_mentor
+from core.usecases import grant_pack, grant_purchase, register_mentor, unplaced_purchases
 from core.usecases.corrections import extend_pack, move_seat, pack_choices, remove_mentor, revoke_pack
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ class AdminCog(commands.Cog):
         mentor="Their mentor",
         sessions="Sessions in the pack (1–52; default from settings)",
         valid_days="Days the pack is valid (1–730; default from settings)",
+        purchase="A purchase made in Discord that had no seat to go to (R17): this grant places it",
     )
     async def pack_grant(
         self,
@@ -84,21 +85,39 @@ class AdminCog(commands.Cog):
         mentor: discord.Member,
         sessions: app_commands.Range[int, bounds.MIN_PACK_SESSIONS, bounds.MAX_PACK_SESSIONS] | None = None,
         valid_days: app_commands.Range[int, bounds.MIN_VALID_DAYS, bounds.MAX_VALID_DAYS] | None = None,
+        purchase: int | None = None,
     ) -> None:
         """Record a pack a student bought: it holds one of the mentor's seats."""
-        result = await self.bot.run_command(
-            interaction,
-            grant_pack,
-            render.pack_granted,
-            guild_id=guild_id(interaction),
-            actor=actor(interaction, self.bot.settings),
-            student_user_id=student.id,
-            student_name=student.display_name,
-            mentor_user_id=mentor.id,
-            sessions_count=sessions,
-            valid_days=valid_days,
-            request_key=request_key(interaction),
-        )
+        who = actor(interaction, self.bot.settings)
+        if purchase is None:
+            result = await self.bot.run_command(
+                interaction,
+                grant_pack,
+                render.pack_granted,
+                guild_id=guild_id(interaction),
+                actor=who,
+                student_user_id=student.id,
+                student_name=student.display_name,
+                mentor_user_id=mentor.id,
+                sessions_count=sessions,
+                valid_days=valid_days,
+                request_key=request_key(interaction),
+            )
+        else:
+            result = await self.bot.run_command(
+                interaction,
+                grant_purchase,
+                render.pack_granted,
+                guild_id=guild_id(interaction),
+                actor=who,
+                purchase_id=purchase,
+                student_user_id=student.id,
+                student_name=student.display_name,
+                mentor_user_id=mentor.id,
+                sessions_count=sessions,
+                valid_days=valid_days,
+                request_key=request_key(interaction),
+            )
         if result is None:
             return
         log.info(
@@ -230,6 +249,44 @@ class AdminCog(commands.Cog):
                 mentor.id,
                 new_mentor.id,
             )
+
+    @pack_grant.autocomplete("purchase")
+    async def purchase_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The server's unplaced purchases (an admin's view), the chosen student's first."""
+        if interaction.guild_id is None:
+            return []
+        waiting = await self.bot.service.read(
+            unplaced_purchases, guild_id=interaction.guild_id, actor=actor(interaction, self.bot.settings)
+        )
+        chosen = getattr(interaction.namespace, "student", None)
+        student = user_id_of(chosen)
+        guild = interaction.guild
+        if (
+            guild is not None
+            and not isinstance(chosen, discord.Member)
+            and any(item.buyer_user_id == student for item in waiting)
+        ):
+            # Autocomplete gets the chosen member as a bare id: one look-up names them.
+            try:
+                chosen = guild.get_member(student) or await guild.fetch_member(student)  # type: ignore[arg-type]
+            except discord.HTTPException:
+                chosen = None
+        typed = current.strip().lstrip("#").lower()
+        choices = []
+        for item in sorted(waiting, key=lambda item: (item.buyer_user_id != student, item.purchase_id)):
+            label = render.purchase_label(item, self._name_of(item.buyer_user_id, chosen))
+            if typed in label.lower():
+                choices.append(app_commands.Choice(name=label, value=item.purchase_id))
+        return choices[:25]
+
+    def _name_of(self, user_id: int, chosen: object) -> str:
+        """A buyer's name for a plain-text label: the chosen student's, a known user's, else the id."""
+        if isinstance(chosen, discord.Member | discord.User) and chosen.id == user_id:
+            return chosen.display_name
+        user = self.bot.get_user(user_id)
+        return user.display_name if user else f"user {user_id}"
 
     @app_commands.command(name="seats")
     @app_commands.guild_only()

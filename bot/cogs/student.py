@@ -9,7 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import pages, render
+from bot.delivery import renewal_item
 from core import views
+from core.server_settings import policy_of
 
 if TYPE_CHECKING:
     from bot.app import MentorBot
@@ -38,3 +40,19 @@ class StudentCog(commands.Cog):
             interaction,
             render.my_sessions_overview(mine, names if interaction.guild_id is None else None, servers=names),
         )
+        await self._offer_renewal(interaction, sorted(servers))
+
+    async def _offer_renewal(self, interaction: discord.Interaction, seat_servers: list[int]) -> None:
+        """R17: the way to renew under the list, as each server set it (premium button, else link)."""
+        servers = [interaction.guild_id] if interaction.guild_id is not None else seat_servers
+        view = discord.ui.View(timeout=None)
+        seen: set[object] = set()
+        for server in servers:
+            item = renewal_item(await self.bot.service.read(policy_of, server))
+            key = item and (item.sku_id or item.url)
+            if item is None or key in seen or len(view.children) >= 5:
+                continue
+            seen.add(key)
+            view.add_item(item)
+        if view.children:
+            await interaction.followup.send("Renew here:", view=view, ephemeral=True)

@@ -6,13 +6,14 @@ conditional ``UPDATE … WHERE … RETURNING`` that can neither go out of range 
 same command repeated, retried or run by two processes at once ends in the state of one run (R12).
 Notifications are queued in the same transaction (``core.outbox``), history is recorded (R13).
 
-Split by what people act on: ``mentors`` (mentors and their seats), ``packs``, ``sessions``; what
+Split by what people act on: ``mentors`` (mentors and their seats), ``packs``, ``purchases``, ``sessions``; what
 they share is in ``_common``. Import the use cases from here.
 """
 
 from core.bounds import MAX_SESSION_MINUTES, MIN_SESSION_MINUTES
 from core.usecases.mentors import register_mentor
 from core.usecases.packs import grant_pack
+from core.usecases.purchases import grant_purchase, mark_consumed, record_purchase, unplaced_purchases
 from core.usecases.sessions import cancel_session, complete_session, schedule_session
 
 __all__ = [
@@ -21,6 +22,10 @@ __all__ = [
     "cancel_session",
     "complete_session",
     "grant_pack",
+    "grant_purchase",
+    "mark_consumed",
+    "record_purchase",
     "register_mentor",
     "schedule_session",
+    "unplaced_purchases",
 ]

@@ -2,7 +2,8 @@
 
 Each run gets its own SQLite file (a copy of one migrated template) and its own event loop; the rules
 grant, complete (named, due or unscheduled, with repeated request keys and sessions, sometimes twice at
-once), schedule, cancel, advance the clock, sweep, renew, change a capacity and restart. After every
+once), schedule, cancel, advance the clock, sweep, renew, change a capacity, restart, and buy (R17: an
+entitlement, new or delivered again, sometimes twice at once) and place an unplaced purchase. After every
 step the database must agree with the model, and the invariants of the spec must hold.
 """
 
@@ -26,16 +27,27 @@ from sqlalchemy import Connection, func, select
 from core import usecases
 from core.clock import ManualClock
 from core.db import Database, open_database
-from core.domain import Actor, Policy, SessionCancelled, SessionCompleted, SweepReport
+from core.domain import (
+    Actor,
+    NotificationKind,
+    Policy,
+    PurchaseRecorded,
+    SessionCancelled,
+    SessionCompleted,
+    SweepReport,
+)
 from core.errors import NoFreeSeat, NothingToDo, Refusal
-from core.schema import mentors, notifications, packs, seats, sessions
+from core.schema import mentors, notifications, packs, purchases, seats, sessions
 from core.service import Service
 from core.sweep import sweep as run_sweep
 from tests.conftest import ADMIN, GUILD, START
 
 T = TypeVar("T")
 
-POLICY = Policy()
+SKU = 7_000
+POLICY = Policy(renewal_sku_id=SKU)  # the server sells renewals in Discord (R17)
+# Notifications about a purchase: their subject is the purchase, named in their (unique) key.
+PURCHASE_KINDS = (NotificationKind.PURCHASE_UNPLACED.value, NotificationKind.PURCHASE_UNPLACED_ADMINS.value)
 MENTORS = {10: 2, 11: 1}  # mentor -> starting capacity
 STUDENTS = (20, 21, 22)
 HOUR = timedelta(hours=1)
@@ -116,6 +128,23 @@ class Model:
         self.sessions: dict[int, MSession] = {}
         self.keys: set[str] = set()
         self.requests: dict[str, int] = {}  # request key -> the session it completed
+        # entitlement -> [purchase id, buyer, pack id or None (unplaced)]
+        self.purchases: dict[int, list[Any]] = {}
+
+    def purchase_target(self, student: int) -> MSeat | None:
+        """R17: the student's seat in grace (soonest deadline), else the live one with the fewest
+        sessions left (the pack ending soonest, then the oldest seat)."""
+        far = datetime.max.replace(tzinfo=START.tzinfo)
+
+        def urgency(seat: MSeat) -> tuple[int, datetime, int, datetime, int]:
+            if seat.status == "grace":
+                return (0, seat.grace_ends_at or far, 0, far, seat.id)
+            live = [p for p in self.packs_of(seat) if p.status == "active"]
+            ends = min((p.ends_at for p in live), default=far)
+            return (2, far, sum(p.left for p in live), ends, seat.id)
+
+        mine = [s for s in self.seats.values() if s.student == student and s.status in ("active", "grace")]
+        return min(mine, key=urgency, default=None)
 
     def live_seat(self, mentor: int, student: int) -> MSeat | None:
         for seat in self.seats.values():
@@ -256,6 +285,7 @@ def _state(connection: Connection) -> dict[str, list[Any]]:
             connection.execute(
                 select(func.count())
                 .select_from(notifications)
+                .where(notifications.c.kind.not_in(PURCHASE_KINDS))
                 .group_by(
                     notifications.c.kind,
                     notifications.c.pack_id,
@@ -264,6 +294,10 @@ def _state(connection: Connection) -> dict[str, list[Any]]:
                     notifications.c.seat_period,
                 )
             ).scalars()
+        ),
+        "purchases": list(connection.execute(select(purchases).order_by(purchases.c.id))),
+        "purchase_packs": list(
+            connection.execute(select(packs.c.id).where(packs.c.request_key.like("purchase:%"))).scalars()
         ),
     }
 
@@ -342,8 +376,6 @@ class PackRules(RuleBasedStateMachine):
         self._grant(STUDENTS[1], 11, 4 - sessions_count, 6 - days)
 
     def _grant(self, student: int, mentor: int, sessions_count: int, days: int) -> None:
-        model = self.model
-        live = model.live_seat(mentor, student)
         result = self.attempt(
             self.service.write(
                 usecases.grant_pack,
@@ -356,9 +388,15 @@ class PackRules(RuleBasedStateMachine):
                 valid_days=days,
             )
         )
+        self._expect_grant(result, student, mentor, sessions_count, days)
+
+    def _expect_grant(self, result: Any, student: int, mentor: int, sessions_count: int, days: int) -> bool:
+        """R2: a grant did what the model says (a new or joined seat, or no free seat); apply it."""
+        model = self.model
+        live = model.live_seat(mentor, student)
         if live is None and model.mentors[mentor].held >= model.mentors[mentor].capacity:
             assert isinstance(result, NoFreeSeat), result
-            return
+            return False
         assert not isinstance(result, Refusal), result
         if live is not None:
             assert (result.seat_id, result.new_seat) == (live.id, False)
@@ -371,6 +409,7 @@ class PackRules(RuleBasedStateMachine):
         model.packs[result.pack_id] = MPack(
             result.pack_id, result.seat_id, sessions_count, self.now + timedelta(days=days), sessions_count
         )
+        return True
 
     @rule(
         student=st.sampled_from(STUDENTS),
@@ -558,6 +597,78 @@ class PackRules(RuleBasedStateMachine):
             event("cancelled on an expired pack")
         self.model.keys.add(f"session_cancelled:session:{session.id}")
 
+    def _buy(self, entitlement: int, student: int) -> Any:
+        return self.service.write(
+            usecases.record_purchase,
+            entitlement_id=entitlement,
+            sku_id=SKU,
+            buyer_user_id=student,
+            server_ids=(GUILD,),
+        )
+
+    @rule(
+        student=st.sampled_from(STUDENTS),
+        again=st.booleans(),
+        twice_at_once=st.booleans(),
+        data=st.data(),
+    )
+    def buy(self, student: int, again: bool, twice_at_once: bool, data: st.DataObject) -> None:
+        """R17: an entitlement arrives: new, or one seen before (delivered again, read by a sweep)."""
+        model = self.model
+        if again and model.purchases:
+            entitlement = data.draw(st.sampled_from(sorted(model.purchases)))
+            student = model.purchases[entitlement][1]
+        else:
+            entitlement = 1000 + len(model.purchases)
+        results = self.gather(*(self._buy(entitlement, student) for _ in range(2 if twice_at_once else 1)))
+        assert all(isinstance(result, PurchaseRecorded) for result in results), results
+        done = [result for result in results if isinstance(result, PurchaseRecorded)]
+        fresh = [result for result in done if not result.already_recorded]
+        if entitlement in model.purchases:
+            assert fresh == []
+            event("purchase delivered again")
+            return
+        (result,) = fresh  # once, however many saw it at once
+        target = model.purchase_target(student)
+        if target is None:
+            assert result.pack is None
+            model.purchases[entitlement] = [result.purchase_id, student, None]
+            model.keys.add(f"purchase_unplaced:purchase:{result.purchase_id}")
+            event("purchase unplaced")
+            return
+        assert result.pack is not None
+        assert result.pack.seat_id == target.id
+        event(f"purchase placed on a seat in {target.status}")
+        assert self._expect_grant(
+            result.pack, student, target.mentor, POLICY.pack_size, POLICY.pack_valid_days
+        )
+        model.purchases[entitlement] = [result.purchase_id, student, result.pack.pack_id]
+        model.keys.add(f"purchase_placed:purchase:{result.purchase_id}")
+
+    @precondition(lambda self: any(item[2] is None for item in self.model.purchases.values()))
+    @rule(data=st.data(), mentor=st.sampled_from(sorted(MENTORS)))
+    def place_an_unplaced_purchase(self, data: st.DataObject, mentor: int) -> None:
+        """``/pack grant … purchase:`` for a purchase that had no seat to go to."""
+        waiting = sorted(e for e, item in self.model.purchases.items() if item[2] is None)
+        entitlement = data.draw(st.sampled_from(waiting))
+        purchase_id, student, _ = self.model.purchases[entitlement]
+        result = self.attempt(
+            self.service.write(
+                usecases.grant_purchase,
+                guild_id=GUILD,
+                actor=ADMIN,
+                purchase_id=purchase_id,
+                student_user_id=student,
+                student_name=f"student{student}",
+                mentor_user_id=mentor,
+            )
+        )
+        if self._expect_grant(result, student, mentor, POLICY.pack_size, POLICY.pack_valid_days):
+            assert not isinstance(result, Refusal)
+            self.model.purchases[entitlement][2] = result.pack_id
+            self.model.keys.add(f"purchase_placed:purchase:{purchase_id}")
+            event("unplaced purchase placed")
+
     @rule(hours=st.sampled_from([1, 6, 11, 12, 13, 24, 47, 60, 72]))
     def time_passes(self, hours: int) -> None:
         self.clock.advance(timedelta(hours=hours))
@@ -639,6 +750,18 @@ class PackRules(RuleBasedStateMachine):
         assert len(state["keys"]) == len(set(state["keys"]))
         assert set(state["keys"]) == model.keys
         assert all(count == 1 for count in state["per_subject"])
+        # R17: one pack per entitlement, and each purchase where the model put it
+        assert [(row.entitlement_id, row.pack_id) for row in state["purchases"]] == [
+            (entitlement, item[2]) for entitlement, item in sorted(model.purchases.items())
+        ]
+        placed = [row.pack_id for row in state["purchases"] if row.pack_id is not None]
+        assert len(placed) == len(set(placed))
+        arrived = sorted(
+            row.pack_id
+            for row in state["purchases"]
+            if row.pack_id is not None and row.placed_by == row.user_id
+        )
+        assert sorted(state["purchase_packs"]) == arrived
 
 
 PackRules.TestCase.settings = settings(
