@@ -124,7 +124,7 @@ class DiscordSender:
         """What the reader sees: the server it comes from, then the text with people named."""
         server = discord.utils.escape_markdown(self.server_name(notification.guild_id))
         body = named(notification.body, self._names(notification.guild_id, head.names, notification.body))
-        _, line = renewal_button(notification.kind, head.policy, f"**{server}**")
+        _, line = renewal_button(notification.kind, head.policy, server)
         if line:  # no button to renew with: never leave "Renew now" without a way to do it
             body += f"\n{line}"
         return f"From **{server}**:\n{body}"[:CONTENT_LIMIT]

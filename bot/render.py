@@ -18,7 +18,6 @@ from bot.pages import Block, Listing
 from core.domain import (
     CompletedChoice,
     CompletionChoice,
-    MentorLoad,
     MentorRegistered,
     MentorRemoved,
     PackChoice,
@@ -210,33 +209,6 @@ def roster(result: Roster) -> Listing:
         summary=f"{result.seats_held} of {plural(result.capacity, 'seat')} held",
         blocks=tuple(block(seat) for seat in sorted(result.seats, key=_urgency)),
         empty="No student holds a seat with you right now.",
-    )
-
-
-def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
-    """``/seats``: a block per mentor (seats held of capacity), with their students in grace under it."""
-    if not loads:
-        return Listing(title="Seats", empty="No mentor is registered yet; add one with /mentor add.")
-    held = sum(load.seats_held for load in loads)
-    capacity = sum(load.capacity for load in loads)
-    grace = sum(len(load.grace_seats) for load in loads)
-
-    def block(load: MentorLoad) -> Block:
-        seats_bar = bar(load.seats_held, load.capacity)  # none for a mentor with 0 seats
-        shown = f"`{seats_bar}` " if seats_bar else ""
-        lines = [f"{shown}{load.seats_held} of {plural(load.capacity, 'seat')} held"]
-        lines += [
-            f"⏳ {_name(seat.student_name, f'Student {seat.student_user_id}')} until {when(seat.grace_ends_at)}"
-            for seat in load.grace_seats
-            if seat.grace_ends_at is not None
-        ]
-        return Block(_name(load.mentor_name, f"Mentor {load.mentor_user_id}"), tuple(lines))
-
-    return Listing(
-        title="Seats",
-        summary=f"{held} of {plural(capacity, 'seat')} held · {grace} in grace",
-        blocks=tuple(block(load) for load in loads),
-        colour=AMBER if grace else BLURPLE,
     )
 
 

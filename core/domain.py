@@ -6,7 +6,7 @@ Standard library only. Storage (``core.schema``), use cases (``core.usecases``) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -474,15 +474,6 @@ class SeatView:
     @property
     def next_session(self) -> SessionView | None:
         return min(self.sessions, key=lambda session: session.starts_at, default=None)
-
-
-@dataclass(frozen=True, slots=True)
-class MentorLoad:
-    mentor_user_id: int
-    mentor_name: str
-    capacity: int
-    seats_held: int
-    grace_seats: tuple[SeatView, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from sqlalchemy import String, Table, cast, func, or_, select
 
 from core.domain import (
     Actor,
-    MentorLoad,
     PackStatus,
     PackView,
     Roster,
@@ -152,55 +151,6 @@ def roster(tx: Tx, *, guild_id: int, mentor_user_id: int) -> Roster:
     )
 
 
-def mentor_loads(tx: Tx, *, guild_id: int, actor: Actor) -> list[MentorLoad]:
-    """``/seats``: every mentor's seats held of capacity, and the seats in grace with their deadlines.
-    Only an admin may see it."""
-    if not actor.is_admin:
-        raise NotAllowed("Only an admin (Manage Server, or the admin role) can see every mentor's seats.")
-    mentor_rows = list(
-        tx.conn.execute(
-            select(
-                mentors.c.id,
-                mentors.c.user_id,
-                mentors.c.display_name,
-                mentors.c.capacity,
-                mentors.c.seats_held,
-            )
-            .where(mentors.c.guild_id == guild_id, mentors.c.removed_at.is_(None))
-            .order_by(mentors.c.display_name, mentors.c.user_id)
-        )
-    )
-    grace: dict[int, list[SeatView]] = defaultdict(list)
-    for row in tx.conn.execute(
-        select(*_SEAT_COLUMNS)
-        .join(mentors, mentors.c.id == seats.c.mentor_id)
-        .where(seats.c.guild_id == guild_id, seats.c.status == sql(SeatStatus.GRACE.value))
-        .order_by(seats.c.grace_ends_at)
-    ):
-        grace[row.mentor_user_id].append(
-            SeatView(
-                seat_id=row.id,
-                guild_id=row.guild_id,
-                mentor_user_id=row.mentor_user_id,
-                mentor_name=row.mentor_name,
-                student_user_id=row.student_id,
-                student_name=row.student_name,
-                status=SeatStatus.GRACE,
-                grace_ends_at=row.grace_ends_at,
-            )
-        )
-    return [
-        MentorLoad(
-            mentor_user_id=row.user_id,
-            mentor_name=row.display_name,
-            capacity=row.capacity,
-            seats_held=row.seats_held,
-            grace_seats=tuple(grace[row.user_id]),
-        )
-        for row in mentor_rows
-    ]
-
-
 def session_choices(
     tx: Tx,
     *,
@@ -298,7 +248,7 @@ def seat_board(tx: Tx, *, guild_id: int, actor: Actor) -> list[MentorSeats]:
     mentor_rows = list(
         tx.conn.execute(
             select(mentors.c.user_id, mentors.c.display_name, mentors.c.capacity, mentors.c.seats_held)
-            .where(mentors.c.guild_id == guild_id)
+            .where(mentors.c.guild_id == guild_id, mentors.c.removed_at.is_(None))
             .order_by(mentors.c.display_name, mentors.c.user_id)
         )
     )

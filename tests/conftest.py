@@ -274,7 +274,7 @@ async def simcord_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[M
 
 LETTERHEAD = re.compile(r"^From \*\*.+?\*\*:\n")
 NAMED = re.compile(r"\*\*(?:\\.|[^*])+?\*\* \((<@!?\d+>)\)")
-ASK_TO_RENEW = re.compile(r"\nTo renew, ask an admin of \*\*.+?\*\*\.$")
+ASK_TO_RENEW = re.compile(r"\nTo renew, ask an admin of .+?\.$")
 
 
 def core_text(content: str) -> str:

@@ -301,6 +301,9 @@ async def test_extend_brings_back_an_expired_pack_and_pack_choices_name_person_a
 
 async def test_pack_and_seat_corrections_are_refused_to_non_admins_in_one_sentence(server: Server) -> None:
     await ready(server)
+    # The server lets everyone see /pack and /mentor (its Integrations settings); core still checks.
+    await server.widen("pack")
+    await server.widen("mentor")
     before = await snapshot(server.env.bot)
     mia = server.mentor
     texts = [

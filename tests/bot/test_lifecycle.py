@@ -49,8 +49,6 @@ async def test_a_pack_from_grant_to_release(server: Server, clock: ManualClock) 
     )
     assert server.dms("alice")[-1] == (
         f"{PACK_COMPLETE}\nAll 4 sessions with {mia} are done; your seat is held until {when(grace_ends)}."
-        # No renewal SKU and no RENEW_URL: the DM says whom to ask (R17, SPEC Notifications).
-        "\nTo renew, ask an admin of Mentorship."
     )
     assert server.dms("mia") == [
         f"{alice} has completed their last session with you. "
@@ -63,7 +61,6 @@ async def test_a_pack_from_grant_to_release(server: Server, clock: ManualClock) 
     await later(server, clock, hours=1)  # 12 hours before the grace ends
     assert server.dms("alice")[-1] == (
         f"{FINAL_WARNING}\nYour seat with {mia} is held until {when(grace_ends)}."
-        "\nTo renew, ask an admin of Mentorship."
     )
 
     await later(server, clock, hours=11)

@@ -184,7 +184,8 @@ async def test_a_purchase_with_no_seat_stays_unplaced_until_pack_grant_names_it(
         (choice["value"], str(choice["name"]).startswith(f"#{purchase.id} · bought by alice"))
         for choice in choices
     ] == [(purchase.id, True)]
-    # Only admins see the purchases.
+    # Only admins see the purchases, also where the server lets everyone see /pack.
+    await server.widen("pack")
     assert await server.mentor.autocomplete(server.channel, "pack grant", "purchase", "") == []
 
     wrong = await refused(
@@ -246,12 +247,12 @@ async def one_left_dm(server: Server) -> discord.Message:
     desk = Desk(server)
     await desk.mentor(seats=1)
     await desk.grant(sessions=2)
+    await desk.complete()  # nothing booked: an unscheduled session, 1 of 2
     await desk.book(START + timedelta(days=2))
-    await desk.complete()  # nothing due within the hour: an unscheduled session, 1 of 2
-    booked, one_left = server.users["alice"].dm_channel.history()
+    one_left, booked = server.users["alice"].dm_channel.history()
     assert "booked a 60-minute session" in booked.content
     assert booked.components == []  # not a renewal DM
-    assert one_left.content.startswith("You have 1 session remaining. Renew now to continue.")
+    assert "You have 1 session remaining. Renew now to continue." in one_left.content
     return one_left
 
 
@@ -276,10 +277,10 @@ async def test_the_final_warning_carries_the_premium_button(server: Server, cloc
     await desk.mentor(seats=1)
     await desk.grant(sessions=1)
     await desk.complete()
-    clock.advance(timedelta(hours=61))
+    clock.advance(timedelta(hours=60))  # 12 hours before the grace ends
     await bot.run_sweep()
     final = server.users["alice"].dm_channel.history()[-1]
-    assert final.content.startswith(FINAL_WARNING)
+    assert FINAL_WARNING in final.content
     assert buttons(final) == [(discord.ButtonStyle.premium, sku.id, None)]
 
 

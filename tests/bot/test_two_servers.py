@@ -134,7 +134,7 @@ async def test_each_servers_grace_text_and_release_follow_its_own_settings(
     messages = first.users["alice"].dm_channel.history()
     assert [buttons(message) for message in messages] == [[RENEW_URL], [RENEW_URL], [], []]
     assert "ask an admin" not in one_first
-    assert one_second.endswith("\nTo renew, ask an admin of **Second program**.")
+    assert one_second.endswith("\nTo renew, ask an admin of Second program.")
     # The mentor is told in each server's terms too.
     (grace_first, grace_second) = first.dms_as_seen("mia")
     assert grace_first.startswith("From **Mentorship**:\n")

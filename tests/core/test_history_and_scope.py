@@ -93,11 +93,11 @@ async def test_roster_and_seats_views_show_only_this_server(program: Program) ->
     roster = await program.service.read(views.roster, guild_id=program.guild_id, mentor_user_id=10)
     assert roster is not None
     assert (roster.capacity, roster.seats_held, [s.student_user_id for s in roster.seats]) == (2, 1, [20])
-    loads = await program.service.read(views.mentor_loads, guild_id=program.guild_id, actor=ADMIN)
+    loads = await program.service.read(views.seat_board, guild_id=program.guild_id, actor=ADMIN)
     assert [(load.mentor_user_id, load.capacity, load.seats_held, load.grace_seats) for load in loads] == [
         (10, 2, 1, ())
     ]
-    there_loads = await program.service.read(views.mentor_loads, guild_id=OTHER_GUILD, actor=ADMIN)
+    there_loads = await program.service.read(views.seat_board, guild_id=OTHER_GUILD, actor=ADMIN)
     assert [(load.capacity, load.seats_held, len(load.grace_seats)) for load in there_loads] == [(5, 2, 1)]
     with pytest.raises(NotFound, match="You're not a mentor here"):
         await program.service.read(views.roster, guild_id=program.guild_id, mentor_user_id=11)
@@ -106,7 +106,7 @@ async def test_roster_and_seats_views_show_only_this_server(program: Program) ->
 async def test_only_an_admin_may_see_every_mentors_seats(program: Program) -> None:
     await program.mentor(10, seats=2)
     with pytest.raises(NotAllowed, match="Only an admin"):
-        await program.service.read(views.mentor_loads, guild_id=program.guild_id, actor=Actor(10))
+        await program.service.read(views.seat_board, guild_id=program.guild_id, actor=Actor(10))
 
 
 async def test_mysessions_in_a_server_lists_that_server_and_in_a_dm_every_server(program: Program) -> None:
