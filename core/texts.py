@@ -104,6 +104,42 @@ def session_reminder(mentor_user_id: int, starts_at: datetime, minutes: int) -> 
     return f"Reminder: your {minutes}-minute session with {mention(mentor_user_id)} is {when(starts_at)}."
 
 
+def no_show(mentor_user_id: int, starts_at: datetime, taken: bool, left: int) -> str:
+    taken_note = (
+        f"It was taken off your pack: {plural(left, 'session')} left."
+        if taken
+        else f"It was not taken off your pack: {plural(left, 'session')} left."
+    )
+    return (
+        f"You were marked as not attending your session with {mention(mentor_user_id)} on "
+        f"{timestamp(starts_at)}. {taken_note}"
+    )
+
+
+def late_cancel(mentor_user_id: int, starts_at: datetime, hours: int, left: int) -> str:
+    return (
+        f"You cancelled your session with {mention(mentor_user_id)} on {timestamp(starts_at)} less than "
+        f"{plural(hours, 'hour')} before it started, so it was taken off your pack: "
+        f"{plural(left, 'session')} left."
+    )
+
+
+def waitlist_offer(mentor_user_id: int, offer_ends_at: datetime) -> str:
+    return (
+        f"A seat with {mention(mentor_user_id)} is free, and it is held for you until {when(offer_ends_at)}. "
+        "Press Accept and an admin will grant you a pack for it (or buy one below, if the button is "
+        "there); press Decline to pass it to the next in line. If you do neither, it goes to the next "
+        "in line when the hold runs out."
+    )
+
+
+def waitlist_accepted(student_user_id: int, mentor_user_id: int, offer_ends_at: datetime) -> str:
+    return (
+        f"{mention(student_user_id)} accepted the seat offered with {mention(mentor_user_id)} from the "
+        f"waitlist. Grant them a pack with /pack grant before {when(offer_ends_at)}, when the hold runs out."
+    )
+
+
 def dm_failed(
     student_user_id: int,
     body: str,
