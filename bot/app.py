@@ -99,11 +99,14 @@ class MentorBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot.cogs import admin, mentor, student
+        from bot import offers
+        from bot.cogs import admin, mentor, student, waitlist
 
         await self.add_cog(student.StudentCog(self))
         await self.add_cog(mentor.MentorCog(self))
         await self.add_cog(admin.AdminCog(self))
+        await self.add_cog(waitlist.WaitlistCog(self))
+        self.add_dynamic_items(*offers.ITEMS)
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.

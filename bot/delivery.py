@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, TypeVar
 import aiohttp
 import discord
 
+from bot.offers import offer_buttons
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
-from core.domain import RENEWAL_KINDS
+from core.domain import CHANNEL_KINDS, RENEWAL_KINDS, NotificationKind
 from core.outbox import Claimed
 from core.texts import mention
 
@@ -53,11 +54,15 @@ class DiscordSender:
         self._channel_servers: dict[int, int | None] = {}
 
     def _view(self, notification: Claimed) -> discord.ui.View | None:
-        if notification.kind in RENEWAL_KINDS:
-            return renew_button(self.settings.renew_url)
-        return None
+        view = renew_button(self.settings.renew_url) if notification.kind in RENEWAL_KINDS else None
+        if notification.kind == NotificationKind.WAITLIST_OFFER and notification.seat_id is not None:
+            view = offer_buttons(notification.seat_id, view)  # R19: Accept / Decline
+        return view
 
     async def send_dm(self, notification: Claimed) -> None:
+        if notification.kind in CHANNEL_KINDS and await self._post_for_admins(notification):
+            return
+
         async def send() -> None:
             channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
             view = self._view(notification)
@@ -67,6 +72,16 @@ class DiscordSender:
                 await channel.send(notification.body, nonce=notification.nonce, view=view)
 
         await _translated(send())
+
+    async def _post_for_admins(self, notification: Claimed) -> bool:
+        """A note for the admins goes to the server's fallback channel; False when it has none (then it
+        is DMed to its recipient, the mentor)."""
+        channel_id = await self.fallback_channel(notification.guild_id)
+        if channel_id is None:
+            return False
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
+        await _translated(channel.send(notification.body, nonce=notification.nonce))
+        return True
 
     async def env_fallback_channel(self, guild_id: int) -> int | None:
         """``FALLBACK_CHANNEL_ID``, for the server that channel belongs to only: a notification of
