@@ -52,6 +52,7 @@ def listing(places: Sequence[WaitlistPlace]) -> Listing:
     )
 
 
+@app_commands.guild_only()
 class WaitlistCog(commands.GroupCog, group_name="waitlist"):
     """Wait in line for a seat with a mentor whose seats are all taken."""
 

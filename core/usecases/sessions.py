@@ -80,9 +80,9 @@ def _session_ref(
     if student_may and actor.user_id == ref.student_id:
         return ref
     if actor.user_id != ref.mentor_user_id and not actor.is_admin:
-        also = f", {mention(ref.student_id)}" if student_may else ""
+        # Said to someone else's student too: the student's own right is no business of theirs.
         raise NotAllowed(
-            f"Only {mention(ref.mentor_user_id)}{also} or an admin can {purpose} session #{session_id}."
+            f"Only {mention(ref.mentor_user_id)} or an admin can {purpose} session #{session_id}."
         )
     return ref
 
