@@ -336,3 +336,26 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await show.sweep()
     await show.command(bob, "mysessions")
     await show.command(ada, "seats")
+
+    at(2026, 2, 20, 9)
+    await waitlist_scene(show, ada, mia, alice, users["alice"])
+
+
+async def waitlist_scene(show: Transcript, ada: Any, mia: Any, alice: Any, alice_user: Any) -> None:
+    """R19: a waitlist offer taken. @mia's one seat is @bob's; @alice waits in line for the next."""
+    show.title("3. A seat from the waitlist: @alice")
+    await show.command(alice, "waitlist join", mentor=mia)
+    show.note("@ada gives @mia a second seat: it is held for the first in line, and she is offered it.")
+    await show.command(ada, "mentor add", mentor=mia, seats=2)
+    offer = alice_user.dm_channel.history()[-1]
+    labels = [child.label for row in offer.components for child in getattr(row, "children", [row])]
+    show.note(f"The offer carries the buttons {' and '.join(f'[{label}]' for label in labels)}.")
+    pressed = await alice_user.click(offer, label="Accept")
+    show.write("  @alice ▸ [Accept]")
+    if pressed.response is not None:
+        show.block("      ↳ ", show.text(pressed.response.content), "        ")
+    show.dms()
+    show.note("No fallback channel is set here, so the note for the admins went to @mia.")
+    await show.command(ada, "pack grant", student=alice, mentor=mia)
+    show.note("The grant took the seat held for her: @mia holds 2 of 2 seats, never more.")
+    await show.command(ada, "seats")
