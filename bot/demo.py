@@ -337,7 +337,7 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await show.command(bob, "mysessions")
     await show.command(ada, "seats")
 
-    at(2026, 2, 20, 9)
+    at(2026, 2, 19, 18)
     await waitlist_scene(show, ada, mia, alice, users["alice"])
 
 

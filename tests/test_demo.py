@@ -71,6 +71,17 @@ STORY = [
     "@bob ▸ /mysessions",
     "□□□□ 0 of 4 used · 4 left",
     "1 of 1 seat held · 0 in grace",
+    # R19: a waitlist offer taken.
+    "@alice ▸ /waitlist join mentor:@mia",
+    "↳ You are #1 in @mia's line.",
+    "@ada ▸ /mentor add mentor:@mia seats:2",
+    "✉ DM to @alice: A seat with @mia is free, and it is held for you until Fri 20 Feb 2026 18:00 UTC",
+    "The offer carries the buttons [Renew] and [Accept] and [Decline].",
+    "@alice ▸ [Accept]",
+    "↳ Accepted: the seat with @mia is held for you",
+    "✉ DM to @mia: @alice accepted the seat offered with @mia from the waitlist.",
+    "@ada ▸ /pack grant student:@alice mentor:@mia",
+    "2 of 2 seats held · 0 in grace",
     "Done: 45 simulated days in",
 ]
 
