@@ -40,12 +40,12 @@ BATCH = 1000
 def sweep(tx: Tx) -> SweepReport:
     """One pass: R8 expiry, R9 release, then the R7 / R8 / R10 warnings now due."""
     expired = _expire_packs(tx)
-    released, release_ids = _release_seats(tx)
+    released, release_ids, offered = _release_seats(tx)
     lapsed, offers = _lapse_offers(tx)
     warned, warning_ids = _warnings(tx)
     return SweepReport(
         lapsed_offers=lapsed,
-        offered_seats=offers.seat_ids,
+        offered_seats=offered + offers.seat_ids,
         expired_packs=expired,
         released_seats=released,
         final_warnings=warned[NotificationKind.FINAL_WARNING],
@@ -131,9 +131,11 @@ _FREE_SEATS = (
 )
 
 
-def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """R9: release a seat whose grace has ended, or that holds no active pack and is not in grace —
-    only once it has no booked session left. Frees the mentor's capacity; tells student and mentor."""
+    only once it has no booked session left. Frees the mentor's capacity; tells student and mentor;
+    offers the freed seats to the mentors' waitlists (R19). Returns the seats released, the
+    notifications queued and the seats offered."""
     rows: list[AnyRow] = []
     for conditions in rules.RELEASABLE:
         due = _due(seats, *conditions)
@@ -147,7 +149,7 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
             ),
         )
     if not rows:
-        return (), ()
+        return (), (), ()
     # Two statements for all the mentors, not one per mentor: the freeing (in id order), then a read
     # of what it left (rows this transaction now holds, so nobody else has changed them since).
     freed = sorted(Counter(row.mentor_id for row in rows).items())
@@ -193,9 +195,12 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
         ],
     )
     # R19: each freed seat goes to the first in its mentor's line.
+    offered: tuple[int, ...] = ()
     for guild_id, mentor_id in sorted({(row.guild_id, row.mentor_id) for row in rows}):
-        ids += waitlist.offer_freed_seats(tx, guild_id, mentor_id).notification_ids
-    return tuple(row.id for row in rows), ids
+        offers = waitlist.offer_freed_seats(tx, guild_id, mentor_id)
+        ids += offers.notification_ids
+        offered += offers.seat_ids
+    return tuple(row.id for row in rows), ids, offered
 
 
 def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:

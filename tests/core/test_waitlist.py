@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from core.domain import Actor
+from core.domain import Actor, SweepReport
 from core.errors import NoFreeSeat, NotAllowed, NothingToDo
 from core.schema import mentors, seats, waitlist
 from core.usecases import waitlist as wl
@@ -48,12 +48,13 @@ async def offered_to(program: Program) -> list[int]:
     return [row.student_id for row in rows]
 
 
-async def release_alices_seat(program: Program, pack: int) -> None:
+async def release_alices_seat(program: Program, pack: int) -> SweepReport:
     """Alice completes her one-session pack and lets the grace run out: the sweep releases her seat."""
     await program.complete(student=ALICE)
     await program.later(hours=73)
     report = await program.sweep()
     assert report.released_seats
+    return report
 
 
 @pytest.fixture
@@ -68,11 +69,12 @@ async def full_mentor_with_three_waiting(program: Program) -> int:
 async def test_a_release_offers_the_seat_to_the_first_decline_to_the_second_a_lapse_to_the_third(
     program: Program, full_mentor_with_three_waiting: int
 ) -> None:
-    await release_alices_seat(program, full_mentor_with_three_waiting)
+    report = await release_alices_seat(program, full_mentor_with_three_waiting)
     assert await offered_to(program) == [BOB]
     assert await held(program) == (1, 1, 1)
     offer = (await program.notifications("waitlist_offer"))[0]
     assert offer.recipient_id == BOB
+    assert report.offered_seats == (offer.seat_id,)
 
     declined = await program.service.write(wl.decline_offer, actor=Actor(BOB), seat_id=offer.seat_id)
     assert not declined.accepted
