@@ -43,6 +43,17 @@ class MentorCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """The caller's booked sessions (an admin's: everyone's), narrowed to the chosen student."""
+        return await self._session_choices(interaction, current)
+
+    async def own_session_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """For /cancel: also the sessions booked for the caller as a student (R18)."""
+        return await self._session_choices(interaction, current, as_student=True)
+
+    async def _session_choices(
+        self, interaction: discord.Interaction, current: str, *, as_student: bool = False
+    ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
         student = user_id_of(getattr(interaction.namespace, "student", None))
@@ -52,6 +63,7 @@ class MentorCog(commands.Cog):
             actor=actor(interaction, self.bot.settings),
             student_user_id=student,
             typed=current,  # narrowed in SQL before the 25 are taken
+            as_student=as_student,
         )
         typed = current.strip().lower()
         labels = [(render.session_label(session), session.session_id) for session in choices]
@@ -173,7 +185,7 @@ class MentorCog(commands.Cog):
             " (late: taken off the pack)" if isinstance(result, SessionMissed) else "",
         )
 
-    cancel.autocomplete("session")(session_autocomplete)
+    cancel.autocomplete("session")(own_session_autocomplete)
 
     @app_commands.command(name="noshow")
     @app_commands.guild_only()

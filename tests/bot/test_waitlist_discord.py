@@ -9,8 +9,10 @@ from typing import Any
 
 from bot.app import MentorBot
 from core.clock import ManualClock
+from core.config import Settings
 from tests.bot.helpers import Desk, one_sentence, refused
 from tests.bot.test_refusals import nothing_changes
+from tests.bot.test_restart import restart
 from tests.conftest import START, Server
 
 
@@ -133,3 +135,24 @@ async def test_a_mentors_late_cancel_takes_nothing(server: Server) -> None:
     assert "nothing was taken off their pack" in result.response.content
     embed = await desk.my_sessions()
     assert "4" in (embed.fields[0].value or "")
+
+
+async def test_the_offer_buttons_work_after_a_restart(
+    server: Server, settings: Settings, clock: ManualClock
+) -> None:
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant(sessions=1)
+    await server.other_student.slash(server.channel, "waitlist join", mentor=server.mentor)
+    await desk.complete()
+    clock.advance(timedelta(hours=73))
+    await the_bot(server).run_sweep()
+    offer = last_dm(server, "bob")
+
+    await restart(server, settings, clock)
+
+    accepted = await server.users["bob"].click(offer, label="Accept")
+    assert accepted.response.content.startswith("Accepted: the seat")
+    # No fallback channel: the note for the admins goes to the mentor.
+    assert server.dms("mia")[-1].startswith(f"{server.other_student.mention} accepted the seat offered")
+    assert server.env.errors == []
