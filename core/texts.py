@@ -44,6 +44,14 @@ def one_left(mentor_user_id: int, number: int, total: int) -> str:
     )
 
 
+def one_left_after_missed(mentor_user_id: int, used: int, total: int) -> str:
+    """*One left* when the session taken was missed (R18), not done."""
+    return (
+        "You have 1 session remaining. Renew now to continue.\n"
+        f"{used} of {total} sessions with {mention(mentor_user_id)} are used."
+    )
+
+
 def pack_complete(policy: Policy, mentor_user_id: int, total: int, grace_ends_at: datetime) -> str:
     return (
         f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"

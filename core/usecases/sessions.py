@@ -380,7 +380,13 @@ def _after_completion(
 
 
 def _after_taking(
-    tx: Tx, guild_id: int, pack: AnyRow, student_user_id: int, mentor_user_id: int, used: int
+    tx: Tx,
+    guild_id: int,
+    pack: AnyRow,
+    student_user_id: int,
+    mentor_user_id: int,
+    used: int,
+    missed: bool = False,
 ) -> tuple[list[outbox.Owed], _GraceStarted | None]:
     """R5, R6 once a session has been taken off ``pack`` (a completion, or a no-show or late cancel
     that counts, R18), ``used`` of its sessions now gone: the renewal DM owed, depletion and grace."""
@@ -393,7 +399,9 @@ def _after_taking(
     renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
     owed = []
     if kind is not None and not renewed:
-        owed.append(_renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, used))
+        owed.append(
+            _renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, used, missed)
+        )
     grace = None
     if depleted:
         grace = _on_depletion(tx, guild_id, pack, student_user_id, mentor_user_id, renewed or not live)
@@ -410,9 +418,13 @@ def _renewal_reminder(
     student_user_id: int,
     mentor_user_id: int,
     number: int,
+    missed: bool = False,
 ) -> outbox.Owed:
-    """R5: the *one left* or *pack complete* DM for ``pack``."""
-    if kind == NotificationKind.ONE_LEFT:
+    """R5: the *one left* or *pack complete* DM for ``pack`` (``missed``: after a no-show or late
+    cancel that took a session, R18, which is no session "done")."""
+    if kind == NotificationKind.ONE_LEFT and missed:
+        body = texts.one_left_after_missed(mentor_user_id, number, pack.sessions_total)
+    elif kind == NotificationKind.ONE_LEFT:
         body = texts.one_left(mentor_user_id, number, pack.sessions_total)
     else:
         body = texts.pack_complete(
@@ -837,9 +849,8 @@ def _missed(
                 f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session"
             )
         # The same path as a completion for the renewal DMs, depletion and grace (R5, R6).
-        owed, grace = _after_taking(
-            tx, guild_id, pack, ref.student_id, ref.mentor_user_id, pack.sessions_total - pack.sessions_left
-        )
+        used = pack.sessions_total - pack.sessions_left
+        owed, grace = _after_taking(tx, guild_id, pack, ref.student_id, ref.mentor_user_id, used, missed=True)
     elif tx.conn.execute(_UNBOOK, {"pack_id": ref.pack_id}).scalar() is None:
         raise RuntimeError(f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session")
     left = int(tx.conn.execute(_LEFT_ON_SEAT, {"seat_id": ref.seat_id}).scalar_one())

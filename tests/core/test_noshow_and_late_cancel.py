@@ -67,7 +67,10 @@ async def test_a_no_show_that_counts_takes_a_session_and_tells_the_student(
 
     kinds = await program.kinds()
     assert kinds.count("no_show") == 1
-    assert "one_left" in kinds
+    (one_left,) = await program.notifications("one_left")
+    assert one_left.body.startswith("You have 1 session remaining. Renew now to continue.")
+    assert "1 of 2 sessions with <@10> are used." in one_left.body
+    assert "is done" not in one_left.body
     # R4 counts completed sessions only: the next completion is session 1.
     completed = await program.complete(student=ALICE)
     assert (completed.number, completed.left) == (1, 0)
