@@ -76,7 +76,8 @@ def offer_freed_seats(tx: Tx, guild_id: int, mentor_row_id: int) -> Offers:
     for the first in line (status ``offered``, for the server's ``offer_hours``) and queue their offer.
 
     Call it in the transaction of any change that freed one of the mentor's seats."""
-    hold = tx.policy_for(guild_id).offer_hold
+    policy = tx.policy_for(guild_id)
+    hold = policy.offer_hold
     offered: list[int] = []
     owed: list[outbox.Owed] = []
     attempts = 0
@@ -141,7 +142,7 @@ def offer_freed_seats(tx: Tx, guild_id: int, mentor_row_id: int) -> Offers:
                 kind=NotificationKind.WAITLIST_OFFER,
                 key=outbox.key(NotificationKind.WAITLIST_OFFER, "seat", seat_id),
                 recipient_id=entry.student_id,
-                body=texts.waitlist_offer(mentor_user_id, ends_at),
+                body=texts.waitlist_offer(policy, mentor_user_id, ends_at),
                 mentor_user_id=mentor_user_id,
                 seat_id=seat_id,
             )
