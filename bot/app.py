@@ -103,7 +103,8 @@ class MentorBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot.cogs import admin, corrections, insight, mentor, people, purchases, student
+        from bot import offers
+        from bot.cogs import admin, corrections, insight, mentor, people, purchases, student, waitlist
         from bot.cogs import settings as settings_cog
 
         await self.add_cog(student.StudentCog(self))
@@ -115,6 +116,8 @@ class MentorBot(commands.Bot):
         corrections.install(self)
         await self.add_cog(insight.InsightCog(self))
         await self.add_cog(purchases.PurchasesCog(self))
+        await self.add_cog(waitlist.WaitlistCog(self))
+        self.add_dynamic_items(*offers.ITEMS)
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.

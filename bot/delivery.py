@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, TypeVar
 import aiohttp
 import discord
 
+from bot.offers import offer_buttons
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
-from core.domain import CHANNEL_KINDS, RENEWAL_KINDS, NotificationKind, Policy
+from core.domain import CHANNEL_KINDS, DMED_WITHOUT_CHANNEL, RENEWAL_KINDS, NotificationKind, Policy
 from core.letterhead import Letterhead, letterhead
 from core.outbox import Claimed
 from core.texts import mention
@@ -131,11 +132,17 @@ class DiscordSender:
 
     async def send_dm(self, notification: Claimed) -> None:
         if notification.kind in CHANNEL_KINDS:
-            await self.post_for_admins(notification)
-            return
+            if await self.post_for_admins(notification):
+                return
+            if notification.kind not in DMED_WITHOUT_CHANNEL:
+                raise PermanentFailure(
+                    f"server {notification.guild_id} has no fallback channel for its admins"
+                )
         head = await self._letterhead(notification)
         content = self.dm_text(notification, head)
         view, _ = renewal_button(notification.kind, head.policy, self.server_name(notification.guild_id))
+        if notification.kind == NotificationKind.WAITLIST_OFFER and notification.seat_id is not None:
+            view = offer_buttons(notification.seat_id, view)  # R19: Accept / Decline
 
         async def send() -> None:
             channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
@@ -146,11 +153,12 @@ class DiscordSender:
 
         await _translated(send())
 
-    async def post_for_admins(self, notification: Claimed) -> None:
-        """A notice for the server's admins (``CHANNEL_KINDS``), posted in its fallback channel."""
+    async def post_for_admins(self, notification: Claimed) -> bool:
+        """A notice for the server's admins (``CHANNEL_KINDS``), posted in its fallback channel; False
+        when the server has none."""
         channel_id = await self.fallback_channel(notification.guild_id)
         if channel_id is None:
-            raise PermanentFailure(f"server {notification.guild_id} has no fallback channel for its admins")
+            return False
         channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
         await _translated(
             channel.send(
@@ -159,6 +167,7 @@ class DiscordSender:
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         )
+        return True
 
     async def server_fallback_channel(self, guild_id: int) -> int | None:
         """The server's ``fallback_channel_id`` (R14), when that channel belongs to the server: a

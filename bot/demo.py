@@ -372,6 +372,11 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await corrections_scene(show, at, mia=mia, bob=bob)
     await each_server_its_own(show, ada, mia, bob)
     await renewal_bought_in_discord(env, bot, clock, show, ada, mia, alice)
+    cleo_user = env.create_user("cleo")
+    show.track(cleo_user)
+    cleo = guild.add_member(cleo_user)
+    at(2026, 3, 2, 10)
+    await waitlist_scene(show, ada, mia, cleo, cleo_user)
 
 
 async def each_server_its_own(show: Transcript, ada: Any, mia: Any, bob: Any) -> None:
@@ -432,3 +437,25 @@ async def renewal_bought_in_discord(
     clock.set(datetime(2026, 2, 28, 6, tzinfo=UTC))
     show.note("When her final warning would have been due, there is nothing to send: she renewed.")
     await show.sweep()
+
+
+async def waitlist_scene(show: Transcript, ada: Any, mia: Any, cleo: Any, cleo_user: Any) -> None:
+    """R19: a waitlist offer taken. @mia's two seats are @bob's and @alice's; @cleo waits in line."""
+    show.title("6. A seat from the waitlist: @cleo")
+    await show.command(cleo, "waitlist join", mentor=mia)
+    show.note("@ada gives @mia a third seat: it is held for the first in line, and she is offered it.")
+    await show.command(ada, "mentor add", mentor=mia, seats=3)
+    offer = cleo_user.dm_channel.history()[-1]
+    labels = [
+        child.label or "💎 buy" for row in offer.components for child in getattr(row, "children", [row])
+    ]
+    show.note(f"The offer carries the buttons {' and '.join(f'[{label}]' for label in labels)}.")
+    pressed = await cleo_user.click(offer, label="Accept")
+    show.write("  @cleo ▸ [Accept]")
+    if pressed.response is not None:
+        show.block("      ↳ ", show.text(pressed.response.content), "        ")
+    show.dms()
+    show.note("No fallback channel is set here, so the note for the admins went to @mia.")
+    await show.command(ada, "pack grant", student=cleo, mentor=mia)
+    show.note("The grant took the seat held for her: @mia holds 3 of 3 seats, never more.")
+    await show.command(ada, "seats")

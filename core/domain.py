@@ -34,6 +34,17 @@ class SessionStatus(StrEnum):
     VOIDED = "voided"  # a completion reverted (R16)
 
 
+class WaitlistStatus(StrEnum):
+    """A place in a mentor's line (R19)."""
+
+    WAITING = "waiting"
+    OFFERED = "offered"  # a seat is held for them
+    SEATED = "seated"  # a grant gave them a seat
+    DECLINED = "declined"
+    LAPSED = "lapsed"  # the hold ran out
+    LEFT = "left"  # /waitlist leave
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -50,6 +61,11 @@ class NotificationKind(StrEnum):
     SESSION_BOOKED = "session_booked"
     SESSION_CANCELLED = "session_cancelled"
     SESSION_REMINDER = "session_reminder"
+    NO_SHOW = "no_show"  # R18
+    LATE_CANCEL = "late_cancel"  # R18
+    WAITLIST_OFFER = "waitlist_offer"  # R19, with Accept and Decline buttons
+    # To the admins in the fallback channel (the mentor's DM when the server has none):
+    WAITLIST_ACCEPTED = "waitlist_accepted"
     # To the mentor:
     GRACE_STARTED = "grace_started"
     SEAT_RELEASED_MENTOR = "seat_released_mentor"
@@ -75,13 +91,16 @@ RENEWAL_KINDS = frozenset(
         NotificationKind.FINAL_WARNING,
         NotificationKind.SEAT_RELEASED,
         NotificationKind.EXPIRY_WARNING,
+        # R17: an offer is taken by a grant or a purchase, so it shows how to buy one.
+        NotificationKind.WAITLIST_OFFER,
     }
 )
-
-
-# Notifications posted in the server's fallback channel (for its admins) instead of DMed; the
-# recipient is the person they are about, mentioned there.
-CHANNEL_KINDS = frozenset({NotificationKind.PURCHASE_UNPLACED_ADMINS})
+# Notes for a server's admins, posted in its fallback channel instead of DMed (R17 an unplaced
+# purchase, R19 an Accept).
+CHANNEL_KINDS = frozenset({NotificationKind.PURCHASE_UNPLACED_ADMINS, NotificationKind.WAITLIST_ACCEPTED})
+# Those DMed to their recipient (the mentor) when the server has no fallback channel; an unplaced
+# purchase's note is queued only when there is one, and its recipient is the buyer.
+DMED_WITHOUT_CHANNEL = frozenset({NotificationKind.WAITLIST_ACCEPTED})
 
 
 class PurchaseStatus(StrEnum):
@@ -215,6 +234,9 @@ class MentorRegistered:
     capacity: int
     previous_capacity: int | None
     seats_held: int
+    # R19: more capacity offers the new seats to the mentor's waitlist.
+    offered_seats: tuple[int, ...] = ()
+    notification_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +327,61 @@ class SessionReverted:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionMissed:
+    """R18: a no-show marked, or a student's late cancel; ``taken``: a session came off the pack."""
+
+    session_id: int
+    pack_id: int
+    student_user_id: int
+    mentor_user_id: int
+    starts_at: datetime
+    status: SessionStatus
+    taken: bool
+    left: int
+    grace_ends_at: datetime | None = None
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LateCancelToConfirm:
+    """R18: the student's cancel is late and would take a session: nothing changed, they must confirm."""
+
+    session_id: int
+    mentor_user_id: int
+    starts_at: datetime
+    late_cancel_hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistPlace:
+    """A student's place in a mentor's line (R19): ``position`` 1 is next."""
+
+    entry_id: int
+    mentor_user_id: int
+    student_user_id: int
+    student_name: str
+    position: int
+    status: WaitlistStatus
+    joined_at: datetime
+    offer_ends_at: datetime | None = None
+    seat_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistJoined:
+    place: WaitlistPlace
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistLeft:
+    mentor_user_id: int
+    student_user_id: int
+    # Leaving with an offer frees the held seat for the next in line.
+    offer_released: bool = False
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PackExtended:
     pack_id: int
     student_user_id: int
@@ -338,6 +415,19 @@ class SeatMoved:
     packs: int = 0
     booked_sessions: int = 0
     already_moved: bool = False
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAnswered:
+    """R19: Accept (the hold is kept, the admins told) or Decline (the seat goes to the next in line)."""
+
+    seat_id: int
+    mentor_user_id: int
+    student_user_id: int
+    accepted: bool
+    offer_ends_at: datetime
+    already: bool = False  # the same answer given before: nothing changed
     notification_ids: tuple[int, ...] = ()
 
 
@@ -382,10 +472,19 @@ class SweepReport:
     expiry_warnings: tuple[int, ...] = ()
     session_reminders: tuple[int, ...] = ()
     notification_ids: tuple[int, ...] = ()
+    # R19: offered seats whose hold ran out, and seats offered to the next in line.
+    lapsed_offers: tuple[int, ...] = ()
+    offered_seats: tuple[int, ...] = ()
 
     @property
     def changed(self) -> bool:
-        return bool(self.expired_packs or self.released_seats or self.notification_ids)
+        return bool(
+            self.expired_packs
+            or self.released_seats
+            or self.notification_ids
+            or self.lapsed_offers
+            or self.offered_seats
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,12 @@ GRACE_OVER = (*GRACE_UNBOOKED, seats.c.grace_ends_at <= NOW)
 ALL_PACKS_EXPIRED = (seats.c.status == ACTIVE, seats.c.active_packs == 0, NO_BOOKED_SESSION)
 RELEASABLE = (GRACE_OVER, ALL_PACKS_EXPIRED)
 
+# ---- has an offer's hold run out? (R19) ---------------------------------------------------------------
+
+OFFERED = sql(SeatStatus.OFFERED.value)
+OFFER_HELD = (seats.c.status == OFFERED,)
+OFFER_LAPSED = (*OFFER_HELD, seats.c.offer_ends_at <= NOW)
+
 
 # ---- is a warning due? (R7, R8, R10) ------------------------------------------------------------------
 
@@ -132,6 +138,13 @@ _SAME_GRACE = exists().where(
     seats.c.id == _n.seat_id, seats.c.status == SeatStatus.GRACE.value, seats.c.grace_period == _n.seat_period
 )
 
+# R19: an offer (or the admins' note that it was accepted) once the seat is no longer held for the
+# student: granted to them, declined, given up or run out.
+_OFFER_GONE = and_(
+    _n.seat_id.is_not(None),
+    ~exists().where(seats.c.id == _n.seat_id, seats.c.status == SeatStatus.OFFERED.value),
+)
+
 # A notification about no particular row (none of its subject ids set) has no reason to lose.
 _PACK_CLOSED = and_(_n.pack_id.is_not(None), ~_PACK_ACTIVE)
 _GRACE_LEFT = and_(_n.seat_id.is_not(None), ~_SAME_GRACE)
@@ -172,6 +185,8 @@ STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
     NotificationKind.PURCHASE_UNPLACED_ADMINS: _purchase_placed_since(
         NotificationKind.PURCHASE_UNPLACED_ADMINS
     ),
+    NotificationKind.WAITLIST_OFFER: _OFFER_GONE,
+    NotificationKind.WAITLIST_ACCEPTED: _OFFER_GONE,
 }
 
 

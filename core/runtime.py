@@ -35,6 +35,8 @@ def sweep_summary(report: SweepReport) -> str:
         for label, ids in (
             ("packs expired", report.expired_packs),
             ("seats released", report.released_seats),
+            ("waitlist offers lapsed", report.lapsed_offers),
+            ("seats offered from the waitlist", report.offered_seats),
             ("final warnings for seats", report.final_warnings),
             ("expiry warnings for packs", report.expiry_warnings),
             ("reminders for sessions", report.session_reminders),

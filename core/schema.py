@@ -97,6 +97,9 @@ def _partial(
 
 
 LIVE_SEAT_SQL = "status IN ('active', 'grace')"
+OFFERED_SEAT_SQL = "status = 'offered'"
+# A waitlist entry still in line: waiting, or holding an offer (R19).
+IN_LINE_SQL = "status IN ('waiting', 'offered')"
 
 
 class Mentor(Base):
@@ -112,7 +115,7 @@ class Mentor(Base):
     user_id: Mapped[int] = mapped_column(Snowflake)
     display_name: Mapped[str] = mapped_column(String(100), default="")
     capacity: Mapped[int]
-    # Seats in 'active' or 'grace'; reserved and freed with conditional updates, so concurrent grants
+    # Seats in 'active', 'grace' or 'offered' (R19); reserved and freed with conditional updates, so concurrent grants
     # can never take more seats than the capacity.
     seats_held: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
@@ -141,6 +144,11 @@ class Seat(Base):
             unset=("final_warning_queued",),
         ),
         _partial("ix_seats_without_packs", "id", where="status = 'active' AND active_packs = 0"),
+        # R19: one offer per (mentor, student) at a time; and the holds the sweep lets run out.
+        _partial(
+            "uq_seats_offered_mentor_student", "mentor_id", "student_id", where=OFFERED_SEAT_SQL, unique=True
+        ),
+        _partial("ix_seats_offer_ends_at", "offer_ends_at", where=OFFERED_SEAT_SQL),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -158,6 +166,8 @@ class Seat(Base):
     # the policy numbers leaves a running grace as it was.
     final_warning_at: Mapped[datetime | None]
     final_warning_queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # R19: while the seat is 'offered', when the hold runs out (set from offer_hours when offered).
+    offer_ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     released_at: Mapped[datetime | None]
 
@@ -362,6 +372,42 @@ class Purchase(Base):
     consumed_at: Mapped[datetime | None]
 
 
+class WaitlistEntry(Base):
+    """R19: a student waiting for a seat with one mentor. The line's order is the id (who joined first).
+
+    ``waiting`` → ``offered`` (a seat is held for them: ``seat_id``) → ``seated`` (a grant took it),
+    ``declined`` or ``lapsed`` (the hold ran out); ``waiting`` or ``offered`` → ``left``
+    (``/waitlist leave``); ``waiting`` → ``seated`` when a grant gives them a seat directly.
+    """
+
+    __tablename__ = "waitlist"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('waiting', 'offered', 'seated', 'declined', 'lapsed', 'left')", name="status_known"
+        ),
+        CheckConstraint("status <> 'offered' OR seat_id IS NOT NULL", name="offer_has_seat"),
+        # One place in a mentor's line per student; past entries stay as history.
+        _partial(
+            "uq_waitlist_in_line_mentor_student", "mentor_id", "student_id", where=IN_LINE_SQL, unique=True
+        ),
+        # The next in line for a mentor.
+        _partial("ix_waitlist_waiting_mentor", "mentor_id", "id", where="status = 'waiting'"),
+        Index("ix_waitlist_student_guild", "student_id", "guild_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("mentors.id"))
+    student_id: Mapped[int] = mapped_column(Snowflake)
+    student_name: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    seat_id: Mapped[int | None] = mapped_column(ForeignKey("seats.id"))
+    joined_at: Mapped[datetime]
+    # When the student pressed Accept on their offer (the admins are told once).
+    accepted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
 class BotState(Base):
     """Small facts the bot keeps between runs (the hash of the last synced command tree)."""
 
@@ -389,6 +435,7 @@ bot_state = cast(Table, BotState.__table__)
 server_settings = cast(Table, ServerSettingValue.__table__)
 member_time_zones = cast(Table, MemberTimeZone.__table__)
 purchases = cast(Table, Purchase.__table__)
+waitlist = cast(Table, WaitlistEntry.__table__)
 
 
 def with_people(of: Table, *columns: Any) -> Select[Any]:
@@ -402,3 +449,5 @@ def with_people(of: Table, *columns: Any) -> Select[Any]:
 
 # The conditions the partial indexes are made of, for queries that must use them.
 LIVE_SEAT = seats.c.status.in_([sql("active"), sql("grace")])
+OFFERED_SEAT = seats.c.status == sql("offered")
+IN_LINE = waitlist.c.status.in_([sql("waiting"), sql("offered")])

@@ -1,4 +1,5 @@
-"""The sweep (R11, state part): expire packs (R8), release seats (R9), queue the final warnings (R7),
+"""The sweep (R11, state part): expire packs (R8), release seats (R9) and offer them to the waitlist,
+let offers whose hold ran out lapse (R19), queue the final warnings (R7),
 expiry warnings (R8) and session reminders (R10) that are due. ``next_due`` tells when it next has
 something to do, for the wake-up the bot arms.
 
@@ -26,9 +27,11 @@ from core.domain import (
     PackStatus,
     SeatStatus,
     SweepReport,
+    WaitlistStatus,
 )
 from core.schema import mentors, notifications, packs, seats, sessions, sql
 from core.tx import AnyRow, Tx
+from core.usecases import waitlist
 
 # Rows handled per statement; a sweep after long downtime loops until nothing due is left.
 BATCH = 1000
@@ -37,15 +40,18 @@ BATCH = 1000
 def sweep(tx: Tx) -> SweepReport:
     """One pass: R8 expiry, R9 release, then the R7 / R8 / R10 warnings now due."""
     expired = _expire_packs(tx)
-    released, release_ids = _release_seats(tx)
+    released, release_ids, offered = _release_seats(tx)
+    lapsed, offers = _lapse_offers(tx)
     warned, warning_ids = _warnings(tx)
     return SweepReport(
+        lapsed_offers=lapsed,
+        offered_seats=offered + offers.seat_ids,
         expired_packs=expired,
         released_seats=released,
         final_warnings=warned[NotificationKind.FINAL_WARNING],
         expiry_warnings=warned[NotificationKind.EXPIRY_WARNING],
         session_reminders=warned[NotificationKind.SESSION_REMINDER],
-        notification_ids=release_ids + warning_ids,
+        notification_ids=release_ids + offers.notification_ids + warning_ids,
     )
 
 
@@ -125,9 +131,11 @@ _FREE_SEATS = (
 )
 
 
-def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """R9: release a seat whose grace has ended, or that holds no active pack and is not in grace —
-    only once it has no booked session left. Frees the mentor's capacity; tells student and mentor."""
+    only once it has no booked session left. Frees the mentor's capacity; tells student and mentor;
+    offers the freed seats to the mentors' waitlists (R19). Returns the seats released, the
+    notifications queued and the seats offered."""
     rows: list[AnyRow] = []
     for conditions in rules.RELEASABLE:
         due = _due(seats, *conditions)
@@ -141,7 +149,7 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
             ),
         )
     if not rows:
-        return (), ()
+        return (), (), ()
     # Two statements for all the mentors, not one per mentor: the freeing (in id order), then a read
     # of what it left (rows this transaction now holds, so nobody else has changed them since).
     freed = sorted(Counter(row.mentor_id for row in rows).items())
@@ -186,7 +194,39 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...]]:
             for row in rows
         ],
     )
-    return tuple(row.id for row in rows), ids
+    # R19: each freed seat goes to the first in its mentor's line.
+    offered: tuple[int, ...] = ()
+    for guild_id, mentor_id in sorted({(row.guild_id, row.mentor_id) for row in rows}):
+        offers = waitlist.offer_freed_seats(tx, guild_id, mentor_id)
+        ids += offers.notification_ids
+        offered += offers.seat_ids
+    return tuple(row.id for row in rows), ids, offered
+
+
+def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:
+    """R19: an offered seat whose hold ran out is released and offered to the next in line."""
+    due = _due(seats, *rules.OFFER_LAPSED)
+    rows = _in_batches(
+        tx,
+        lambda: (
+            update(seats)
+            .where(seats.c.id.in_(due), *rules.OFFER_LAPSED)
+            .values(status=SeatStatus.RELEASED.value, released_at=_NOW)
+            .returning(seats.c.id, seats.c.guild_id, seats.c.mentor_id)
+        ),
+    )
+    if not rows:
+        return (), waitlist.Offers()
+    history.record_many(
+        tx,
+        [
+            history.entry(
+                guild_id=row.guild_id, actor_id=None, action="waitlist_offer_lapsed", seat_id=row.id
+            )
+            for row in rows
+        ],
+    )
+    return tuple(row.id for row in rows), waitlist.free_offered_seats(tx, rows, WaitlistStatus.LAPSED)
 
 
 def _people_of_seats(tx: Tx, seat_ids: set[int]) -> dict[int, AnyRow]:
@@ -329,6 +369,7 @@ def _earliest(column: Any, *conditions: Any) -> Any:
 _NEXT_DUE = select(
     _earliest(packs.c.ends_at, packs.c.status == ACTIVE).label("expiry"),
     _earliest(seats.c.grace_ends_at, *rules.GRACE_UNBOOKED).label("grace_end"),
+    _earliest(seats.c.offer_ends_at, *rules.OFFER_HELD).label("offer_end"),
     *(_earliest(w.due_at, *w.pending).label(w.kind.value) for w in rules.WARNINGS),
     select(true()).where(*rules.ALL_PACKS_EXPIRED).limit(1).scalar_subquery().label("release_now"),
 )
@@ -338,7 +379,12 @@ def next_due(tx: Tx) -> datetime | None:
     """The earliest moment the sweep will have something to do (a warning, a grace end, an expiry, a
     session reminder), or None when nothing is pending. It may be in the past: then it is due now."""
     row = tx.conn.execute(_NEXT_DUE, {"now": tx.now}).one()
-    moments = [row.expiry, row.grace_end, *(row._mapping[w.kind.value] for w in rules.WARNINGS)]
+    moments = [
+        row.expiry,
+        row.grace_end,
+        row.offer_end,
+        *(row._mapping[w.kind.value] for w in rules.WARNINGS),
+    ]
     if row.release_now:
         moments.append(tx.now)
     return min((moment for moment in moments if moment is not None), default=None)

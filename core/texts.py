@@ -56,6 +56,14 @@ def one_left(mentor_user_id: int, number: int, total: int) -> str:
     )
 
 
+def one_left_after_missed(mentor_user_id: int, used: int, total: int) -> str:
+    """*One left* when the session taken was missed (R18), not done."""
+    return (
+        "You have 1 session remaining. Renew now to continue.\n"
+        f"{used} of {total} sessions with {mention(mentor_user_id)} are used."
+    )
+
+
 def pack_complete(policy: Policy, mentor_user_id: int, total: int, grace_ends_at: datetime) -> str:
     return (
         f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"
@@ -114,6 +122,43 @@ def session_cancelled(mentor_user_id: int, starts_at: datetime) -> str:
 
 def session_reminder(mentor_user_id: int, starts_at: datetime, minutes: int) -> str:
     return f"Reminder: your {minutes}-minute session with {mention(mentor_user_id)} is {when(starts_at)}."
+
+
+def no_show(mentor_user_id: int, starts_at: datetime, taken: bool, left: int) -> str:
+    taken_note = (
+        f"It was taken off your pack: {plural(left, 'session')} left."
+        if taken
+        else f"It was not taken off your pack: {plural(left, 'session')} left."
+    )
+    return (
+        f"You were marked as not attending your session with {mention(mentor_user_id)} on "
+        f"{timestamp(starts_at)}. {taken_note}"
+    )
+
+
+def late_cancel(mentor_user_id: int, starts_at: datetime, hours: int, left: int) -> str:
+    return (
+        f"You cancelled your session with {mention(mentor_user_id)} on {timestamp(starts_at)} less than "
+        f"{plural(hours, 'hour')} before it started, so it was taken off your pack: "
+        f"{plural(left, 'session')} left."
+    )
+
+
+def waitlist_offer(policy: Policy, mentor_user_id: int, offer_ends_at: datetime) -> str:
+    """R19: the offer; how to take it follows the server's settings (a button to buy a pack, R17)."""
+    buy = " or buy a pack with the button below" if policy.renewal_sku_id or policy.renew_url else ""
+    return (
+        f"A seat with {mention(mentor_user_id)} is free, and it is held for you until {when(offer_ends_at)}. "
+        f"Press Accept and an admin will grant you a pack for it{buy}; press Decline to pass it to the "
+        "next in line. If you do neither, it goes to the next in line when the hold runs out."
+    )
+
+
+def waitlist_accepted(student_user_id: int, mentor_user_id: int, offer_ends_at: datetime) -> str:
+    return (
+        f"{mention(student_user_id)} accepted the seat offered with {mention(mentor_user_id)} from the "
+        f"waitlist. Grant them a pack with /pack grant before {when(offer_ends_at)}, when the hold runs out."
+    )
 
 
 def dm_failed(

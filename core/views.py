@@ -159,9 +159,11 @@ def session_choices(
     student_user_id: int | None = None,
     typed: str = "",
     limit: int = MAX_CHOICES,
+    as_student: bool = False,
 ) -> list[SessionView]:
     """Booked sessions the caller may act on, soonest first: their own as a mentor; for an admin,
-    also every other mentor's (narrowed to ``student_user_id`` when given).
+    also every other mentor's (narrowed to ``student_user_id`` when given); with ``as_student`` (for
+    /cancel, R18) also those booked for the caller as a student.
 
     ``typed`` (what the user typed so far) narrows them in SQL before the ``limit`` is taken, so a
     session beyond the soonest ``limit`` is found: "#12" by its number, other text by the student's
@@ -180,7 +182,8 @@ def session_choices(
         .limit(limit)
     )
     if not actor.is_admin:
-        query = query.where(mentors.c.user_id == actor.user_id)
+        own = mentors.c.user_id == actor.user_id
+        query = query.where(or_(own, seats.c.student_id == actor.user_id) if as_student else own)
     if student_user_id is not None:
         query = query.where(seats.c.student_id == student_user_id)
     text = typed.strip().lower()

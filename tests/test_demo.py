@@ -81,14 +81,25 @@ STORY = [
     "@bob ▸ /mysessions",
     "□□□□ 0 of 4 used · 4 left",
     "1 of 1 seat held · 0 in grace",
-    "3. This server's own settings, and times in your own zone",
+    "4. This server's own settings, and times in your own zone",
     "@ada ▸ /settings set name:grace_period_hours value:48",
     "↳ grace_period_hours is now 48 in this server (it was 72); it applies from now on.",
     "48 — this server",
     "@mia ▸ /timezone zone:Europe/Berlin",
     "@mia ▸ /schedule student:@bob when:tomorrow 18:00",
     "↳ Booked session #7 with @bob for Fri 20 Feb 2026 17:00 UTC (in 1 day)",  # 18:00 in Berlin
-    "Done: 53 simulated days in",
+    # R19: a waitlist offer taken.
+    "@cleo ▸ /waitlist join mentor:@mia",
+    "↳ You are #1 in @mia's line.",
+    "@ada ▸ /mentor add mentor:@mia seats:3",
+    "✉ DM to @cleo: From Mentorship:",
+    "The offer carries the buttons [💎 buy] and [Accept] and [Decline].",
+    "@cleo ▸ [Accept]",
+    "↳ Accepted: the seat with @mia is held for you",
+    "cleo (@cleo) accepted the seat offered with mia (@mia) from the waitlist.",
+    "@ada ▸ /pack grant student:@cleo mentor:@mia",
+    "3 of 3 seats held",
+    "Done: 56 simulated days in",
 ]
 
 

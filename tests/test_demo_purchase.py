@@ -7,12 +7,12 @@ import io
 from bot.demo import run_demo
 
 SCENE = [
-    "━━━ 3. A renewal bought in Discord: @alice",
+    "━━━ 5. A renewal bought in Discord: @alice",
     "@mia ▸ /complete student:@alice",
-    "✉ DM to @alice: Your pack is complete. Renew within 72 hours to keep your seat.",
+    "Your pack is complete. Renew within 48 hours to keep your seat.",  # this server set 48 (scene 4)
     "[💎 Discord's premium button → buy Renewal pack]",
     "@alice presses it and pays in Discord",
-    "✉ DM to @alice: Thank you for your purchase: a pack of 4 sessions with @mia is on your seat, "
+    "Thank you for your purchase: a pack of 4 sessions with mia (@mia) is on your seat, "
     "valid until Wed 27 May 2026. Your seat is yours again: it is no longer in grace.",
     "consumed the entitlement (consumed: True)",
     "Discord delivers the same ENTITLEMENT_CREATE again: nothing more is granted.",

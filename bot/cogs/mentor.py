@@ -1,4 +1,4 @@
-"""Mentors (and admins): /complete, /schedule, /cancel, /roster."""
+"""Mentors (and admins): /complete, /schedule, /cancel (a student's own too), /noshow, /roster."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import pages, render
+from bot import offers, pages, render
 from bot.cogs import corrections
 from bot.interaction import actor, guild_id, request_key, user_id_of
 from core import bounds, views
-from core.domain import SESSION_MINUTES_DEFAULT, CompletionChoice
+from core.domain import SESSION_MINUTES_DEFAULT, CompletionChoice, LateCancelToConfirm, SessionMissed
+from core.texts import mention, timestamp
 from core.usecases import cancel_session, schedule_session
 from core.usecases.corrections import complete_or_ask
+from core.usecases.sessions import noshow_session
 from core.usecases.settings import time_zone_of
 from core.when import read_when, when_choice
 
@@ -23,6 +25,18 @@ if TYPE_CHECKING:
     from bot.app import MentorBot
 
 log = logging.getLogger(__name__)
+
+
+def no_show_marked(result: SessionMissed) -> str:
+    taken = (
+        f"a session was taken off their pack ({result.left} left)"
+        if result.taken
+        else f"nothing was taken off their pack, as this server counts no-shows as free ({result.left} left)"
+    )
+    return (
+        f"Marked session #{result.session_id} of {mention(result.student_user_id)} on "
+        f"{timestamp(result.starts_at)} as a no-show: {taken}. They have been told."
+    )
 
 
 class MentorCog(commands.Cog):
@@ -33,6 +47,17 @@ class MentorCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         """The caller's booked sessions (an admin's: everyone's), narrowed to the chosen student."""
+        return await self._session_choices(interaction, current)
+
+    async def own_session_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """For /cancel: also the sessions booked for the caller as a student (R18)."""
+        return await self._session_choices(interaction, current, as_student=True)
+
+    async def _session_choices(
+        self, interaction: discord.Interaction, current: str, *, as_student: bool = False
+    ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
         student = user_id_of(getattr(interaction.namespace, "student", None))
@@ -42,6 +67,7 @@ class MentorCog(commands.Cog):
             actor=actor(interaction, self.bot.settings),
             student_user_id=student,
             typed=current,  # narrowed in SQL before the 25 are taken
+            as_student=as_student,
         )
         typed = current.strip().lower()
         labels = [(render.session_label(session), session.session_id) for session in choices]
@@ -165,26 +191,57 @@ class MentorCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(session="The booked session to cancel")
     async def cancel(self, interaction: discord.Interaction, session: int) -> None:
-        """Cancel a booked session; nothing is taken off the pack."""
+        """Cancel a booked session; a student's own late cancel takes it off the pack (asks first)."""
         result = await self.bot.run_command(
             interaction,
             cancel_session,
-            render.cancelled,
+            offers.cancelled,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             session_id=session,
         )
         if result is None:
             return
+        if isinstance(result, LateCancelToConfirm):
+            # Nothing changed: the student confirms with the button, or leaves it (nothing happens).
+            await interaction.edit_original_response(
+                view=offers.late_cancel_button(result, interaction.user.id)
+            )
+            return
         log.info(
-            "user %s cancelled session %s of student %s on pack %s",
+            "user %s cancelled session %s of student %s on pack %s%s",
             interaction.user.id,
             result.session_id,
             result.student_user_id,
             result.pack_id,
+            " (late: taken off the pack)" if isinstance(result, SessionMissed) else "",
         )
 
-    cancel.autocomplete("session")(session_autocomplete)
+    cancel.autocomplete("session")(own_session_autocomplete)
+
+    @app_commands.command(name="noshow")
+    @app_commands.guild_only()
+    @app_commands.describe(session="The booked session the student did not attend")
+    async def noshow(self, interaction: discord.Interaction, session: int) -> None:
+        """Mark a session that has started as a no-show; the student is told."""
+        result = await self.bot.run_command(
+            interaction,
+            noshow_session,
+            no_show_marked,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            session_id=session,
+        )
+        if result is not None:
+            log.info(
+                "user %s marked session %s of student %s a no-show (taken: %s)",
+                interaction.user.id,
+                result.session_id,
+                result.student_user_id,
+                result.taken,
+            )
+
+    noshow.autocomplete("session")(session_autocomplete)
 
     @app_commands.command(name="roster")
     @app_commands.guild_only()

@@ -14,10 +14,11 @@ from core.domain import (
     SeatStatus,
 )
 from core.errors import InvalidInput, NoFreeSeat
-from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, mentors, seats
+from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, seats
 from core.texts import mention, plural
 from core.tx import Tx
 from core.usecases._common import PICK_ATTEMPTS, require_admin
+from core.usecases.waitlist import Offers, offer_freed_seats, took_seat
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +83,24 @@ def register_mentor(
         capacity=seats_capacity,
         previous_capacity=previous,
     )
+    offers = Offers()
+    if previous is not None and seats_capacity > previous:
+        offers = offer_freed_seats(tx, guild_id, row.id)  # R19: more capacity frees seats
     return MentorRegistered(
         mentor_user_id=mentor_user_id,
         capacity=seats_capacity,
         previous_capacity=previous,
-        seats_held=row.seats_held,
+        seats_held=row.seats_held + len(offers.seat_ids),
+        offered_seats=offers.seat_ids,
+        notification_ids=offers.notification_ids,
     )
 
 
 def seat_for_grant(
     tx: Tx, guild_id: int, mentor_row: int, mentor_user_id: int, student_user_id: int, student_name: str
 ) -> SeatTaken:
-    """The seat a new pack goes on: the student's live seat with the mentor, else a free one."""
+    """The seat a new pack goes on: the student's live seat with the mentor, else the seat offered to
+    them from the waitlist (R19), else a free one."""
     for _ in range(PICK_ATTEMPTS):
         live = tx.conn.execute(
             select(seats.c.id, seats.c.status)
@@ -121,6 +128,24 @@ def seat_for_grant(
                     )
                 return SeatTaken(live.id, new=False, from_grace=live.status == SeatStatus.GRACE)
             continue  # released in the meantime: take a new seat
+        # R19: the seat held for them turns active; it is already counted in seats_held.
+        offered = tx.conn.execute(
+            update(seats)
+            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_user_id, OFFERED_SEAT)
+            .values(
+                status=SeatStatus.ACTIVE.value,
+                offer_ends_at=None,
+                active_packs=seats.c.active_packs + 1,
+                student_name=student_name[:100] or seats.c.student_name,
+            )
+            .returning(seats.c.id)
+        ).scalar()
+        if offered is not None:
+            took_seat(tx, mentor_row, student_user_id)
+            history.record(
+                tx, guild_id=guild_id, actor_id=None, action="waitlist_seat_taken", seat_id=offered
+            )
+            return SeatTaken(offered, new=True, from_grace=False)
         reserved = tx.conn.execute(
             update(mentors)
             .where(mentors.c.id == mentor_row, mentors.c.seats_held < mentors.c.capacity)
@@ -163,6 +188,7 @@ def seat_for_grant(
             .returning(seats.c.id)
         ).scalar()
         if seat_id is not None:
+            took_seat(tx, mentor_row, student_user_id)
             history.record(tx, guild_id=guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
             return SeatTaken(seat_id, new=True, from_grace=False)
         # Another transaction gave this student a seat just now: give the reservation back, join it.

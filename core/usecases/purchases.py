@@ -68,11 +68,7 @@ def record_purchase(
         purchase_id = _claim(tx, entitlement_id, target.guild_id, buyer_user_id, sku_id)
         if purchase_id is None:
             return _recorded(tx, entitlement_id)  # another process recorded it just now
-        if target.status == SeatStatus.OFFERED.value and not _take_offer(tx, target.id):
-            # The hold ran out in the meantime: give the entitlement id back and pick again.
-            tx.conn.execute(purchases.delete().where(purchases.c.id == purchase_id))
-            continue
-        try:
+        try:  # an offered seat is taken by the grant (R19), as an admin's grant takes it
             granted = grant_pack(
                 tx,
                 guild_id=target.guild_id,
@@ -292,18 +288,6 @@ def _claim(tx: Tx, entitlement_id: int, guild_id: int, buyer_user_id: int, sku_i
         .returning(purchases.c.id)
     ).scalar()
     return inserted
-
-
-def _take_offer(tx: Tx, seat_id: int) -> bool:
-    """An offered seat (R19, already counted in the mentor's seats) becomes the buyer's live seat,
-    which the grant then joins."""
-    return bool(
-        tx.conn.execute(
-            update(seats)
-            .where(seats.c.id == seat_id, seats.c.status == SeatStatus.OFFERED.value)
-            .values(status=SeatStatus.ACTIVE.value)
-        ).rowcount
-    )
 
 
 def _placed(

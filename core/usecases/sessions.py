@@ -17,12 +17,14 @@ from core.domain import (
     COMPLETE_LOOKAHEAD,
     SESSION_MINUTES_DEFAULT,
     Actor,
+    LateCancelToConfirm,
     NotificationKind,
     PackStatus,
     SeatStatus,
     SessionBooked,
     SessionCancelled,
     SessionCompleted,
+    SessionMissed,
     SessionStatus,
     renewal_reminder,
     session_number,
@@ -70,11 +72,16 @@ _SESSION_REF = (
 )
 
 
-def _session_ref(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpose: str) -> AnyRow:
+def _session_ref(
+    tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpose: str, student_may: bool = False
+) -> AnyRow:
     ref = tx.conn.execute(_SESSION_REF, {"session_id": session_id, "guild_id": guild_id}).one_or_none()
     if ref is None:
         raise NotFound(f"There is no session #{session_id} here; pick one from the list.")
+    if student_may and actor.user_id == ref.student_id:
+        return ref
     if actor.user_id != ref.mentor_user_id and not actor.is_admin:
+        # Said to someone else's student too: the student's own right is no business of theirs.
         raise NotAllowed(
             f"Only {mention(ref.mentor_user_id)} or an admin can {purpose} session #{session_id}."
         )
@@ -242,6 +249,7 @@ def _complete_booked(
             f"Session #{ref.id} was cancelled, so it can't be completed; complete the student without "
             "naming a session to record one now."
         )
+    _refuse_unless_booked(ref, "completed")
     pack = tx.conn.execute(_TAKE_BOOKED, {"pack_id": ref.pack_id, "now": tx.now}).one_or_none()
     if pack is None:
         raise RuntimeError(f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session")
@@ -345,21 +353,7 @@ def _after_completion(
     number: int,
 ) -> SessionCompleted:
     """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
-    depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
-    # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
-    # Past its end date it counts as expired even before the sweep has marked it so (R8).
-    live = pack.ends_at > tx.now
-    counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED) and live
-    kind = renewal_reminder(pack.sessions_total, number, renewed=False) if counts_for_renewal else None
-    renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
-    owed = []
-    if kind is not None and not renewed:
-        owed.append(_renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, number))
-    grace = None
-    if depleted:
-        grace = _on_depletion(tx, guild_id, pack, student_user_id, mentor_user_id, renewed or not live)
-    if grace is not None:
-        owed.append(grace.owed)
+    owed, grace = _after_taking(tx, guild_id, pack, student_user_id, mentor_user_id, number)
     ids = outbox.queue(tx, owed)
     history.record(
         tx,
@@ -386,6 +380,37 @@ def _after_completion(
     )
 
 
+def _after_taking(
+    tx: Tx,
+    guild_id: int,
+    pack: AnyRow,
+    student_user_id: int,
+    mentor_user_id: int,
+    used: int,
+    missed: bool = False,
+) -> tuple[list[outbox.Owed], _GraceStarted | None]:
+    """R5, R6 once a session has been taken off ``pack`` (a completion, or a no-show or late cancel
+    that counts, R18), ``used`` of its sessions now gone: the renewal DM owed, depletion and grace."""
+    depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
+    # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
+    # Past its end date it counts as expired even before the sweep has marked it so (R8).
+    live = pack.ends_at > tx.now
+    counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED) and live
+    kind = renewal_reminder(pack.sessions_total, used, renewed=False) if counts_for_renewal else None
+    renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
+    owed = []
+    if kind is not None and not renewed:
+        owed.append(
+            _renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, used, missed)
+        )
+    grace = None
+    if depleted:
+        grace = _on_depletion(tx, guild_id, pack, student_user_id, mentor_user_id, renewed or not live)
+    if grace is not None:
+        owed.append(grace.owed)
+    return owed, grace
+
+
 def _renewal_reminder(
     tx: Tx,
     guild_id: int,
@@ -394,9 +419,13 @@ def _renewal_reminder(
     student_user_id: int,
     mentor_user_id: int,
     number: int,
+    missed: bool = False,
 ) -> outbox.Owed:
-    """R5: the *one left* or *pack complete* DM for ``pack``."""
-    if kind == NotificationKind.ONE_LEFT:
+    """R5: the *one left* or *pack complete* DM for ``pack`` (``missed``: after a no-show or late
+    cancel that took a session, R18, which is no session "done")."""
+    if kind == NotificationKind.ONE_LEFT and missed:
+        body = texts.one_left_after_missed(mentor_user_id, number, pack.sessions_total)
+    elif kind == NotificationKind.ONE_LEFT:
         body = texts.one_left(mentor_user_id, number, pack.sessions_total)
     else:
         body = texts.pack_complete(
@@ -652,15 +681,35 @@ def _booked_by_request(tx: Tx, guild_id: int, request_key: str) -> SessionBooked
 _IF_EXPIRED = case((packs.c.status == PackStatus.EXPIRED.value, 1), else_=0)
 
 
-def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> SessionCancelled:
-    """R10: cancel a booked session; nothing is taken off the pack."""
-    ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="cancel")
-    if ref.status == SessionStatus.COMPLETED:
-        raise NothingToDo(
-            f"Session #{session_id} was completed {timestamp(ref.completed_at, 'R')}, so it can't be cancelled."
-        )
-    if ref.status == SessionStatus.CANCELLED:
-        raise NothingToDo(f"Session #{session_id} is already cancelled; nothing to do.")
+def cancel_session(
+    tx: Tx, *, guild_id: int, actor: Actor, session_id: int, confirm_late: bool = False
+) -> SessionCancelled | SessionMissed | LateCancelToConfirm:
+    """R10, R18: cancel a booked session.
+
+    The seat's mentor or an admin: nothing is taken off the pack. The student (their own session,
+    before it starts): the same, unless it starts within ``late_cancel_hours``; then it is a late
+    cancel that takes the session, and nothing changes until they confirm (``confirm_late``).
+    """
+    ref = _session_ref(
+        tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="cancel", student_may=True
+    )
+    _refuse_unless_booked(ref, "cancelled")
+    by_student = (
+        actor.user_id == ref.student_id and actor.user_id != ref.mentor_user_id and not actor.is_admin
+    )
+    if by_student:
+        if ref.starts_at <= tx.now:
+            raise NothingToDo(
+                f"Session #{session_id} started {timestamp(ref.starts_at, 'R')}, so it can't be cancelled; "
+                f"talk to {mention(ref.mentor_user_id)} about it."
+            )
+        policy = tx.policy_for(guild_id)
+        if policy.late_cancel_hours and ref.starts_at - tx.now < policy.late_cancel_lead:
+            if not confirm_late:
+                return LateCancelToConfirm(
+                    session_id, ref.mentor_user_id, ref.starts_at, policy.late_cancel_hours
+                )
+            return _missed(tx, guild_id, actor, ref, SessionStatus.LATE_CANCELLED, take=True)
     changed = tx.conn.execute(
         update(sessions)
         .where(sessions.c.id == session_id, sessions.c.status == SessionStatus.SCHEDULED.value)
@@ -712,5 +761,139 @@ def cancel_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> S
         student_user_id=ref.student_id,
         mentor_user_id=ref.mentor_user_id,
         starts_at=ref.starts_at,
+        notification_ids=ids,
+    )
+
+
+# ---- R18: no-shows and late cancels ---------------------------------------------------------------
+
+_ENDED = {
+    SessionStatus.COMPLETED: "was completed",
+    SessionStatus.CANCELLED: "is cancelled",
+    SessionStatus.LATE_CANCELLED: "was cancelled late",
+    SessionStatus.NO_SHOW: "is marked as a no-show",
+    SessionStatus.VOIDED: "was completed and then undone",
+}
+
+
+def _refuse_unless_booked(ref: AnyRow, done: str) -> None:
+    """A session that is no longer booked can't be cancelled or marked: say what became of it."""
+    if ref.status == SessionStatus.SCHEDULED:
+        return
+    status = SessionStatus(ref.status)
+    if status == SessionStatus.CANCELLED and done == "cancelled":
+        raise NothingToDo(f"Session #{ref.id} is already cancelled; nothing to do.")
+    when_done = f" {timestamp(ref.completed_at, 'R')}" if status == SessionStatus.COMPLETED else ""
+    raise NothingToDo(f"Session #{ref.id} {_ENDED[status]}{when_done}, so it can't be {done}.")
+
+
+def noshow_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int) -> SessionMissed:
+    """R18: mark a booked session that has started as a no-show. It takes a session off the pack
+    when the server's ``no_show_counts`` is on; the student is told either way."""
+    ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="mark")
+    _refuse_unless_booked(ref, "marked as a no-show")
+    if ref.starts_at > tx.now:
+        raise InvalidInput(
+            f"Session #{session_id} starts {timestamp(ref.starts_at, 'R')}; mark a no-show once it has started."
+        )
+    counts = tx.policy_for(guild_id).no_show_counts
+    return _missed(tx, guild_id, actor, ref, SessionStatus.NO_SHOW, take=counts)
+
+
+# A session a no-show or late cancel takes is lost, not completed: it is counted with the forfeited
+# ones, so R4's numbers keep counting completed sessions only.
+_TAKE_MISSED = (
+    update(packs)
+    .where(packs.c.id == bindparam("pack_id"), packs.c.sessions_left > 0, packs.c.sessions_booked > 0)
+    .values(
+        sessions_booked=packs.c.sessions_booked - 1,
+        sessions_forfeited=packs.c.sessions_forfeited + 1,
+        **_TAKE_ONE,
+    )
+    .returning(*_PACK_AFTER, packs.c.ends_at)
+)
+_UNBOOK = (
+    update(packs)
+    .where(packs.c.id == bindparam("pack_id"), packs.c.sessions_booked > 0)
+    .values(
+        sessions_booked=packs.c.sessions_booked - 1,
+        sessions_left=packs.c.sessions_left - _IF_EXPIRED,
+        sessions_forfeited=packs.c.sessions_forfeited + _IF_EXPIRED,
+    )
+    .returning(packs.c.id)
+)
+_LEFT_ON_SEAT = select(func.coalesce(func.sum(packs.c.sessions_left), 0)).where(
+    packs.c.seat_id == bindparam("seat_id"), packs.c.status == PackStatus.ACTIVE.value
+)
+
+
+def _missed(
+    tx: Tx, guild_id: int, actor: Actor, ref: AnyRow, status: SessionStatus, *, take: bool
+) -> SessionMissed:
+    changed = tx.conn.execute(
+        update(sessions)
+        .where(sessions.c.id == ref.id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .values(status=status.value, cancelled_at=tx.now, cancelled_by=actor.user_id)
+        .returning(sessions.c.id)
+    ).scalar()
+    if changed is None:
+        raise RuntimeError(f"session {ref.id} changed while it was being marked {status.value}")
+    owed: list[outbox.Owed] = []
+    grace = None
+    if take:
+        pack = tx.conn.execute(_TAKE_MISSED, {"pack_id": ref.pack_id, "now": tx.now}).one_or_none()
+        if pack is None:
+            raise RuntimeError(
+                f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session"
+            )
+        # The same path as a completion for the renewal DMs, depletion and grace (R5, R6).
+        used = pack.sessions_total - pack.sessions_left
+        owed, grace = _after_taking(tx, guild_id, pack, ref.student_id, ref.mentor_user_id, used, missed=True)
+    elif tx.conn.execute(_UNBOOK, {"pack_id": ref.pack_id}).scalar() is None:
+        raise RuntimeError(f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session")
+    left = int(tx.conn.execute(_LEFT_ON_SEAT, {"seat_id": ref.seat_id}).scalar_one())
+    if status == SessionStatus.NO_SHOW:
+        kind = NotificationKind.NO_SHOW
+        body = texts.no_show(ref.mentor_user_id, ref.starts_at, take, left)
+    else:
+        kind = NotificationKind.LATE_CANCEL
+        body = texts.late_cancel(
+            ref.mentor_user_id, ref.starts_at, tx.policy_for(guild_id).late_cancel_hours, left
+        )
+    owed.insert(
+        0,
+        outbox.Owed(
+            guild_id=guild_id,
+            kind=kind,
+            key=outbox.key(kind, "session", ref.id),
+            recipient_id=ref.student_id,
+            body=body,
+            mentor_user_id=ref.mentor_user_id,
+            seat_id=ref.seat_id,
+            pack_id=ref.pack_id,
+            session_id=ref.id,
+        ),
+    )
+    ids = outbox.queue(tx, owed)
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action=f"session_{status.value}",
+        seat_id=ref.seat_id,
+        pack_id=ref.pack_id,
+        session_id=ref.id,
+        taken=take,
+    )
+    return SessionMissed(
+        session_id=ref.id,
+        pack_id=ref.pack_id,
+        student_user_id=ref.student_id,
+        mentor_user_id=ref.mentor_user_id,
+        starts_at=ref.starts_at,
+        status=status,
+        taken=take,
+        left=left,
+        grace_ends_at=None if grace is None else grace.ends_at,
         notification_ids=ids,
     )

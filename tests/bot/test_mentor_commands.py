@@ -257,7 +257,9 @@ async def test_a_mentor_sees_only_their_own_sessions_and_an_admin_sees_everyones
 
     assert ids(await server.mentor.autocomplete(server.channel, "cancel", "session", "")) == [mias]
     assert ids(await max_.autocomplete(server.channel, "cancel", "session", "")) == [maxs]
-    assert ids(await server.student.autocomplete(server.channel, "cancel", "session", "")) == []
+    # R18: a student may cancel their own session, so /cancel offers it to them; /complete does not.
+    assert ids(await server.student.autocomplete(server.channel, "cancel", "session", "")) == [mias]
+    assert ids(await server.student.autocomplete(server.channel, "complete", "session", "")) == []
     assert ids(await server.admin.autocomplete(server.channel, "cancel", "session", "")) == [mias, maxs]
 
 

@@ -30,16 +30,20 @@ from core.db import Database, open_database
 from core.domain import (
     Actor,
     NotificationKind,
+    OfferAnswered,
     Policy,
     PurchaseRecorded,
     SessionCancelled,
     SessionCompleted,
+    SessionMissed,
     SweepReport,
 )
-from core.errors import NoFreeSeat, NothingToDo, Refusal
-from core.schema import mentors, notifications, packs, purchases, seats, sessions
+from core.errors import InvalidInput, NoFreeSeat, NothingToDo, Refusal
+from core.schema import mentors, notifications, packs, purchases, seats, sessions, waitlist
 from core.service import Service
 from core.sweep import sweep as run_sweep
+from core.usecases import waitlist as wl
+from core.usecases.sessions import noshow_session
 from tests.conftest import ADMIN, GUILD, START
 
 T = TypeVar("T")
@@ -98,6 +102,18 @@ class MSeat:
     grace_ends_at: datetime | None = None
     period: int = 0
     warned: bool = False
+    offer_ends_at: datetime | None = None  # while 'offered' (R19)
+
+
+@dataclass
+class MPlace:
+    """A place in a mentor's line (R19); the list's order is the join order."""
+
+    mentor: int
+    student: int
+    status: str = "waiting"
+    seat: int | None = None
+    accepted: bool = False
 
 
 @dataclass
@@ -130,21 +146,69 @@ class Model:
         self.requests: dict[str, int] = {}  # request key -> the session it completed
         # entitlement -> [purchase id, buyer, pack id or None (unplaced)]
         self.purchases: dict[int, list[Any]] = {}
+        self.line: list[MPlace] = []
 
     def purchase_target(self, student: int) -> MSeat | None:
-        """R17: the student's seat in grace (soonest deadline), else the live one with the fewest
-        sessions left (the pack ending soonest, then the oldest seat)."""
+        """R17: the student's seat in grace (soonest deadline), else one offered to them (R19), else
+        the live one with the fewest sessions left (the pack ending soonest, then the oldest seat)."""
         far = datetime.max.replace(tzinfo=START.tzinfo)
 
         def urgency(seat: MSeat) -> tuple[int, datetime, int, datetime, int]:
             if seat.status == "grace":
                 return (0, seat.grace_ends_at or far, 0, far, seat.id)
+            if seat.status == "offered":
+                return (1, far, 0, far, seat.id)
             live = [p for p in self.packs_of(seat) if p.status == "active"]
             ends = min((p.ends_at for p in live), default=far)
             return (2, far, sum(p.left for p in live), ends, seat.id)
 
-        mine = [s for s in self.seats.values() if s.student == student and s.status in ("active", "grace")]
+        mine = [
+            s
+            for s in self.seats.values()
+            if s.student == student and s.status in ("active", "grace", "offered")
+        ]
         return min(mine, key=urgency, default=None)
+
+    def next_seat_id(self) -> int:
+        return max(self.seats, default=0) + 1
+
+    def place(self, mentor: int, student: int) -> MPlace | None:
+        for place in self.line:
+            if (place.mentor, place.student) == (mentor, student) and place.status in ("waiting", "offered"):
+                return place
+        return None
+
+    def offered_seat(self, mentor: int, student: int) -> MSeat | None:
+        for seat in self.seats.values():
+            if (seat.mentor, seat.student, seat.status) == (mentor, student, "offered"):
+                return seat
+        return None
+
+    def offer(self, mentor: int, now: datetime) -> set[int]:
+        """R19: while the mentor has a free seat, the first waiting in their line is offered one."""
+        offered: set[int] = set()
+        state = self.mentors[mentor]
+        while state.held < state.capacity:
+            place = next((p for p in self.line if p.mentor == mentor and p.status == "waiting"), None)
+            if place is None:
+                break
+            seat = MSeat(
+                self.next_seat_id(), mentor, place.student, "offered", offer_ends_at=now + POLICY.offer_hold
+            )
+            self.seats[seat.id] = seat
+            state.held += 1
+            place.status, place.seat = "offered", seat.id
+            self.keys.add(f"waitlist_offer:seat:{seat.id}")
+            event("waitlist offer")
+            offered.add(seat.id)
+        return offered
+
+    def free_offer(self, seat: MSeat, outcome: str) -> None:
+        seat.status = "released"
+        self.mentors[seat.mentor].held -= 1
+        for place in self.line:
+            if place.seat == seat.id and place.status == "offered":
+                place.status = outcome
 
     def live_seat(self, mentor: int, student: int) -> MSeat | None:
         for seat in self.seats.values():
@@ -183,12 +247,15 @@ class Model:
             if other.seat == pack.seat
         )
 
-    def take_one(self, pack: MPack, now: datetime, booked: bool) -> int:
-        """R3–R6: one session off ``pack``; returns its number."""
+    def take_one(self, pack: MPack, now: datetime, booked: bool, missed: bool = False) -> int:
+        """R3–R6: one session off ``pack``; returns its number. ``missed``: a no-show that counts
+        (R18): the session is lost, not completed, and the renewal DMs follow the sessions used."""
         pack.left -= 1
         if booked:
             pack.booked -= 1
-        number = pack.total - pack.left - pack.forfeited
+        if missed:
+            pack.forfeited += 1
+        number = pack.total - pack.left - (0 if missed else pack.forfeited)
         depleted = pack.status == "active" and pack.left == 0
         if depleted:
             pack.status = "depleted"
@@ -214,7 +281,7 @@ class Model:
 
     def sweep(self, now: datetime) -> dict[str, set[int]]:
         done: dict[str, set[int]] = {
-            name: set() for name in ("expired", "released", "final", "expiry", "remind")
+            name: set() for name in ("expired", "released", "final", "expiry", "remind", "lapsed", "offered")
         }
         for pack in self.packs.values():
             if pack.status == "active" and pack.ends_at <= now:
@@ -243,6 +310,19 @@ class Model:
                 self.mentors[seat.mentor].held -= 1
                 self.keys |= {f"seat_released:seat:{seat.id}", f"seat_released_mentor:seat:{seat.id}"}
                 done["released"].add(seat.id)
+        for mentor in sorted({self.seats[seat_id].mentor for seat_id in done["released"]}):
+            done["offered"] |= self.offer(mentor, now)
+        lapsed = [
+            seat
+            for seat in self.seats.values()
+            if seat.status == "offered" and seat.offer_ends_at is not None and seat.offer_ends_at <= now
+        ]
+        for seat in lapsed:
+            self.free_offer(seat, "lapsed")
+            done["lapsed"].add(seat.id)
+            event("waitlist offer lapsed")
+        for mentor in sorted({seat.mentor for seat in lapsed}):
+            done["offered"] |= self.offer(mentor, now)
         for seat in self.seats.values():
             if seat.status == "grace" and not seat.warned:
                 assert seat.grace_ends_at is not None
@@ -281,6 +361,7 @@ def _state(connection: Connection) -> dict[str, list[Any]]:
         "packs": list(connection.execute(select(packs).order_by(packs.c.id))),
         "sessions": list(connection.execute(select(sessions).order_by(sessions.c.id))),
         "keys": list(connection.execute(select(notifications.c.key)).scalars()),
+        "line": list(connection.execute(select(waitlist).order_by(waitlist.c.id))),
         "per_subject": list(
             connection.execute(
                 select(func.count())
@@ -394,14 +475,22 @@ class PackRules(RuleBasedStateMachine):
         """R2: a grant did what the model says (a new or joined seat, or no free seat); apply it."""
         model = self.model
         live = model.live_seat(mentor, student)
-        if live is None and model.mentors[mentor].held >= model.mentors[mentor].capacity:
+        offered = model.offered_seat(mentor, student) if live is None else None
+        if live is None and offered is None and model.mentors[mentor].held >= model.mentors[mentor].capacity:
             assert isinstance(result, NoFreeSeat), result
             return False
         assert not isinstance(result, Refusal), result
+        place = model.place(mentor, student)
+        if place is not None:
+            place.status = "seated"
         if live is not None:
             assert (result.seat_id, result.new_seat) == (live.id, False)
             assert result.renewed_from_grace == (live.status == "grace")
             live.status, live.grace_ends_at, live.warned = "active", None, False
+        elif offered is not None:  # R19: the grant takes the seat held for them
+            assert (result.seat_id, result.new_seat) == (offered.id, True)
+            offered.status, offered.offer_ends_at = "active", None
+            event("grant took an offered seat")
         else:
             assert result.new_seat
             model.seats[result.seat_id] = MSeat(result.seat_id, mentor, student)
@@ -439,8 +528,11 @@ class PackRules(RuleBasedStateMachine):
             )
         )
         state = self.model.mentors[mentor]
+        raised = capacity > state.capacity
         state.capacity = capacity
         state.lowered = state.held > capacity
+        if raised:
+            self.model.offer(mentor, self.now)
 
     def _expect_completion(self, session: MSession, result: SessionCompleted | Refusal) -> None:
         """A named completion of ``session`` (or a due one) did what the model says; apply it."""
@@ -448,7 +540,7 @@ class PackRules(RuleBasedStateMachine):
             assert isinstance(result, SessionCompleted), result
             assert result.already_completed
             assert result.completed_at == session.completed_at
-        elif session.status == "cancelled":
+        elif session.status in ("cancelled", "no_show"):
             assert isinstance(result, NothingToDo), result
         else:
             assert isinstance(result, SessionCompleted), result
@@ -669,6 +761,89 @@ class PackRules(RuleBasedStateMachine):
             self.model.keys.add(f"purchase_placed:purchase:{purchase_id}")
             event("unplaced purchase placed")
 
+    # ---- R18, R19 ---------------------------------------------------------------------------------
+
+    @rule(student=st.sampled_from(STUDENTS), mentor=st.sampled_from(sorted(MENTORS)))
+    def join_the_waitlist(self, student: int, mentor: int) -> None:
+        model = self.model
+        result = self.attempt(
+            self.service.write(
+                wl.join_waitlist,
+                guild_id=GUILD,
+                actor=Actor(student),
+                mentor_user_id=mentor,
+                student_name="s",
+            )
+        )
+        state = model.mentors[mentor]
+        holds = model.live_seat(mentor, student) or model.offered_seat(mentor, student)
+        if holds is not None or state.held < state.capacity or model.place(mentor, student) is not None:
+            assert isinstance(result, NothingToDo), result
+            return
+        assert not isinstance(result, Refusal), result
+        model.line.append(MPlace(mentor, student))
+        waiting = [p for p in model.line if p.mentor == mentor and p.status in ("waiting", "offered")]
+        assert result.place.position == len(waiting)
+        event("joined a waitlist")
+
+    def _offered(self) -> list[MSeat]:
+        return sorted((s for s in self.model.seats.values() if s.status == "offered"), key=lambda s: s.id)
+
+    @precondition(lambda self: bool(self._offered()))
+    @rule(data=st.data(), twice_at_once=st.booleans())
+    def decline_an_offer(self, data: st.DataObject, twice_at_once: bool) -> None:
+        seat = data.draw(st.sampled_from(self._offered()))
+
+        async def decline() -> OfferAnswered:
+            return await self.service.write(wl.decline_offer, actor=Actor(seat.student), seat_id=seat.id)
+
+        results = self.gather(*(decline() for _ in range(2 if twice_at_once else 1)))
+        assert sum(isinstance(r, OfferAnswered) for r in results) == 1, results
+        assert all(isinstance(r, OfferAnswered | NothingToDo) for r in results), results
+        self.model.free_offer(seat, "declined")
+        self.model.offer(seat.mentor, self.now)
+        event("declined an offer")
+
+    @precondition(lambda self: bool(self._offered()))
+    @rule(data=st.data())
+    def accept_an_offer(self, data: st.DataObject) -> None:
+        seat = data.draw(st.sampled_from(self._offered()))
+        result = self.attempt(self.service.write(wl.accept_offer, actor=Actor(seat.student), seat_id=seat.id))
+        assert isinstance(result, OfferAnswered), result
+        place = next(p for p in self.model.line if p.seat == seat.id)
+        assert result.already == place.accepted
+        place.accepted = True
+        self.model.keys.add(f"waitlist_accepted:seat:{seat.id}")
+
+    @precondition(lambda self: bool(self.model.sessions))
+    @rule(data=st.data(), counts=st.booleans())
+    def mark_a_no_show(self, data: st.DataObject, counts: bool) -> None:
+        session = data.draw(st.sampled_from(sorted(self.model.sessions.values(), key=lambda s: s.id)))
+        seat = self.model.seats[session.seat]
+        service = Service(self.db, self.clock, Policy(no_show_counts=counts))
+        result = self.attempt(
+            service.write(noshow_session, guild_id=GUILD, actor=Actor(seat.mentor), session_id=session.id)
+        )
+        if session.status != "scheduled":
+            assert isinstance(result, NothingToDo), result
+            return
+        if session.starts_at > self.now:
+            assert isinstance(result, InvalidInput), result
+            return
+        assert isinstance(result, SessionMissed), result
+        assert result.taken == counts
+        session.status = "no_show"
+        pack = self.model.packs[session.pack]
+        if counts:
+            self.model.take_one(pack, self.now, booked=True, missed=True)
+            event("no-show taken off the pack")
+        else:
+            pack.booked -= 1
+            if pack.status == "expired":
+                pack.left -= 1
+                pack.forfeited += 1
+        self.model.keys.add(f"no_show:session:{session.id}")
+
     @rule(hours=st.sampled_from([1, 6, 11, 12, 13, 24, 47, 60, 72]))
     def time_passes(self, hours: int) -> None:
         self.clock.advance(timedelta(hours=hours))
@@ -694,6 +869,8 @@ class PackRules(RuleBasedStateMachine):
             "final": {i for r in done for i in r.final_warnings},
             "expiry": {i for r in done for i in r.expiry_warnings},
             "remind": {i for r in done for i in r.session_reminders},
+            "lapsed": {i for r in done for i in r.lapsed_offers},
+            "offered": {i for r in done for i in r.offered_seats},
         }
         assert got == expected
         for mentor in self.model.mentors.values():
@@ -723,9 +900,16 @@ class PackRules(RuleBasedStateMachine):
         # held seats ≤ capacity, unless the capacity was lowered below them
         for row in state["mentors"]:
             mentor = model.mentors[row.user_id]
-            live = [s for s in state["seats"] if s.mentor_id == row.id and s.status in ("active", "grace")]
-            assert row.seats_held == len(live) == mentor.held
+            # held seats, offered ones (R19) included, ≤ capacity (unless it was lowered below them)
+            held = [
+                s
+                for s in state["seats"]
+                if s.mentor_id == row.id and s.status in ("active", "grace", "offered")
+            ]
+            assert row.seats_held == len(held) == mentor.held
             assert row.seats_held <= row.capacity or mentor.lowered
+            # one offer per seat and student: one held seat per (mentor, student), offered or live
+            assert len({s.student_id for s in held}) == len(held)
         for row in state["seats"]:
             seat = model.seats[row.id]
             assert (row.status, row.grace_ends_at, row.grace_period, row.final_warning_queued) == (
@@ -734,6 +918,8 @@ class PackRules(RuleBasedStateMachine):
                 seat.period,
                 seat.warned,
             ), row.id
+            if row.status == "offered":
+                assert row.offer_ends_at == seat.offer_ends_at, row.id
             on_seat = [p for p in state["packs"] if p.seat_id == row.id]
             booked = [s for s in state["sessions"] if s.seat_id == row.id and s.status == "scheduled"]
             # a seat in grace has no live pack with sessions left
@@ -762,6 +948,10 @@ class PackRules(RuleBasedStateMachine):
             if row.pack_id is not None and row.placed_by == row.user_id
         )
         assert sorted(state["purchase_packs"]) == arrived
+        # the lines, in join order
+        assert [(p.student_id, p.status, p.seat_id) for p in state["line"]] == [
+            (p.student, p.status, p.seat) for p in model.line
+        ]
 
 
 PackRules.TestCase.settings = settings(
