@@ -228,6 +228,36 @@ def seats_overview(loads: Sequence[MentorLoad]) -> Listing:
     )
 
 
+def _choice(people: str, tail: str) -> str:
+    """An autocomplete label within Discord's 100 characters: the names give way, the tail stays."""
+    room = 100 - len(tail)
+    if len(people) > room:
+        people = people[: room - 1].rstrip() + "…"
+    return people + tail
+
+
+def pack_label(
+    *,
+    pack_id: int,
+    student_name: str,
+    mentor_name: str,
+    status: PackStatus,
+    left: int,
+    total: int,
+    ends_at: datetime,
+) -> str:
+    """A ``pack`` autocomplete choice, e.g. "alice with mia — 3 of 4 left, ends Tue 13 Jan (#12)";
+    a pack no longer active says its state ("expired Tue 13 Jan", "depleted", "revoked")."""
+    day = ends_at.strftime("%a %d %b %Y")
+    if status == PackStatus.ACTIVE:
+        state = f"{left} of {total} left, ends {day}"
+    elif status == PackStatus.EXPIRED:
+        state = f"expired {day}, {left} of {total} left"
+    else:
+        state = status.value
+    return _choice(f"{student_name} with {mentor_name}", f" — {state} (#{pack_id})")
+
+
 def session_label(session: SessionView) -> str:
     """An autocomplete choice, e.g. "alice with mia — Tue 13 Jan 18:00 UTC (#12)": the person, the
     state (for a booked session, its time) and the number. Discord shows these as plain text, so the
@@ -235,12 +265,7 @@ def session_label(session: SessionView) -> str:
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
     student = session.student_name or str(session.student_user_id)
     mentor = session.mentor_name or str(session.mentor_user_id)
-    tail = f" — {starts} (#{session.session_id})"
-    people = f"{student} with {mentor}"
-    room = 100 - len(tail)
-    if len(people) > room:
-        people = people[: room - 1].rstrip() + "…"
-    return people + tail
+    return _choice(f"{student} with {mentor}", f" — {starts} (#{session.session_id})")
 
 
 # ---- /roster [mentor], /seats with every student ---------------------------------------------------
