@@ -247,7 +247,7 @@ async def test_the_wal_is_checkpointed_beside_the_writes_once_they_changed_enoug
 async def test_a_refusal_rolls_back_what_its_transaction_wrote(service: Service) -> None:
     def register_then_refuse(tx: Any) -> None:
         usecases.register_mentor(
-            tx, guild_id=GUILD, actor=ADMIN, mentor_id=10, mentor_name="mia", seats_capacity=3
+            tx, guild_id=GUILD, actor=ADMIN, mentor_user_id=10, mentor_name="mia", seats_capacity=3
         )
         raise NoFreeSeat("Mia has no free seat.")
 
@@ -260,7 +260,7 @@ async def test_a_refusal_rolls_back_what_its_transaction_wrote(service: Service)
         usecases.register_mentor,
         guild_id=GUILD,
         actor=ADMIN,
-        mentor_id=10,
+        mentor_user_id=10,
         mentor_name="mia",
         seats_capacity=3,
     )
