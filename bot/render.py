@@ -212,6 +212,14 @@ def roster(result: Roster) -> Listing:
     )
 
 
+def _choice(people: str, tail: str) -> str:
+    """An autocomplete label within Discord's 100 characters: the names give way, the tail stays."""
+    room = 100 - len(tail)
+    if len(people) > room:
+        people = people[: room - 1].rstrip() + "…"
+    return people + tail
+
+
 def session_label(session: SessionView) -> str:
     """An autocomplete choice, e.g. "alice with mia — Tue 13 Jan 18:00 UTC (#12)": the person, the
     state (for a booked session, its time) and the number. Discord shows these as plain text, so the
@@ -219,12 +227,7 @@ def session_label(session: SessionView) -> str:
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
     student = session.student_name or str(session.student_user_id)
     mentor = session.mentor_name or str(session.mentor_user_id)
-    tail = f" — {starts} (#{session.session_id})"
-    people = f"{student} with {mentor}"
-    room = 100 - len(tail)
-    if len(people) > room:
-        people = people[: room - 1].rstrip() + "…"
-    return people + tail
+    return _choice(f"{student} with {mentor}", f" — {starts} (#{session.session_id})")
 
 
 # ---- corrections (R16) and the /complete that asks (R3) ------------------------------------------------
@@ -324,18 +327,20 @@ def pack_choice_label(choice: PackChoice) -> str:
     mentor = choice.mentor_name or "a mentor"
     ends = choice.ends_at.strftime("%a %d %b %Y")
     state = _PACK_STATE[choice.status]
-    return f"{student} with {mentor} — {choice.left} of {choice.total} left, {state}, ends {ends} (#{choice.pack_id})"[
-        :100
-    ]
+    return _choice(
+        f"{student} with {mentor}",
+        f" — {choice.left} of {choice.total} left, {state}, ends {ends} (#{choice.pack_id})",
+    )
 
 
 def undo_choice_label(choice: CompletedChoice) -> str:
     student = choice.student_name or "a student"
     mentor = choice.mentor_name or "a mentor"
     done = choice.completed_at.strftime("%a %d %b %H:%M UTC")
-    return f"{student} with {mentor} — session {choice.number} of {choice.total}, completed {done} (#{choice.session_id})"[
-        :100
-    ]
+    return _choice(
+        f"{student} with {mentor}",
+        f" — session {choice.number} of {choice.total}, completed {done} (#{choice.session_id})",
+    )
 
 
 # ---- /roster [mentor], /seats with every student ---------------------------------------------------

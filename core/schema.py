@@ -309,7 +309,11 @@ class History(Base):
     """R13: who did what, when. ``actor_id`` is the Discord user; NULL when the bot's sweep did it."""
 
     __tablename__ = "history"
-    __table_args__ = (Index("ix_history_guild_at", "guild_id", "at"),)
+    __table_args__ = (
+        Index("ix_history_guild_at", "guild_id", "at"),
+        # A seat's last changes, newest first (/student).
+        Index("ix_history_seat_id_at", "seat_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)

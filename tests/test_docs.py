@@ -15,6 +15,7 @@ from bot import create_bot, demo
 from bot.app import MentorBot
 from bot.cli import main
 from core.config import SERVER_SETTINGS, Settings
+from tests.conftest import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -64,11 +65,11 @@ def test_the_operations_guide_documents_every_cli_command_and_the_readme_names_t
         assert f"`{command}`" in README.split("## More", 1)[1], command
 
 
-async def test_the_readme_documents_every_slash_command(simcord_bot: MentorBot) -> None:
-    await simcord_bot.setup_hook()
+async def test_the_readme_documents_every_slash_command(server: Server) -> None:
+    tree = server.env.bot.tree  # the bot as SimCord started it: every cog loaded
     names = {
         command.qualified_name
-        for command in simcord_bot.tree.walk_commands()
+        for command in tree.walk_commands()
         if not isinstance(command, app_commands.Group)
     }
     assert {"mysessions", "complete", "roster", "student", "seats", "export", "report"} <= names

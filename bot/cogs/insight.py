@@ -73,8 +73,8 @@ class InsightCog(commands.Cog):
         )
         if rows is None:
             return
-        files = export.export_files(rows)
-        attachments, zipped = export_attachments(files)
+        # A big server's files take a while to write and zip: off the event loop.
+        attachments, zipped = await asyncio.to_thread(lambda: export_attachments(export.export_files(rows)))
         counts = {
             "packs.csv": len(rows.packs),
             "sessions.csv": len(rows.sessions),

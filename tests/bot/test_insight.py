@@ -7,14 +7,15 @@ import csv
 import io
 import re
 import zipfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import discord
 
-from bot import chart
+from bot import chart, render
 from bot.app import MentorBot
 from bot.cogs.insight import ZIP_NAME, export_attachments
 from core.clock import ManualClock
+from core.domain import PackStatus, SessionView
 from core.views import MentorWeeks, Report
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot, ts
 from tests.bot.test_pages import STUDENTS, all_lines, no_errors, program, read_all_pages
@@ -286,3 +287,42 @@ def test_an_export_too_big_for_discord_is_zipped_into_one_file() -> None:
     with zipfile.ZipFile(archive.fp) as opened:
         assert opened.namelist() == list(files)
         assert opened.read("packs.csv").decode("utf-8-sig") == files["packs.csv"]
+
+
+def test_autocomplete_labels_name_the_people_and_the_state_and_keep_the_number_whole() -> None:
+    ends = datetime(2026, 1, 13, 18, tzinfo=UTC)
+    assert (
+        render.pack_label(
+            pack_id=12,
+            student_name="alice",
+            mentor_name="mia",
+            status=PackStatus.ACTIVE,
+            left=3,
+            total=4,
+            ends_at=ends,
+        )
+        == "alice with mia — 3 of 4 left, ends Tue 13 Jan 2026 (#12)"
+    )
+    expired = render.pack_label(
+        pack_id=7,
+        student_name="bob",
+        mentor_name="max",
+        status=PackStatus.EXPIRED,
+        left=2,
+        total=4,
+        ends_at=ends,
+    )
+    assert expired == "bob with max — expired Tue 13 Jan 2026, 2 of 4 left (#7)"
+    session = SessionView(
+        session_id=123456,
+        pack_id=1,
+        student_user_id=1,
+        student_name="a" * 90,
+        mentor_user_id=2,
+        starts_at=ends,
+        minutes=60,
+        mentor_name="mia",
+    )
+    label = render.session_label(session)
+    assert len(label) == 100
+    assert label.endswith("… — Tue 13 Jan 18:00 UTC (#123456)")
