@@ -87,7 +87,7 @@ STORY = [
     "48 — this server",
     "@mia ▸ /timezone zone:Europe/Berlin",
     "@mia ▸ /schedule student:@bob when:tomorrow 18:00",
-    "↳ Booked session #7 with @bob for Fri 20 Feb 2026 17:00 UTC (in 1 day)",  # 18:00 in Berlin
+    "↳ Booked session #8 with @bob for Fri 20 Feb 2026 17:00 UTC (in 23 hours)",  # 18:00 in Berlin
     # R19: a waitlist offer taken.
     "@cleo ▸ /waitlist join mentor:@mia",
     "↳ You are #1 in @mia's line.",
