@@ -833,17 +833,7 @@ def pack_choices(tx: Tx, *, guild_id: int, actor: Actor, typed: str = "") -> lis
         .order_by(case((LIVE_SEAT, 0), else_=1), packs.c.id.desc())
         .limit(25)
     )
-    wanted = typed.strip().lstrip("#").lower()
-    if wanted.isdigit():
-        query = query.where(packs.c.id == int(wanted))
-    elif wanted:
-        pattern = f"%{wanted}%"
-        query = query.where(
-            or_(
-                func.lower(seats.c.student_name).like(pattern),
-                func.lower(mentors.c.display_name).like(pattern),
-            )
-        )
+    query = _narrowed(query, typed, packs.c.id)
     return [
         PackChoice(
             pack_id=row.id,
@@ -856,6 +846,23 @@ def pack_choices(tx: Tx, *, guild_id: int, actor: Actor, typed: str = "") -> lis
         )
         for row in tx.conn.execute(query)
     ]
+
+
+def _narrowed(query: Any, typed: str, number: Any) -> Any:
+    """An autocomplete's ``query`` narrowed by what was typed: ``#12`` or ``12`` the row ``number``,
+    other text a part of the student's or the mentor's name. In SQL, before the 25 are taken."""
+    wanted = typed.strip().lstrip("#").lower()
+    if wanted.isdigit():
+        return query.where(number == int(wanted))
+    if wanted:
+        pattern = f"%{wanted}%"
+        return query.where(
+            or_(
+                func.lower(seats.c.student_name).like(pattern),
+                func.lower(mentors.c.display_name).like(pattern),
+            )
+        )
+    return query
 
 
 def undo_choices(tx: Tx, *, guild_id: int, actor: Actor, typed: str = "") -> list[CompletedChoice]:
@@ -885,17 +892,7 @@ def undo_choices(tx: Tx, *, guild_id: int, actor: Actor, typed: str = "") -> lis
         query = query.where(
             mentors.c.user_id == actor.user_id, sessions.c.completed_at >= tx.now - MENTOR_UNDO_WINDOW
         )
-    wanted = typed.strip().lstrip("#").lower()
-    if wanted.isdigit():
-        query = query.where(sessions.c.id == int(wanted))
-    elif wanted:
-        pattern = f"%{wanted}%"
-        query = query.where(
-            or_(
-                func.lower(seats.c.student_name).like(pattern),
-                func.lower(mentors.c.display_name).like(pattern),
-            )
-        )
+    query = _narrowed(query, typed, sessions.c.id)
     return [
         CompletedChoice(
             session_id=row.id,
