@@ -313,24 +313,20 @@ def mentor_removed(result: MentorRemoved) -> str:
     return f"Removed {mention(result.mentor_user_id)} as a mentor; /mentor add registers them again."
 
 
-_PACK_STATE = {
-    PackStatus.ACTIVE: "active",
-    PackStatus.DEPLETED: "used up",
-    PackStatus.EXPIRED: "expired",
-    PackStatus.REVOKED: "revoked",
-}
-
-
 def pack_choice_label(choice: PackChoice) -> str:
-    """ "alice with mia — 3 of 4 left, active, ends Tue 13 Jan (#12)": plain text, so the date in UTC."""
+    """A ``pack`` autocomplete choice, e.g. "alice with mia — 3 of 4 left, ends Tue 13 Jan 2026 (#12)";
+    a pack no longer active says its state ("expired Tue 13 Jan 2026, 2 of 4 left", "depleted",
+    "revoked"). Plain text, so the date is the UTC one; the number stays whole."""
     student = choice.student_name or "a student"
     mentor = choice.mentor_name or "a mentor"
-    ends = choice.ends_at.strftime("%a %d %b %Y")
-    state = _PACK_STATE[choice.status]
-    return _choice(
-        f"{student} with {mentor}",
-        f" — {choice.left} of {choice.total} left, {state}, ends {ends} (#{choice.pack_id})",
-    )
+    day = choice.ends_at.strftime("%a %d %b %Y")
+    if choice.status == PackStatus.ACTIVE:
+        state = f"{choice.left} of {choice.total} left, ends {day}"
+    elif choice.status == PackStatus.EXPIRED:
+        state = f"expired {day}, {choice.left} of {choice.total} left"
+    else:
+        state = choice.status.value
+    return _choice(f"{student} with {mentor}", f" — {state} (#{choice.pack_id})")
 
 
 def undo_choice_label(choice: CompletedChoice) -> str:

@@ -286,8 +286,8 @@ async def test_extend_brings_back_an_expired_pack_and_pack_choices_name_person_a
 
     choices = await server.admin.autocomplete(server.channel, "pack extend", "pack", "")
     assert [choice["name"] for choice in choices] == [
-        "alice with mia — 2 of 2 left, active, ends Sun 05 Apr 2026 (#2)",
-        "alice with mia — 0 of 4 left, expired, ends Thu 15 Jan 2026 (#1)",
+        "alice with mia — 2 of 2 left, ends Sun 05 Apr 2026 (#2)",
+        "alice with mia — expired Thu 15 Jan 2026, 0 of 4 left (#1)",
     ]
     extended = await server.admin.slash(server.channel, "pack extend", pack=1, days=30)
 

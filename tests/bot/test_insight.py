@@ -15,7 +15,7 @@ from bot import chart, render
 from bot.app import MentorBot
 from bot.cogs.insight import ZIP_NAME, export_attachments
 from core.clock import ManualClock
-from core.domain import PackStatus, SessionView
+from core.domain import PackChoice, PackStatus, SessionView
 from core.views import MentorWeeks, Report
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot, ts
 from tests.bot.test_pages import STUDENTS, all_lines, no_errors, program, read_all_pages
@@ -292,25 +292,29 @@ def test_an_export_too_big_for_discord_is_zipped_into_one_file() -> None:
 def test_autocomplete_labels_name_the_people_and_the_state_and_keep_the_number_whole() -> None:
     ends = datetime(2026, 1, 13, 18, tzinfo=UTC)
     assert (
-        render.pack_label(
-            pack_id=12,
-            student_name="alice",
-            mentor_name="mia",
-            status=PackStatus.ACTIVE,
-            left=3,
-            total=4,
-            ends_at=ends,
+        render.pack_choice_label(
+            PackChoice(
+                pack_id=12,
+                student_name="alice",
+                mentor_name="mia",
+                status=PackStatus.ACTIVE,
+                left=3,
+                total=4,
+                ends_at=ends,
+            )
         )
         == "alice with mia — 3 of 4 left, ends Tue 13 Jan 2026 (#12)"
     )
-    expired = render.pack_label(
-        pack_id=7,
-        student_name="bob",
-        mentor_name="max",
-        status=PackStatus.EXPIRED,
-        left=2,
-        total=4,
-        ends_at=ends,
+    expired = render.pack_choice_label(
+        PackChoice(
+            pack_id=7,
+            student_name="bob",
+            mentor_name="max",
+            status=PackStatus.EXPIRED,
+            left=2,
+            total=4,
+            ends_at=ends,
+        )
     )
     assert expired == "bob with max — expired Tue 13 Jan 2026, 2 of 4 left (#7)"
     session = SessionView(
