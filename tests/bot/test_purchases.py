@@ -16,7 +16,7 @@ from core.config import Settings
 from core.schema import packs, purchases, seats, server_settings
 from core.tx import Tx
 from tests.bot.helpers import Desk, refused
-from tests.conftest import START, Server
+from tests.conftest import START, Server, environment
 
 FINAL_WARNING = "Your seat will be released in"
 
@@ -159,7 +159,7 @@ async def test_a_purchase_with_no_seat_stays_unplaced_until_pack_grant_names_it(
     bot = the_bot(server)
     sku = await selling(server)
     fallback = server.guild.create_text_channel("mentorbot-fallback")
-    bot.settings.fallback_channel_id = fallback.id
+    environment(bot, fallback_channel_id=fallback.id)
     await set_for_server(bot, server.guild.id, "fallback_channel_id", str(fallback.id))
     desk = Desk(server)
     await desk.mentor(seats=1)

@@ -277,7 +277,7 @@ async def test_a_change_applies_from_then_on_and_a_running_grace_keeps_its_deadl
     assert ends[server.other_student.id] == START + timedelta(hours=24)
     clock.advance(timedelta(hours=25))
     await the_bot(server).run_sweep()
-    assert embed_text(await desk.seats()).count("grace") == 1  # Bob released, Alice still in grace
+    assert embed_text(await desk.seats()).count("⏳") == 1  # Bob released, Alice still in grace
 
 
 # ---- who sees what ----------------------------------------------------------------------------------

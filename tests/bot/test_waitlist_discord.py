@@ -13,7 +13,7 @@ from core.config import Settings
 from tests.bot.helpers import Desk, one_sentence, refused
 from tests.bot.test_refusals import nothing_changes
 from tests.bot.test_restart import restart
-from tests.conftest import START, Server
+from tests.conftest import START, Server, core_text, environment
 
 
 def the_bot(server: Server) -> MentorBot:
@@ -40,7 +40,7 @@ async def test_a_waitlist_offer_is_declined_then_accepted_and_a_grant_takes_the_
 ) -> None:
     desk = Desk(server)
     fallback = server.guild.create_text_channel("admins")
-    the_bot(server).settings.fallback_channel_id = fallback.id
+    environment(the_bot(server), fallback_channel_id=fallback.id)
     cara = server.add_member("cara")
     await desk.mentor(seats=1)
     await desk.grant(sessions=1)
@@ -59,7 +59,7 @@ async def test_a_waitlist_offer_is_declined_then_accepted_and_a_grant_takes_the_
     await the_bot(server).run_sweep()
 
     offer = last_dm(server, "bob")
-    assert offer.content.startswith(f"A seat with {server.mentor.mention} is free")
+    assert core_text(offer.content).startswith(f"A seat with {server.mentor.mention} is free")
     assert buttons(offer) == ["Accept", "Decline"]
     declined = await server.users["bob"].click(offer, label="Decline")
     assert declined.response.content.startswith("You declined the seat")
