@@ -42,6 +42,7 @@ from core.runtime import sweep_summary as sweep_summary  # the runtime logs it; 
 from core.texts import mention, plural, timestamp, when
 from core.views import (
     ClosedSeat,
+    LinePlace,
     MentorSeats,
     MySessions,
     ReleaseReason,
@@ -431,21 +432,41 @@ def closed_block(closed: ClosedSeat, server: str | None, heading_server: bool) -
     )
 
 
+def place_line(place: LinePlace, server: str | None) -> str:
+    """A place in a mentor's line on /mysessions (R19)."""
+    where = f" ({_name(server, 'server')})" if server else ""
+    mentor = _name(place.mentor_name, "a mentor")
+    if place.offered_until is not None:
+        return f"🎟️ A seat with {mentor}{where} is held for you until {when(place.offered_until)}: accept it in the DM."
+    return f"⏱️ #{place.position} in {mentor}'s line{where}"
+
+
 def my_sessions_overview(
     mine: MySessions, guild_names: dict[int, str] | None = None, servers: dict[int, str] | None = None
 ) -> Listing:
-    """``/mysessions``: the live seats, then each seat released in the last 30 days, with why and how
-    to renew. ``guild_names`` name the server in headings (from a DM); ``servers`` in the renewal text."""
+    """``/mysessions``: the live seats, each seat released in the last 30 days (with why and how to
+    renew), then the places in line. ``guild_names`` name the server in headings (from a DM);
+    ``servers`` in the renewal text."""
     listing = my_sessions(mine.seats, guild_names)
-    if not mine.closed:
+    if not mine.closed and not mine.places:
         return listing
     names = servers or guild_names or {}
     closed = tuple(closed_block(seat, names.get(seat.guild_id), bool(guild_names)) for seat in mine.closed)
+    line = (
+        (
+            Block(
+                "Waitlist",
+                tuple(place_line(place, (guild_names or {}).get(place.guild_id)) for place in mine.places),
+            ),
+        )
+        if mine.places
+        else ()
+    )
+    summary = "" if mine.seats else "You hold no seat right now; here is what happened lately."
+    if not mine.seats and not mine.closed:
+        summary = "You hold no seat right now."
     return Listing(
-        title=listing.title,
-        blocks=listing.blocks + closed,
-        empty=listing.empty,
-        summary="" if mine.seats else "You hold no seat right now; here is what happened lately.",
+        title=listing.title, blocks=listing.blocks + closed + line, empty=listing.empty, summary=summary
     )
 
 

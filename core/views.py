@@ -27,7 +27,18 @@ from core.domain import (
     SessionView,
 )
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.schema import LIVE_SEAT, history, mentors, packs, seats, sessions, sql, with_people
+from core.schema import (
+    IN_LINE,
+    LIVE_SEAT,
+    history,
+    mentors,
+    packs,
+    seats,
+    sessions,
+    sql,
+    waitlist,
+    with_people,
+)
 from core.texts import mention
 from core.tx import AnyRow, Tx
 from core.usecases._common import require_admin
@@ -303,9 +314,62 @@ class ClosedSeat:
 
 
 @dataclass(frozen=True, slots=True)
+class LinePlace:
+    """A student's place in a mentor's waitlist (R19): ``position`` 1 is next; ``offered_until``: a
+    seat is held for them until then."""
+
+    guild_id: int
+    mentor_user_id: int
+    mentor_name: str
+    position: int
+    offered_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MySessions:
     seats: tuple[SeatView, ...]
     closed: tuple[ClosedSeat, ...] = ()
+    places: tuple[LinePlace, ...] = ()
+
+
+def _line_places(tx: Tx, user_id: int, guild_id: int | None) -> tuple[LinePlace, ...]:
+    """The user's places in line, with how many are ahead in each (one statement)."""
+    ahead = waitlist.alias("ahead")
+    position = (
+        select(func.count())
+        .where(
+            ahead.c.mentor_id == waitlist.c.mentor_id,
+            ahead.c.id <= waitlist.c.id,
+            ahead.c.status == "waiting",
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            waitlist.c.guild_id,
+            waitlist.c.status,
+            mentors.c.user_id,
+            mentors.c.display_name,
+            seats.c.offer_ends_at,
+            position.label("position"),
+        )
+        .join(mentors, mentors.c.id == waitlist.c.mentor_id)
+        .outerjoin(seats, seats.c.id == waitlist.c.seat_id)
+        .where(waitlist.c.student_id == user_id, IN_LINE)
+        .order_by(waitlist.c.guild_id, waitlist.c.id)
+    )
+    if guild_id is not None:
+        query = query.where(waitlist.c.guild_id == guild_id)
+    return tuple(
+        LinePlace(
+            guild_id=row.guild_id,
+            mentor_user_id=row.user_id,
+            mentor_name=row.display_name,
+            position=int(row.position) if row.status == "waiting" else 0,
+            offered_until=row.offer_ends_at if row.status == "offered" else None,
+        )
+        for row in tx.conn.execute(query)
+    )
 
 
 def _release_reason(seat: AnyRow, pack_statuses: set[str]) -> ReleaseReason:
@@ -366,7 +430,7 @@ def my_sessions(tx: Tx, *, user_id: int, guild_id: int | None = None) -> MySessi
                 renewal_sku_id=policy.renewal_sku_id,
             )
         )
-    return MySessions(seats=tuple(live), closed=tuple(closed))
+    return MySessions(seats=tuple(live), closed=tuple(closed), places=_line_places(tx, user_id, guild_id))
 
 
 # ---- /student: everything about one student -------------------------------------------------------

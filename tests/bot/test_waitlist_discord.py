@@ -10,7 +10,7 @@ from typing import Any
 from bot.app import MentorBot
 from core.clock import ManualClock
 from core.config import Settings
-from tests.bot.helpers import Desk, one_sentence, refused
+from tests.bot.helpers import Desk, field, one_sentence, refused
 from tests.bot.test_refusals import nothing_changes
 from tests.bot.test_restart import restart
 from tests.conftest import START, Server, core_text, environment
@@ -53,6 +53,9 @@ async def test_a_waitlist_offer_is_declined_then_accepted_and_a_grant_takes_the_
     shown = await server.mentor.slash(server.channel, "waitlist show")
     assert "#1 bob" in shown.response.embeds[0].fields[0].value
     assert "#2 cara" in shown.response.embeds[0].fields[0].value
+    # /mysessions shows each their place in line (R19, the Commands table).
+    assert field(await desk.my_sessions(cara), "Waitlist") == "⏱️ #2 in mia's line"
+    assert field(await desk.my_sessions(server.other_student), "Waitlist") == "⏱️ #1 in mia's line"
 
     await desk.complete()
     clock.advance(timedelta(hours=73))
@@ -64,6 +67,7 @@ async def test_a_waitlist_offer_is_declined_then_accepted_and_a_grant_takes_the_
     declined = await server.users["bob"].click(offer, label="Decline")
     assert declined.response.content.startswith("You declined the seat")
     second = last_dm(server, "cara")
+    assert field(await desk.my_sessions(cara), "Waitlist").startswith("🎟️ A seat with mia is held for you until ")
     assert buttons(second) == ["Accept", "Decline"]
     again = await server.users["bob"].click(offer, label="Accept")
     assert one_sentence(again.response.content)
