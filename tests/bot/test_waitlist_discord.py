@@ -67,7 +67,9 @@ async def test_a_waitlist_offer_is_declined_then_accepted_and_a_grant_takes_the_
     declined = await server.users["bob"].click(offer, label="Decline")
     assert declined.response.content.startswith("You declined the seat")
     second = last_dm(server, "cara")
-    assert field(await desk.my_sessions(cara), "Waitlist").startswith("🎟️ A seat with mia is held for you until ")
+    assert field(await desk.my_sessions(cara), "Waitlist").startswith(
+        "🎟️ A seat with mia is held for you until "
+    )
     assert buttons(second) == ["Accept", "Decline"]
     again = await server.users["bob"].click(offer, label="Accept")
     assert one_sentence(again.response.content)
