@@ -11,6 +11,7 @@ the renew link and the fallback channel (R14).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -101,6 +102,7 @@ class DiscordSender:
         self.settings = settings
         self.fallback_channel = fallback_channel or self.server_fallback_channel
         self._channel_servers: dict[int, int | None] = {}
+        self._in_owed_order = asyncio.Lock()
 
     async def _letterhead(self, notification: Claimed) -> Letterhead:
         people = frozenset(int(found) for found in MENTION.findall(notification.body))
@@ -138,20 +140,20 @@ class DiscordSender:
                 raise PermanentFailure(
                     f"server {notification.guild_id} has no fallback channel for its admins"
                 )
-        head = await self._letterhead(notification)
+        # Delivery sends a batch at once. The steps before the send (a read of the server's letterhead,
+        # the DM channel) take one turn each, so the sends start, and reach Discord, in the order the
+        # DMs were owed (a student's "released" before the mentor's); the sends themselves overlap.
+        async with self._in_owed_order:
+            head = await self._letterhead(notification)
+            channel = await _translated(self.bot.create_dm(discord.Object(notification.recipient_id)))
         content = self.dm_text(notification, head)
         view, _ = renewal_button(notification.kind, head.policy, self.server_name(notification.guild_id))
         if notification.kind == NotificationKind.WAITLIST_OFFER and notification.seat_id is not None:
             view = offer_buttons(notification.seat_id, view)  # R19: Accept / Decline
-
-        async def send() -> None:
-            channel = await self.bot.create_dm(discord.Object(notification.recipient_id))
-            if view is None:
-                await channel.send(content, nonce=notification.nonce)
-            else:
-                await channel.send(content, nonce=notification.nonce, view=view)
-
-        await _translated(send())
+        if view is None:
+            await _translated(channel.send(content, nonce=notification.nonce))
+        else:
+            await _translated(channel.send(content, nonce=notification.nonce, view=view))
 
     async def post_for_admins(self, notification: Claimed) -> bool:
         """A notice for the server's admins (``CHANNEL_KINDS``), posted in its fallback channel; False
