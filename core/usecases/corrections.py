@@ -16,11 +16,9 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from core import history, outbox, rules, texts
 from core.bounds import MAX_VALID_DAYS, MIN_VALID_DAYS
 from core.domain import (
-    COMPLETE_LOOKAHEAD,
     MENTOR_UNDO_WINDOW,
     Actor,
     CompletedChoice,
-    CompletionChoice,
     MentorRemoved,
     NotificationKind,
     NotificationStatus,
@@ -44,7 +42,7 @@ from core.usecases.sessions import (
     _complete_booked,
     _complete_unscheduled,
     _session_ref,
-    complete_session,
+    complete_or_ask,
 )
 
 # A reason is kept on the row and quoted in a DM: one line of reasonable length.
@@ -67,59 +65,7 @@ def seat_freed(tx: Tx, mentor_row_id: int) -> None:
 
 # ---- R3: /complete guesses nothing ------------------------------------------------------------------
 
-_EARLIEST_BOOKED = (
-    select(sessions.c.id, sessions.c.starts_at)
-    .where(sessions.c.seat_id == bindparam("seat_id"), sessions.c.status == SessionStatus.SCHEDULED.value)
-    .order_by(sessions.c.starts_at, sessions.c.id)
-    .limit(1)
-)
 _BY_REQUEST = select(sessions.c.id).where(sessions.c.request_key == bindparam("request_key"))
-
-
-def complete_or_ask(
-    tx: Tx,
-    *,
-    guild_id: int,
-    actor: Actor,
-    student_user_id: int,
-    session_id: int | None = None,
-    request_key: str | None = None,
-) -> SessionCompleted | CompletionChoice:
-    """R3 as /complete runs it: when no session is named and the student has sessions booked with this
-    mentor but none starts within the hour, change nothing and ask which one is meant; else
-    ``complete_session``."""
-    # The same request seen again goes to complete_session, which finds what it recorded (even on a
-    # seat released since).
-    repeated = (
-        request_key is not None
-        and tx.conn.execute(_BY_REQUEST, {"request_key": request_key}).scalar() is not None
-    )
-    if session_id is None and not repeated:
-        seat = seat_for(
-            tx,
-            guild_id=guild_id,
-            actor=actor,
-            student_user_id=student_user_id,
-            purpose="complete their sessions",
-            several="name the session to complete",
-        )
-        booked = tx.conn.execute(_EARLIEST_BOOKED, {"seat_id": seat.seat_id}).one_or_none()
-        if booked is not None and booked.starts_at > tx.now + COMPLETE_LOOKAHEAD:
-            return CompletionChoice(
-                student_user_id=student_user_id,
-                mentor_user_id=seat.mentor_user_id,
-                session_id=booked.id,
-                starts_at=booked.starts_at,
-                time_zone=tx.policy_for(guild_id).time_zone,
-            )
-    return complete_session(
-        tx,
-        guild_id=guild_id,
-        actor=actor,
-        student_user_id=student_user_id,
-        session_id=session_id,
-        request_key=request_key,
-    )
 
 
 def complete_chosen(

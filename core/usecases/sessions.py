@@ -17,6 +17,7 @@ from core.domain import (
     COMPLETE_LOOKAHEAD,
     SESSION_MINUTES_DEFAULT,
     Actor,
+    CompletionChoice,
     LateCancelToConfirm,
     NotificationKind,
     PackStatus,
@@ -120,6 +121,32 @@ def complete_session(
     same request repeated finds the session it recorded instead of recording another.
     Completing a completed session changes nothing and says when it was completed.
     """
+    completed = complete_or_ask(
+        tx,
+        guild_id=guild_id,
+        actor=actor,
+        student_user_id=student_user_id,
+        session_id=session_id,
+        request_key=request_key,
+        ask=False,
+    )
+    assert isinstance(completed, SessionCompleted)  # ask=False never asks
+    return completed
+
+
+def complete_or_ask(
+    tx: Tx,
+    *,
+    guild_id: int,
+    actor: Actor,
+    student_user_id: int,
+    session_id: int | None = None,
+    request_key: str | None = None,
+    ask: bool = True,
+) -> SessionCompleted | CompletionChoice:
+    """``complete_session``, except that (``ask``) when no session is named and the student's next
+    booked session with this mentor starts later than within the hour, nothing changes and the
+    result asks which is meant: that session, or a new one now (R3, no guessing)."""
     if session_id is not None:
         ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="complete")
         if ref.student_id != student_user_id:
@@ -131,16 +158,11 @@ def complete_session(
 
     if request_key is not None:
         hold_request(tx, request_key)
-    # One statement finds the request's earlier session, the student's live seats and each one's due
+    # One statement finds the request's earlier session, the student's live seats and each one's next
     # booking: a completion's cost is its statement count.
     rows = tx.conn.execute(
         _COMPLETION_LOOKUP,
-        {
-            "guild_id": guild_id,
-            "student_id": student_user_id,
-            "request_key": request_key,
-            "until": tx.now + COMPLETE_LOOKAHEAD,
-        },
+        {"guild_id": guild_id, "student_id": student_user_id, "request_key": request_key},
     ).all()
     repeated = rows[0].repeated if rows else None
     if repeated is None and not rows and request_key is not None:
@@ -156,10 +178,18 @@ def complete_session(
         purpose="complete their sessions",
         several="name the session to complete",
     )
-    if row.due is not None:
-        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=row.due, purpose="complete")
+    if row.next_booked is not None and row.next_booked_at <= tx.now + COMPLETE_LOOKAHEAD:
+        ref = _session_ref(tx, guild_id=guild_id, actor=actor, session_id=row.next_booked, purpose="complete")
         # The request key goes on the session, so the same request repeated finds it (R12).
         return _complete_booked(tx, guild_id, actor, ref, request_key)
+    if ask and row.next_booked is not None:
+        return CompletionChoice(
+            student_user_id=student_user_id,
+            mentor_user_id=row.mentor_user_id,
+            session_id=row.next_booked,
+            starts_at=row.next_booked_at,
+            time_zone=tx.policy_for(guild_id).time_zone,
+        )
     return _complete_unscheduled(tx, guild_id, actor, seat_ref(row), request_key)
 
 
@@ -210,22 +240,25 @@ _MARK_COMPLETED = (
 # Built once: executing a prebuilt statement reuses its cache key and compiled form, where building one
 # per call costs about as much as running it.
 _BY_REQUEST_KEY = select(sessions.c.id).where(sessions.c.request_key == bindparam("request_key"))
-_DUE_SESSION = (
-    select(sessions.c.id)
-    .where(
-        sessions.c.seat_id == seats.c.id,
-        sessions.c.status == SessionStatus.SCHEDULED.value,
-        sessions.c.starts_at <= bindparam("until", type_=UTCDateTime()),
+
+
+def _next_booked(column: Any) -> Any:
+    """``column`` of the seat's earliest booked session (correlated to the seat of the outer query)."""
+    return (
+        select(column)
+        .where(sessions.c.seat_id == seats.c.id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .order_by(sessions.c.starts_at, sessions.c.id)
+        .limit(1)
+        .correlate(seats)
+        .scalar_subquery()
     )
-    .order_by(sessions.c.starts_at, sessions.c.id)
-    .limit(1)
-    .correlate(seats)
-    .scalar_subquery()
-)
+
+
 _COMPLETION_LOOKUP = (
     select(
         *SEAT_COLUMNS,
-        _DUE_SESSION.label("due"),
+        _next_booked(sessions.c.id).label("next_booked"),
+        _next_booked(sessions.c.starts_at).label("next_booked_at"),
         _BY_REQUEST_KEY.scalar_subquery().label("repeated"),
     )
     .join(mentors, mentors.c.id == seats.c.mentor_id)
