@@ -113,7 +113,10 @@ class Database:
             self.engine = create_async_engine(url, poolclass=StaticPool)
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_async_engine(url)
+            # Every unit of work ends its transaction itself (``_run``: commit, or roll back on the way
+            # out), so the pool's rollback of each returned connection would only be one more trip to
+            # aiosqlite's thread per transaction (a third of delivery's "mark sent", measured).
+            self.engine = create_async_engine(url, pool_reset_on_return=None)
         event.listen(self.engine.sync_engine, "connect", _sqlite_connect)
         event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._write_lock = asyncio.Lock()
