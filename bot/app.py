@@ -25,6 +25,7 @@ from bot import pages
 from bot.delivery import DiscordSender
 from bot.errors import answer_refusal, install_error_handler, mark_saved
 from bot.interaction import check_people
+from bot.render import Reply
 from bot.scheduler import Ticks
 from core import state
 from core.clock import Clock, SystemClock
@@ -203,13 +204,13 @@ class MentorBot(commands.Bot):
         self,
         interaction: discord.Interaction,
         use_case: Callable[Concatenate[Tx, P], R],
-        render: Callable[[R], str],
+        render: Callable[[R], str | Reply],
         /,
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R | None:
-        """A write command: defer, run ``use_case`` in one transaction, show ``render(result)``, then
-        deliver the DMs it caused. A refusal is the answer (private, nothing changed): None is returned.
+        """A write command: defer, run ``use_case`` in one transaction, show ``render(result)`` (a text,
+        or a ``Reply`` with buttons), then deliver the DMs it caused. A refusal is the answer (private, nothing changed): None is returned.
 
         Anything unexpected propagates to the one error handler (``bot.errors``), which tells the user
         whether the change was saved (the transaction committed) or nothing was changed.
@@ -217,15 +218,20 @@ class MentorBot(commands.Bot):
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             check_people(interaction)
-            result = await self.service.write(use_case, *args, **kwargs)
+            result, caused = await self.runtime.command(use_case, *args, **kwargs)
         except Refusal as refusal:
             await answer_refusal(interaction, refusal)
             return None
         mark_saved(interaction)
-        await interaction.edit_original_response(content=render(result))
-        caused: tuple[int, ...] = getattr(result, "notification_ids", ())
-        if caused:
-            await self.runtime.deliver_caused(caused)
+        shown = render(result)
+        if not isinstance(shown, Reply):
+            await interaction.edit_original_response(content=shown)
+        elif shown.view is None:
+            await interaction.edit_original_response(content=shown.content)
+        else:
+            await interaction.edit_original_response(content=shown.content, view=shown.view)
+        if getattr(result, "notification_ids", ()):
+            await self.runtime.deliver_caused(leased=caused)
         return result
 
     async def run_view(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, TypeVar
 
 import aiohttp
@@ -23,7 +23,7 @@ from bot.offers import offer_buttons
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
 from core.domain import CHANNEL_KINDS, DMED_WITHOUT_CHANNEL, RENEWAL_KINDS, NotificationKind, Policy
-from core.letterhead import Letterhead, letterhead
+from core.letterhead import MENTION
 from core.outbox import Claimed
 from core.texts import mention
 
@@ -72,9 +72,6 @@ def renewal_button(
     return view, None
 
 
-# Which channel of a server takes the posts for its students who cannot be DMed (guild id -> channel id).
-FallbackChannels = Callable[[int], Awaitable[int | None]]
-MENTION = re.compile(r"<@!?(\d+)>")
 CONTENT_LIMIT = 2000
 
 
@@ -92,21 +89,15 @@ def named(body: str, names: dict[int, str]) -> str:
 class DiscordSender:
     """Sends the outbox's DMs, each headed by the name of the server it comes from and with people
     named beside their mentions (the style ``core.texts`` describes). A post for a student who cannot
-    be DMed goes to the channel that ``fallback_channel`` names for the notification's own server (by
-    default the server's ``fallback_channel_id`` setting, when that channel is the server's)."""
+    be DMed goes to the ``fallback_channel_id`` of the notification's own server, when that channel is
+    the server's. The server's settings and the recorded names come with the notification, read in
+    the transaction that claimed it (``core.letterhead``)."""
 
-    def __init__(
-        self, bot: MentorBot, settings: Settings, fallback_channel: FallbackChannels | None = None
-    ) -> None:
+    def __init__(self, bot: MentorBot, settings: Settings) -> None:
         self.bot = bot
         self.settings = settings
-        self.fallback_channel = fallback_channel or self.server_fallback_channel
         self._channel_servers: dict[int, int | None] = {}
         self._in_owed_order = asyncio.Lock()
-
-    async def _letterhead(self, notification: Claimed) -> Letterhead:
-        people = frozenset(int(found) for found in MENTION.findall(notification.body))
-        return await self.bot.service.read(letterhead, guild_id=notification.guild_id, user_ids=people)
 
     def server_name(self, guild_id: int) -> str:
         guild = self.bot.get_guild(guild_id)
@@ -123,8 +114,9 @@ class DiscordSender:
                     names[member.id] = member.display_name
         return names
 
-    def dm_text(self, notification: Claimed, head: Letterhead) -> str:
+    def dm_text(self, notification: Claimed) -> str:
         """What the reader sees: the server it comes from, then the text with people named."""
+        head = notification.letterhead
         server = discord.utils.escape_markdown(self.server_name(notification.guild_id))
         body = named(notification.body, self._names(notification.guild_id, head.names, notification.body))
         _, line = renewal_button(notification.kind, head.policy, server)
@@ -140,14 +132,15 @@ class DiscordSender:
                 raise PermanentFailure(
                     f"server {notification.guild_id} has no fallback channel for its admins"
                 )
-        # Delivery sends a batch at once. The steps before the send (a read of the server's letterhead,
-        # the DM channel) take one turn each, so the sends start, and reach Discord, in the order the
-        # DMs were owed (a student's "released" before the mentor's); the sends themselves overlap.
+        # Delivery sends a batch at once. The step before the send (opening the DM channel) takes one
+        # turn each, so the sends start, and reach Discord, in the order the DMs were owed (a student's
+        # "released" before the mentor's); the sends themselves overlap.
         async with self._in_owed_order:
-            head = await self._letterhead(notification)
             channel = await _translated(self.bot.create_dm(discord.Object(notification.recipient_id)))
-        content = self.dm_text(notification, head)
-        view, _ = renewal_button(notification.kind, head.policy, self.server_name(notification.guild_id))
+        content = self.dm_text(notification)
+        view, _ = renewal_button(
+            notification.kind, notification.letterhead.policy, self.server_name(notification.guild_id)
+        )
         if notification.kind == NotificationKind.WAITLIST_OFFER and notification.seat_id is not None:
             view = offer_buttons(notification.seat_id, view)  # R19: Accept / Decline
         if view is None:
@@ -158,7 +151,7 @@ class DiscordSender:
     async def post_for_admins(self, notification: Claimed) -> bool:
         """A notice for the server's admins (``CHANNEL_KINDS``), posted in its fallback channel; False
         when the server has none."""
-        channel_id = await self.fallback_channel(notification.guild_id)
+        channel_id = await self.fallback_channel(notification)
         if channel_id is None:
             return False
         channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
@@ -171,10 +164,11 @@ class DiscordSender:
         )
         return True
 
-    async def server_fallback_channel(self, guild_id: int) -> int | None:
-        """The server's ``fallback_channel_id`` (R14), when that channel belongs to the server: a
-        notification of one server must never be posted (and its student named) in another's."""
-        channel_id = (await self.bot.service.read(letterhead, guild_id=guild_id)).policy.fallback_channel_id
+    async def fallback_channel(self, notification: Claimed) -> int | None:
+        """The ``fallback_channel_id`` of the notification's server (R14), when that channel belongs to
+        the server: a notification of one server must never be posted (and its student named) in
+        another's."""
+        channel_id = notification.letterhead.policy.fallback_channel_id
         if channel_id is None:
             return None
         if channel_id not in self._channel_servers:
@@ -183,14 +177,14 @@ class DiscordSender:
             )
             server = getattr(channel, "guild", None)
             self._channel_servers[channel_id] = server.id if server is not None else None
-        return channel_id if self._channel_servers[channel_id] == guild_id else None
+        return channel_id if self._channel_servers[channel_id] == notification.guild_id else None
 
     async def post_fallback(self, notification: Claimed) -> bool:
-        channel_id = await self.fallback_channel(notification.guild_id)
+        channel_id = await self.fallback_channel(notification)
         if channel_id is None:
             return False
-        head = await self._letterhead(notification)
-        body = named(notification.body, self._names(notification.guild_id, head.names, notification.body))
+        names = self._names(notification.guild_id, notification.letterhead.names, notification.body)
+        body = named(notification.body, names)
         channel = self.bot.get_partial_messageable(channel_id, guild_id=notification.guild_id)
         content = f"{mention(notification.recipient_id)} I couldn't DM you, so here it is:\n{body}"
         await _translated(

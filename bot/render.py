@@ -8,6 +8,7 @@ client shows in their own time zone (autocomplete labels cannot render them, so 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +56,15 @@ from core.views import (
 
 BLURPLE = discord.Colour.blurple()
 AMBER = discord.Colour.gold()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A command's answer with buttons under it (a plain ``str`` answer has none): shown in one edit,
+    so the buttons come with the text, before the DMs the command caused are sent."""
+
+    content: str
+    view: discord.ui.View | None = None
 
 
 def bar(used: int, total: int) -> str:

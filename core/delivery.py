@@ -17,7 +17,7 @@ from typing import Protocol
 
 from core import outbox
 from core.domain import DeliveryReport, gives_up
-from core.outbox import Claimed, Outcome
+from core.outbox import Batch, Claimed, Outcome
 from core.service import Service
 
 log = logging.getLogger(__name__)
@@ -105,9 +105,17 @@ async def _fall_back(sender: Sender, item: Claimed, error: Unreachable, now: dat
 
 
 async def deliver(
-    service: Service, sender: Sender, *, ids: tuple[int, ...] | None = None, batch: int = BATCH
+    service: Service,
+    sender: Sender,
+    *,
+    ids: tuple[int, ...] | None = None,
+    leased: Batch | None = None,
+    batch: int = BATCH,
 ) -> DeliveryReport:
-    """Deliver every due notification (or just ``ids`` and what they lead to) and report the counts."""
+    """Deliver every due notification (or just ``ids`` and what they lead to) and report the counts.
+
+    ``leased`` is a batch a command's own transaction already claimed (``core.runtime.Runtime.command``):
+    it is sent, then only what it leads to (a note to the mentor)."""
     totals = DeliveryReport()
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -115,11 +123,12 @@ async def deliver(
         async with gate:
             return await _attempt(sender, item, now)
 
-    wanted = ids
+    wanted = ids if leased is None else tuple(item.id for item in leased.items)
     while True:
-        if wanted is not None and not wanted:
-            return totals
-        leased = await service.write(outbox.claim, limit=batch, ids=wanted)
+        if leased is None:
+            if wanted is not None and not wanted:
+                return totals
+            leased = await service.write(outbox.claim, limit=batch, ids=wanted)
         if not leased.items:
             return DeliveryReport(
                 totals.sent, totals.retried, totals.failed, totals.dropped + leased.dropped, totals.fallback
@@ -142,6 +151,7 @@ async def deliver(
                     outcome.item.kind.value,
                     outcome.item.recipient_id,
                 )
+        leased = None
         if wanted is not None:
             # Only what this round led to (a note to the mentor) is still wanted.
             wanted = applied.follow_up_ids

@@ -12,11 +12,12 @@ another worker has locked (``FOR UPDATE SKIP LOCKED``); on SQLite writes are ser
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, select, tuple_, update
+from sqlalchemy import Insert, Update, bindparam, case, select, tuple_, update
 
 from core import rules, texts
 from core.domain import (
@@ -25,6 +26,7 @@ from core.domain import (
     gives_up,
     retry_delay,
 )
+from core.letterhead import Letterhead, letterheads
 from core.schema import UTCDateTime, notifications, sql
 from core.tx import Tx, upsert_insert
 
@@ -116,6 +118,7 @@ class Claimed:
     due_at: datetime
     attempts: int
     lease_token: int
+    letterhead: Letterhead  # the server's settings and the names of whom the text mentions, at claim
 
     @property
     def nonce(self) -> str:
@@ -134,6 +137,7 @@ _CLAIM_COLUMNS = (
     notifications.c.due_at,
     notifications.c.attempts,
     notifications.c.lease_token,
+    notifications.c.status,
 )
 
 
@@ -148,6 +152,8 @@ class Batch:
 # Statements are built once (module level), with parameters: building one per call, as complex as
 # these, cost more than running it.
 _NOW = bindparam("now", type_=UTCDateTime())
+_STALE = rules.stale()
+_DROPPED = sql(NotificationStatus.DROPPED.value)
 
 
 def _claim_statement(only_ids: bool) -> Update:
@@ -164,30 +170,49 @@ def _claim_statement(only_ids: bool) -> Update:
     )
     if only_ids:
         candidates = candidates.where(notifications.c.id.in_(bindparam("ids", expanding=True)))
+    # One statement leases the due rows and drops those whose reason has gone (``core.rules.STALE_WHEN``,
+    # one rule per kind): say, a booking DM for a session cancelled since, or *one left* once the pack
+    # is complete. A dropped row comes back with its new status and is not sent.
     return (
         update(notifications)
         .where(notifications.c.id.in_(candidates.scalar_subquery()))
         .values(
             next_attempt_at=bindparam("lease_until", type_=UTCDateTime()),
             lease_token=notifications.c.lease_token + 1,
+            status=case((_STALE, _DROPPED), else_=notifications.c.status),
         )
         .returning(*_CLAIM_COLUMNS)
     )
 
 
 _CLAIM = {only_ids: _claim_statement(only_ids) for only_ids in (False, True)}
+_SAY_DROPPED = (
+    update(notifications)
+    .where(notifications.c.id.in_(bindparam("ids", expanding=True)))
+    .values(last_error="no longer applies")
+)
 
 
-def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> Batch:
-    """Lease up to ``limit`` due notifications (or just ``ids``, when due) and return them.
+def claim(tx: Tx, *, limit: int = 100, ids: Iterable[int] | None = None) -> Batch:
+    """Lease up to ``limit`` due notifications (or just ``ids``, when due) and return them, in the
+    order they were queued, each with its server's letterhead (``core.letterhead``).
 
-    Notifications that no longer apply are marked dropped in the same transaction, not returned.
+    Notifications that no longer apply are marked dropped by the same statement, not returned.
     """
     parameters: dict[str, Any] = {"now": tx.now, "lease_until": tx.now + LEASE, "limit": limit}
     if ids is not None:
         parameters["ids"] = list(ids)
+        if not parameters["ids"]:
+            return Batch([])
     claimed = tx.conn.execute(_CLAIM[ids is not None], parameters).all()
-    rows = [
+    leased = sorted(
+        (row for row in claimed if row.status != NotificationStatus.DROPPED.value), key=lambda row: row.id
+    )
+    if len(leased) < len(claimed):  # rare: say why, for whoever reads the outbox
+        dropped = [row.id for row in claimed if row.status == NotificationStatus.DROPPED.value]
+        tx.conn.execute(_SAY_DROPPED, {"ids": dropped})
+    heads = letterheads(tx, [(row.guild_id, row.body) for row in leased])
+    items = [
         Claimed(
             id=row.id,
             guild_id=row.guild_id,
@@ -199,30 +224,11 @@ def claim(tx: Tx, *, limit: int = 100, ids: tuple[int, ...] | None = None) -> Ba
             due_at=row.due_at,
             attempts=row.attempts,
             lease_token=row.lease_token,
+            letterhead=head,
         )
-        for row in claimed
+        for row, head in zip(leased, heads, strict=True)
     ]
-    stale = _no_longer_apply(tx, [row.id for row in rows])
-    if stale:
-        tx.conn.execute(
-            update(notifications)
-            .where(notifications.c.id.in_(stale))
-            .values(status=NotificationStatus.DROPPED.value, last_error="no longer applies")
-        )
-    return Batch(sorted((row for row in rows if row.id not in stale), key=lambda row: row.id), len(stale))
-
-
-def _no_longer_apply(tx: Tx, ids: list[int]) -> set[int]:
-    """Ids among ``ids`` whose reason has gone (``core.rules.STALE_WHEN``, one rule per kind): say, a
-    booking DM for a session cancelled since, or *one left* once the pack is complete."""
-    if not ids:
-        return set()
-    return set(tx.conn.execute(_STALE, {"ids": ids, "now": tx.now}).scalars())
-
-
-_STALE = select(notifications.c.id).where(
-    notifications.c.id.in_(bindparam("ids", expanding=True)), rules.stale()
-)
+    return Batch(items, len(claimed) - len(leased))
 
 
 def mark_sent(tx: Tx, leases: list[tuple[int, int]]) -> int:

@@ -13,12 +13,16 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Concatenate, ParamSpec, TypeVar
 
+from core import outbox
 from core.delivery import Sender, deliver
 from core.domain import DeliveryReport, SweepReport
+from core.outbox import Batch
 from core.service import Service
 from core.shop import Purchases
 from core.sweep import next_due, sweep
+from core.tx import Tx
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 RECHECK_BLOCKED = timedelta(minutes=1)
 
 WakeAt = Callable[[datetime | None], None]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def sweep_summary(report: SweepReport) -> str:
@@ -84,15 +90,36 @@ class Runtime:
         async with self._drain_lock:
             return await deliver(self.service, self.sender)
 
-    async def deliver_caused(self, ids: Iterable[int]) -> DeliveryReport:
-        """Deliver the notifications a command just caused (and re-arm the wake-up it may have moved).
+    async def command(
+        self, use_case: Callable[Concatenate[Tx, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> tuple[R, Batch]:
+        """Run a command's use case in one transaction and lease, in that same transaction, the DMs it
+        queued (each with its server's letterhead): sending them then starts with no transaction of
+        its own. Should the process stop before they are sent, the lease runs out and the delivery
+        tick sends them; the nonce makes a resend show once."""
+
+        def leasing(tx: Tx, /, *args: P.args, **kwargs: P.kwargs) -> tuple[R, Batch]:
+            result = use_case(tx, *args, **kwargs)
+            caused: tuple[int, ...] = getattr(result, "notification_ids", ())
+            return result, outbox.claim(tx, ids=caused) if caused else Batch([])
+
+        return await self.service.write(leasing, *args, **kwargs)
+
+    async def deliver_caused(self, ids: Iterable[int] = (), *, leased: Batch | None = None) -> DeliveryReport:
+        """Deliver the notifications a command just caused (``ids``, or the batch its transaction
+        leased) and re-arm the wake-up it may have moved.
 
         Runs after the command's reply: a failure here is logged, never raised over that reply. The
         notifications stay in the outbox, and the delivery tick sends them.
         """
-        wanted = tuple(ids)
+        wanted = tuple(ids) if leased is None else tuple(item.id for item in leased.items)
         try:
-            report = await deliver(self.service, self.sender, ids=wanted) if wanted else DeliveryReport()
+            if leased is not None:
+                report = await deliver(self.service, self.sender, leased=leased)
+            elif wanted:
+                report = await deliver(self.service, self.sender, ids=wanted)
+            else:
+                report = DeliveryReport()
             await self.arm_wakeup()
         except Exception:
             log.exception(

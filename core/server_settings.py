@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.config import SERVER_SETTINGS, SettingsError
 from core.domain import Actor, Policy
@@ -23,18 +23,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+_STORED = select(server_settings.c.name, server_settings.c.value).where(
+    server_settings.c.guild_id == bindparam("guild_id")
+)
+
+
 def stored(tx: Tx, guild_id: int) -> dict[str, str]:
     """The settings server ``guild_id`` set itself, as the text it gave them."""
-    rows = tx.conn.execute(
-        select(server_settings.c.name, server_settings.c.value).where(server_settings.c.guild_id == guild_id)
-    )
-    return {row.name: row.value for row in rows}
+    return {row.name: row.value for row in tx.conn.execute(_STORED, {"guild_id": guild_id})}
 
 
 def policy_of(tx: Tx, guild_id: int) -> Policy:
     """The environment's server settings with what server ``guild_id`` set laid over them."""
+    return policy_from(tx.defaults, guild_id, stored(tx, guild_id))
+
+
+def policy_from(defaults: Policy, guild_id: int, texts: dict[str, str]) -> Policy:
+    """``defaults`` with the settings server ``guild_id`` stored (``texts``, as given) laid over them."""
     values: dict[str, object] = {}
-    for name, text in stored(tx, guild_id).items():
+    for name, text in texts.items():
         setting = SERVER_SETTINGS.get(name)
         if setting is None:
             continue
@@ -42,7 +49,7 @@ def policy_of(tx: Tx, guild_id: int) -> Policy:
             values[name] = setting.validate(text)
         except SettingsError as error:
             log.warning("server %s: stored %s no longer reads (%s); using the default", guild_id, name, error)
-    return dataclasses.replace(tx.defaults, **values) if values else tx.defaults  # type: ignore[arg-type]
+    return dataclasses.replace(defaults, **values) if values else defaults  # type: ignore[arg-type]
 
 
 def with_admin_role(tx: Tx, guild_id: int, actor: Actor) -> Actor:

@@ -40,6 +40,13 @@ class Tx:
             policy = self._policies[guild_id] = policy_of(self, guild_id)
         return policy
 
+    def knows_policy(self, guild_id: int) -> bool:
+        return guild_id in self._policies
+
+    def learn_policy(self, guild_id: int, policy: Policy) -> None:
+        """Server ``guild_id``'s settings, read by a statement that asked for more (``core.letterhead``)."""
+        self._policies.setdefault(guild_id, policy)
+
     @property
     def is_postgres(self) -> bool:
         return self.conn.dialect.name == "postgresql"

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.interaction import actor, guild_id
+from bot.render import Reply
 from core.domain import UNDO_BUTTON_WINDOW, CompletionChoice, SessionCompleted
 from core.usecases.corrections import complete_chosen, undo_choices, undo_session
 
@@ -134,18 +135,16 @@ class ChoiceButton(
             )
             return
         bot = _bot(interaction)
-        result = await bot.run_command(
+        await bot.run_command(
             interaction,
             complete_chosen,
-            render.completed,
+            lambda result: completion_reply(interaction, result),
             guild_id=guild_id(interaction),
             actor=actor(interaction, bot.settings),
             student_user_id=self.student,
             session_id=self.session or None,
             choice_key=f"choice:{self.ask}",
         )
-        if result is not None and not result.already_completed:
-            await interaction.edit_original_response(view=undo_view(result))
 
 
 def choice_view(owner: int, ask: int, result: CompletionChoice) -> discord.ui.View:
@@ -160,16 +159,15 @@ def choice_view(owner: int, ask: int, result: CompletionChoice) -> discord.ui.Vi
     return view
 
 
-async def show_completion(
+def completion_reply(
     interaction: discord.Interaction[Any], result: SessionCompleted | CompletionChoice
-) -> None:
-    """After /complete's reply: the two answers to its question, or the Undo button of a completion."""
+) -> Reply:
+    """/complete's reply (R3, R16): the question with its two answers, or the completion with Undo."""
     if isinstance(result, CompletionChoice):
-        await interaction.edit_original_response(
-            view=choice_view(interaction.user.id, interaction.id, result)
+        return Reply(
+            render.completed_or_choice(result), choice_view(interaction.user.id, interaction.id, result)
         )
-    elif not result.already_completed:
-        await interaction.edit_original_response(view=undo_view(result))
+    return Reply(render.completed(result), None if result.already_completed else undo_view(result))
 
 
 def install(bot: MentorBot) -> None:

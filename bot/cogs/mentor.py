@@ -95,7 +95,7 @@ class MentorCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             complete_or_ask,
-            render.completed_or_choice,
+            lambda result: corrections.completion_reply(interaction, result),
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             student_user_id=student.id,
@@ -104,8 +104,6 @@ class MentorCog(commands.Cog):
         )
         if result is None:
             return
-        # R3: no guessing, the reply asks with two buttons; R16: a completion's reply carries Undo.
-        await corrections.show_completion(interaction, result)
         if isinstance(result, CompletionChoice):
             log.info(
                 "user %s asked which session of student %s to complete (next booked: %s)",
