@@ -15,13 +15,16 @@ from core.domain import (
     FIRST_RETRY,
     GIVE_UP_AFTER,
     MAX_RETRY_GAP,
+    Actor,
     NotificationKind,
     gives_up,
     retry_delay,
 )
 from core.outbox import LEASE, Claimed
+from core.runtime import Runtime
 from core.service import Service
 from core.sweep import next_due, pending_notifications
+from core.usecases import complete_session
 from tests.conftest import START, Program, RecordingSender, Store
 
 MENTOR, STUDENT = 10, 20
@@ -232,6 +235,47 @@ async def test_a_crash_after_the_claim_is_recovered_once_the_lease_runs_out(
     program.clock.advance(LEASE)
     assert (await deliver(service, sender)).sent == 1
     assert [item.id for item in sender.sent] == [notification_id]
+
+
+async def test_a_command_leases_its_dms_itself_and_a_stop_before_sending_sends_them_once(
+    program: Program, service: Service
+) -> None:
+    """A command's transaction queues its DMs and leases them (``Runtime.command``): the reply goes
+    out, then the send, with no claim between. Should the process stop before it sends, the DM is
+    not lost: once the lease runs out the delivery tick sends it, once."""
+    await program.mentor(MENTOR, seats=2)
+    await program.grant(STUDENT, MENTOR, sessions=2)
+    sender = RecordingSender()
+    runtime = Runtime(service, sender)
+    completed, leased = await runtime.command(
+        complete_session, guild_id=program.guild_id, actor=Actor(MENTOR), student_user_id=STUDENT
+    )
+    assert [item.id for item in leased.items] == list(completed.notification_ids)
+    (item,) = leased.items
+    assert (item.kind, item.recipient_id, item.lease_token) == (NotificationKind.ONE_LEFT, STUDENT, 1)
+    # It stops here, before the send. The tick finds nothing due while the lease holds...
+    assert (await deliver(service, sender)).sent == 0
+    program.clock.advance(LEASE)
+    # ...then sends it, once, with the nonce the command's own send would have used.
+    assert (await deliver(service, sender)).sent == 1
+    assert (await deliver(service, sender)).sent == 0
+    assert [(sent.id, sent.nonce) for sent in sender.sent] == [(item.id, item.nonce)]
+
+
+async def test_a_command_that_sends_its_dms_sends_each_once(program: Program, service: Service) -> None:
+    await program.mentor(MENTOR, seats=2)
+    await program.grant(STUDENT, MENTOR, sessions=2)
+    sender = RecordingSender()
+    runtime = Runtime(service, sender)
+    _, leased = await runtime.command(
+        complete_session, guild_id=program.guild_id, actor=Actor(MENTOR), student_user_id=STUDENT
+    )
+    report = await runtime.deliver_caused(leased=leased)
+    assert (report.sent, report.retried, report.failed) == (1, 0, 0)
+    program.clock.advance(LEASE)
+    assert (await deliver(service, sender)).sent == 0  # marked sent: nothing left for the tick
+    assert sender.texts_to(STUDENT) == [leased.items[0].body]
+    assert (await row(program, leased.items[0].id)).status == "sent"
 
 
 # ---- notifications that no longer apply -----------------------------------------------------------
