@@ -195,12 +195,8 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
         ],
     )
     # R19: each freed seat goes to the first in its mentor's line.
-    offered: tuple[int, ...] = ()
-    for guild_id, mentor_id in sorted({(row.guild_id, row.mentor_id) for row in rows}):
-        offers = waitlist.offer_freed_seats(tx, guild_id, mentor_id)
-        ids += offers.notification_ids
-        offered += offers.seat_ids
-    return tuple(row.id for row in rows), ids, offered
+    offers = waitlist.offer_seats_freed_of(tx, ((row.guild_id, row.mentor_id) for row in rows))
+    return tuple(row.id for row in rows), ids + offers.notification_ids, offers.seat_ids
 
 
 def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:

@@ -11,6 +11,7 @@ grant racing for the last seat cannot both win.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -150,25 +151,47 @@ def offer_freed_seats(tx: Tx, guild_id: int, mentor_row_id: int) -> Offers:
     return Offers(tuple(offered), outbox.queue(tx, owed))
 
 
+_WAITED_FOR = (
+    select(_w.mentor_id)
+    .where(_w.mentor_id.in_(bindparam("mentors", expanding=True)), _w.status == WAITING)
+    .distinct()
+)
+
+
+def offer_seats_freed_of(tx: Tx, freed: Iterable[tuple[int, int]]) -> Offers:
+    """``offer_freed_seats`` for each (server id, mentor row id) whose seats were just freed, asking
+    first, in one statement for them all, in whose line anyone waits: a sweep releasing hundreds of
+    seats then sends one statement for the mentors nobody waits for, not three each.
+
+    Call it after the statement that freed the seats: that statement holds the mentor rows, so a
+    student joining one of these lines meanwhile (which locks the mentor row) waits for this
+    transaction, and then finds the free seat instead of a line."""
+    wanted = sorted(set(freed))
+    if not wanted:
+        return Offers()
+    waited = set(tx.conn.execute(_WAITED_FOR, {"mentors": sorted({m for _, m in wanted})}).scalars())
+    seat_ids: list[int] = []
+    ids: list[int] = []
+    for guild_id, mentor_id in wanted:
+        if mentor_id in waited:
+            offers = offer_freed_seats(tx, guild_id, mentor_id)
+            seat_ids += offers.seat_ids
+            ids += offers.notification_ids
+    return Offers(tuple(seat_ids), tuple(ids))
+
+
 def free_offered_seats(tx: Tx, freed: list[AnyRow], outcome: WaitlistStatus) -> Offers:
     """Offered seats (rows with ``id``, ``guild_id``, ``mentor_id``) just released: give each back to
     its mentor, close the places they were held for as ``outcome``, and offer them on."""
     if not freed:
         return Offers()
-    for row in freed:
-        tx.conn.execute(_GIVE_BACK, {"mentor": row.mentor_id})
+    tx.conn.execute(_GIVE_BACK, [{"mentor": row.mentor_id} for row in freed])
     tx.conn.execute(
         update(waitlist)
         .where(_w.seat_id.in_([row.id for row in freed]), _w.status == WaitlistStatus.OFFERED.value)
         .values(status=outcome.value, updated_at=tx.now)
     )
-    seat_ids: list[int] = []
-    ids: list[int] = []
-    for guild_id, mentor_id in sorted({(row.guild_id, row.mentor_id) for row in freed}):
-        offers = offer_freed_seats(tx, guild_id, mentor_id)
-        seat_ids += offers.seat_ids
-        ids += offers.notification_ids
-    return Offers(tuple(seat_ids), tuple(ids))
+    return offer_seats_freed_of(tx, ((row.guild_id, row.mentor_id) for row in freed))
 
 
 def took_seat(tx: Tx, mentor_row_id: int, student_user_id: int) -> None:

@@ -106,6 +106,6 @@ async def test_a_claim_reads_a_whole_batch_in_the_same_few_statements(service: S
     finally:
         event.remove(service.db.sync_engine, "before_cursor_execute", count)
 
-    assert len(batch.items) == 4 and batch.dropped == 0
+    assert (len(batch.items), batch.dropped) == (4, 0)
     # BEGIN (SQLite's BEGIN IMMEDIATE goes through the driver too), the lease, the letterheads.
     assert [statement for statement in sent if statement != "BEGIN"] == ["UPDATE", "SELECT"]

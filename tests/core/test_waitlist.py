@@ -220,3 +220,38 @@ async def test_revoke_and_move_helpers_can_offer_through_the_one_door(program: P
     offers = await program.service.write(wl.offer_freed_seats, program.guild_id, mentor_row)
     assert offers == wl.Offers()
     assert await held(program) == (1, 1, 1)
+
+
+async def test_one_sweep_releasing_seats_of_several_mentors_offers_only_where_someone_waits(
+    program: Program,
+) -> None:
+    """Three full mentors lose a seat in the same sweep; two have a line: each of those offers its
+    seat to its own first in line, and the third mentor's seat stays free for a grant."""
+    lines = {10: [BOB], 11: [], 12: [CARA, DAN]}
+    holders = {10: ALICE, 11: 24, 12: 25}
+    for mentor, holder in holders.items():
+        await program.mentor(mentor, seats=1)
+        await program.grant(student=holder, mentor=mentor, sessions=1)
+        for student in lines[mentor]:
+            await join(program, student, mentor)
+    for mentor, holder in holders.items():
+        await program.complete(student=holder, mentor=mentor)
+    await program.later(hours=73)
+
+    report = await program.sweep()
+
+    assert len(report.released_seats) == 3
+    offers = {
+        row.mentor_id: row.student_id
+        for row in await program.rows(
+            select(seats.c.mentor_id, seats.c.student_id).where(seats.c.status == "offered")
+        )
+    }
+    row_of = {row.user_id: row.id for row in await program.rows(select(mentors.c.user_id, mentors.c.id))}
+    assert offers == {row_of[10]: BOB, row_of[12]: CARA}
+    assert len(report.offered_seats) == 2
+    held_by = {
+        row.id: row.seats_held for row in await program.rows(select(mentors.c.id, mentors.c.seats_held))
+    }
+    assert held_by == {row_of[10]: 1, row_of[11]: 0, row_of[12]: 1}
+    assert sorted(row.recipient_id for row in await program.notifications("waitlist_offer")) == [BOB, CARA]
