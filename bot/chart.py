@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from core.views import MentorWeeks, Report
 
 CHART_NAME = "sessions-per-week.png"
@@ -47,6 +44,11 @@ def _label(mentor: MentorWeeks) -> str:
 
 def weekly_chart(report: Report) -> bytes:
     """The chart as PNG bytes."""
+    # Imported on the first /report, not at start: matplotlib (with numpy) is most of what the bot
+    # would otherwise hold in memory for the one command that draws (about 40 MB of RSS, `make bench`).
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     # A Figure of its own, not pyplot: no global state, so charts may be drawn in worker threads.
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
     axes = figure.add_subplot()
