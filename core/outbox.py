@@ -72,6 +72,7 @@ def queue(tx: Tx, owed: list[Owed]) -> tuple[int, ...]:
         return ()
     rows = [
         {
+            **_lease(tx, item.due_at or tx.now),
             "guild_id": item.guild_id,
             "key": item.key,
             "kind": item.kind.value,
@@ -84,23 +85,32 @@ def queue(tx: Tx, owed: list[Owed]) -> tuple[int, ...]:
             "body": item.body,
             "status": NotificationStatus.PENDING.value,
             "due_at": item.due_at or tx.now,
-            "next_attempt_at": item.due_at or tx.now,
             "created_at": tx.now,
         }
         for item in owed
     ]
     if len(rows) == 1:
-        inserted = tx.conn.execute(_QUEUE[tx.conn.dialect.name], rows[0]).scalar()
-        return () if inserted is None else (inserted,)
-    # Many (a sweep's): multi-row INSERTs, not one statement per row. ON CONFLICT DO NOTHING returns
-    # only the new rows, in no promised order, so each is matched to what was owed by its unique key.
-    new = {new_key: new_id for new_id, new_key in tx.conn.execute(_QUEUE_MANY[tx.conn.dialect.name], rows)}
-    ids: list[int] = []
-    for row in rows:
-        inserted = new.pop(row["key"], None)  # pop: a key owed twice is new once
-        if inserted is not None:
-            ids.append(inserted)
-    return tuple(ids)
+        new_ids = [tx.conn.execute(_QUEUE[tx.conn.dialect.name], rows[0]).scalar()]
+    else:
+        # Many (a sweep's): multi-row INSERTs, not one statement per row. ON CONFLICT DO NOTHING
+        # returns only the new rows, in no promised order, so each is matched to what was owed by its
+        # unique key (pop: a key owed twice is new once).
+        new = {
+            new_key: new_id for new_id, new_key in tx.conn.execute(_QUEUE_MANY[tx.conn.dialect.name], rows)
+        }
+        new_ids = [new.pop(row["key"], None) for row in rows]
+    tx.leased.extend(
+        (new_id, row) for new_id, row in zip(new_ids, rows, strict=True) if new_id and row["lease_token"]
+    )
+    return tuple(new_id for new_id in new_ids if new_id is not None)
+
+
+def _lease(tx: Tx, due_at: datetime) -> dict[str, Any]:
+    """A new row's first attempt: now, when due, under this transaction's own lease if it has one
+    (a command's: it sends the DM itself, after its reply); else when due, for delivery to claim."""
+    if tx.lease_until is not None and due_at <= tx.now:
+        return {"next_attempt_at": tx.lease_until, "lease_token": 1}
+    return {"next_attempt_at": due_at, "lease_token": 0}
 
 
 # ---- delivery steps --------------------------------------------------------------------------------
@@ -186,6 +196,32 @@ def _claim_statement(only_ids: bool) -> Update:
 
 
 _CLAIM = {only_ids: _claim_statement(only_ids) for only_ids in (False, True)}
+
+
+def leased_here(tx: Tx) -> Batch:
+    """The DMs this transaction queued under its own lease (``Tx.lease_until``), as a claim returns
+    them: just queued by the change that owes them, they apply by construction."""
+    heads = letterheads(tx, [(row["guild_id"], row["body"]) for _, row in tx.leased])
+    return Batch(
+        [
+            Claimed(
+                id=new_id,
+                guild_id=row["guild_id"],
+                kind=NotificationKind(row["kind"]),
+                recipient_id=row["recipient_id"],
+                mentor_user_id=row["mentor_user_id"],
+                seat_id=row["seat_id"],
+                body=row["body"],
+                due_at=row["due_at"],
+                attempts=0,
+                lease_token=row["lease_token"],
+                letterhead=head,
+            )
+            for (new_id, row), head in zip(tx.leased, heads, strict=True)
+        ]
+    )
+
+
 _SAY_DROPPED = (
     update(notifications)
     .where(notifications.c.id.in_(bindparam("ids", expanding=True)))

@@ -10,6 +10,7 @@ run, a test) the callback is left out and the next sweep finds the deadline in t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -99,9 +100,9 @@ class Runtime:
         tick sends them; the nonce makes a resend show once."""
 
         def leasing(tx: Tx, /, *args: P.args, **kwargs: P.kwargs) -> tuple[R, Batch]:
-            result = use_case(tx, *args, **kwargs)
-            caused: tuple[int, ...] = getattr(result, "notification_ids", ())
-            return result, outbox.claim(tx, ids=caused) if caused else Batch([])
+            leasing_tx = dataclasses.replace(tx, lease_until=tx.now + outbox.LEASE)
+            result = use_case(leasing_tx, *args, **kwargs)
+            return result, outbox.leased_here(leasing_tx)
 
         return await self.service.write(leasing, *args, **kwargs)
 

@@ -30,6 +30,11 @@ class Tx:
     now: datetime
     defaults: Policy
     _policies: dict[int, Policy] = field(default_factory=dict)
+    # A command's transaction (``core.runtime.Runtime.command``) leases the DMs it queues to itself
+    # until then, so it sends them after its reply with no claim of its own; ``core.outbox.queue``
+    # keeps each one's id and row here.
+    lease_until: datetime | None = None
+    leased: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     def policy_for(self, guild_id: int) -> Policy:
         """The settings in force in server ``guild_id``: read once per transaction, when first asked."""
