@@ -31,13 +31,18 @@ GRACE, ACTIVE, SCHEDULED = sql(SeatStatus.GRACE.value), sql(PackStatus.ACTIVE.va
 # ---- has the seat renewed? --------------------------------------------------------------------------
 
 
+# The seat's other packs, named apart: the question is also asked inside a statement that reads the
+# pack itself (the session's pack, ``core.usecases.sessions``).
+_other = packs.alias("other_pack")
+
+
 def renewed(seat_id: Any, besides_pack_id: Any) -> ColumnElement[bool]:
     """R5/R6: the seat holds another active, unexpired pack (active packs have sessions left)."""
     return exists().where(
-        packs.c.seat_id == seat_id,
-        packs.c.id != besides_pack_id,
-        packs.c.status == PackStatus.ACTIVE.value,
-        packs.c.ends_at > NOW,
+        _other.c.seat_id == seat_id,
+        _other.c.id != besides_pack_id,
+        _other.c.status == PackStatus.ACTIVE.value,
+        _other.c.ends_at > NOW,
     )
 
 

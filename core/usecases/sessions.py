@@ -63,6 +63,9 @@ _SESSION_REF = (
         mentors.c.user_id.label("mentor_user_id"),
         packs.c.sessions_total,
         packs.c.sessions_left,
+        # Asked here, not after the session is taken off the pack (which changes no other pack): has
+        # the student renewed, i.e. does the seat hold another live pack (R5, R6)?
+        rules.renewed(sessions.c.seat_id, sessions.c.pack_id).label("renewed"),
     )
     .join(seats, seats.c.id == sessions.c.seat_id)
     .join(mentors, mentors.c.id == seats.c.mentor_id)
@@ -76,7 +79,9 @@ _SESSION_REF = (
 def _session_ref(
     tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpose: str, student_may: bool = False
 ) -> AnyRow:
-    ref = tx.conn.execute(_SESSION_REF, {"session_id": session_id, "guild_id": guild_id}).one_or_none()
+    ref = tx.conn.execute(
+        _SESSION_REF, {"session_id": session_id, "guild_id": guild_id, "now": tx.now}
+    ).one_or_none()
     if ref is None:
         raise NotFound(f"There is no session #{session_id} here; pick one from the list.")
     if student_may and actor.user_id == ref.student_id:
@@ -300,7 +305,9 @@ def _complete_booked(
     if changed is None:
         # Only reachable if the row lock above was not taken; the raise rolls the pack back.
         raise RuntimeError(f"session {ref.id} changed while it was being completed")
-    return _after_completion(tx, guild_id, actor, ref.id, ref.student_id, ref.mentor_user_id, pack, number)
+    return _after_completion(
+        tx, guild_id, actor, ref.id, ref.student_id, ref.mentor_user_id, pack, number, renewed=ref.renewed
+    )
 
 
 def _complete_unscheduled(
@@ -384,9 +391,11 @@ def _after_completion(
     mentor_user_id: int,
     pack: AnyRow,
     number: int,
+    *,
+    renewed: bool | None = None,
 ) -> SessionCompleted:
     """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
-    owed, grace = _after_taking(tx, guild_id, pack, student_user_id, mentor_user_id, number)
+    owed, grace = _after_taking(tx, guild_id, pack, student_user_id, mentor_user_id, number, renewed=renewed)
     ids = outbox.queue(tx, owed)
     history.record(
         tx,
@@ -421,16 +430,21 @@ def _after_taking(
     mentor_user_id: int,
     used: int,
     missed: bool = False,
+    renewed: bool | None = None,
 ) -> tuple[list[outbox.Owed], _GraceStarted | None]:
     """R5, R6 once a session has been taken off ``pack`` (a completion, or a no-show or late cancel
-    that counts, R18), ``used`` of its sessions now gone: the renewal DM owed, depletion and grace."""
+    that counts, R18), ``used`` of its sessions now gone: the renewal DM owed, depletion and grace.
+    ``renewed``: whether the seat holds another live pack, when the caller read it already."""
     depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
     # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
     # Past its end date it counts as expired even before the sweep has marked it so (R8).
     live = pack.ends_at > tx.now
     counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED) and live
     kind = renewal_reminder(pack.sessions_total, used, renewed=False) if counts_for_renewal else None
-    renewed = _live_pack_besides(tx, pack.seat_id, pack.id) if (kind or depleted) else False
+    if not (kind or depleted):
+        renewed = False
+    elif renewed is None:
+        renewed = _live_pack_besides(tx, pack.seat_id, pack.id)
     owed = []
     if kind is not None and not renewed:
         owed.append(
@@ -881,7 +895,9 @@ def _missed(
             )
         # The same path as a completion for the renewal DMs, depletion and grace (R5, R6).
         used = pack.sessions_total - pack.sessions_left
-        owed, grace = _after_taking(tx, guild_id, pack, ref.student_id, ref.mentor_user_id, used, missed=True)
+        owed, grace = _after_taking(
+            tx, guild_id, pack, ref.student_id, ref.mentor_user_id, used, missed=True, renewed=ref.renewed
+        )
     elif tx.conn.execute(_UNBOOK, {"pack_id": ref.pack_id}).scalar() is None:
         raise RuntimeError(f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session")
     left = int(tx.conn.execute(_LEFT_ON_SEAT, {"seat_id": ref.seat_id}).scalar_one())
