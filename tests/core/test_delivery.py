@@ -17,10 +17,11 @@ from core.domain import (
     MAX_RETRY_GAP,
     Actor,
     NotificationKind,
+    SessionCompleted,
     gives_up,
     retry_delay,
 )
-from core.outbox import LEASE, Claimed
+from core.outbox import LEASE, Batch, Claimed
 from core.runtime import Runtime
 from core.service import Service
 from core.sweep import next_due, pending_notifications
@@ -237,19 +238,28 @@ async def test_a_crash_after_the_claim_is_recovered_once_the_lease_runs_out(
     assert [item.id for item in sender.sent] == [notification_id]
 
 
+async def first_of_two_completed_by_a_command(
+    program: Program, service: Service, sender: RecordingSender
+) -> tuple[Runtime, tuple[SessionCompleted, Batch]]:
+    """A pack of 2 and its first session completed as /complete runs it (``Runtime.command``): the
+    *one left* DM is queued, leased to the command."""
+    await program.mentor(MENTOR, seats=2)
+    await program.grant(STUDENT, MENTOR, sessions=2)
+    runtime = Runtime(service, sender)
+    done = await runtime.command(
+        complete_session, guild_id=program.guild_id, actor=Actor(MENTOR), student_user_id=STUDENT
+    )
+    return runtime, done
+
+
 async def test_a_command_leases_its_dms_itself_and_a_stop_before_sending_sends_them_once(
     program: Program, service: Service
 ) -> None:
     """A command's transaction queues its DMs and leases them (``Runtime.command``): the reply goes
     out, then the send, with no claim between. Should the process stop before it sends, the DM is
     not lost: once the lease runs out the delivery tick sends it, once."""
-    await program.mentor(MENTOR, seats=2)
-    await program.grant(STUDENT, MENTOR, sessions=2)
     sender = RecordingSender()
-    runtime = Runtime(service, sender)
-    completed, leased = await runtime.command(
-        complete_session, guild_id=program.guild_id, actor=Actor(MENTOR), student_user_id=STUDENT
-    )
+    _, (completed, leased) = await first_of_two_completed_by_a_command(program, service, sender)
     assert [item.id for item in leased.items] == list(completed.notification_ids)
     (item,) = leased.items
     assert (item.kind, item.recipient_id, item.lease_token) == (NotificationKind.ONE_LEFT, STUDENT, 1)
@@ -263,13 +273,8 @@ async def test_a_command_leases_its_dms_itself_and_a_stop_before_sending_sends_t
 
 
 async def test_a_command_that_sends_its_dms_sends_each_once(program: Program, service: Service) -> None:
-    await program.mentor(MENTOR, seats=2)
-    await program.grant(STUDENT, MENTOR, sessions=2)
     sender = RecordingSender()
-    runtime = Runtime(service, sender)
-    _, leased = await runtime.command(
-        complete_session, guild_id=program.guild_id, actor=Actor(MENTOR), student_user_id=STUDENT
-    )
+    runtime, (_, leased) = await first_of_two_completed_by_a_command(program, service, sender)
     report = await runtime.deliver_caused(leased=leased)
     assert (report.sent, report.retried, report.failed) == (1, 0, 0)
     program.clock.advance(LEASE)
