@@ -94,10 +94,10 @@ class Runtime:
     async def command(
         self, use_case: Callable[Concatenate[Tx, P], R], /, *args: P.args, **kwargs: P.kwargs
     ) -> tuple[R, Batch]:
-        """Run a command's use case in one transaction and lease, in that same transaction, the DMs it
-        queued (each with its server's letterhead): sending them then starts with no transaction of
-        its own. Should the process stop before they are sent, the lease runs out and the delivery
-        tick sends them; the nonce makes a resend show once."""
+        """Run a command's use case in one transaction, in which the DMs it owes are queued already
+        leased to it (``Tx.lease_until``) and returned with their servers' letterheads: sending them
+        after the reply needs no claim. Should the process stop before they are sent, the lease runs
+        out and the delivery tick sends them; the nonce makes a resend show once."""
 
         def leasing(tx: Tx, /, *args: P.args, **kwargs: P.kwargs) -> tuple[R, Batch]:
             leasing_tx = dataclasses.replace(tx, lease_until=tx.now + outbox.LEASE)
