@@ -210,7 +210,8 @@ class MentorBot(commands.Bot):
         **kwargs: P.kwargs,
     ) -> R | None:
         """A write command: defer, run ``use_case`` in one transaction, show ``render(result)`` (a text,
-        or a ``Reply`` with buttons), then deliver the DMs it caused. A refusal is the answer (private, nothing changed): None is returned.
+        or a ``Reply`` with buttons), then deliver the DMs it caused. A refusal is the answer (private,
+        nothing changed): None is returned.
 
         Anything unexpected propagates to the one error handler (``bot.errors``), which tells the user
         whether the change was saved (the transaction committed) or nothing was changed.

@@ -2,8 +2,8 @@
 there that shape a DM (renew link, renewal SKU, fallback channel, R14) and what the people the DM
 mentions are called in that server (the names recorded when they became mentor or student).
 
-It is read in the transaction that claims the notifications (``core.outbox.claim``), for a whole
-batch at once, in one statement: the settings of the batch's servers and the names of everyone it
+It is read in the transaction that claims the notifications (``core.outbox.claim``, or the
+command's that queued them, ``core.outbox.leased_here``), for a whole batch at once, in one statement: the settings of the batch's servers and the names of everyone it
 mentions. Core never sees the server's name or Discord's member cache: the bot adds those
 (``bot.delivery``).
 """
@@ -90,7 +90,8 @@ def letterheads(tx: Tx, notifications: Sequence[tuple[int, str]]) -> list[Letter
             else:
                 names[guild_id][user_id] = name
         for guild_id in guilds:
-            tx.learn_policy(guild_id, policy_from(tx.defaults, guild_id, stored[guild_id]))
+            if not tx.knows_policy(guild_id):
+                tx.learn_policy(guild_id, policy_from(tx.defaults, guild_id, stored[guild_id]))
     return [
         Letterhead(
             tx.policy_for(guild_id),

@@ -50,7 +50,7 @@ class Tx:
 
     def learn_policy(self, guild_id: int, policy: Policy) -> None:
         """Server ``guild_id``'s settings, read by a statement that asked for more (``core.letterhead``)."""
-        self._policies.setdefault(guild_id, policy)
+        self._policies[guild_id] = policy
 
     @property
     def is_postgres(self) -> bool:
