@@ -609,6 +609,22 @@ _LIVE_SEAT_OF = select(seats.c.id, seats.c.status).where(
 )
 
 
+def _readdress_owed(tx: Tx, seat_id: int, old_mentor: int, new_mentor: int) -> None:
+    """The DMs still owed about a moved seat (a booking or a reminder waiting to be retried, say) were
+    written with its old mentor: they now name the new one, and what was owed to the old mentor goes
+    to the new one, whose student it is now."""
+    _n = notifications.c
+    tx.conn.execute(
+        update(notifications)
+        .where(_n.seat_id == seat_id, _n.status == NotificationStatus.PENDING.value)
+        .values(
+            body=func.replace(_n.body, mention(old_mentor), mention(new_mentor)),
+            recipient_id=case((_n.recipient_id == old_mentor, new_mentor), else_=_n.recipient_id),
+            mentor_user_id=case((_n.mentor_user_id == old_mentor, new_mentor), else_=_n.mentor_user_id),
+        )
+    )
+
+
 def move_seat(
     tx: Tx, *, guild_id: int, actor: Actor, student_user_id: int, mentor_user_id: int, new_mentor_user_id: int
 ) -> SeatMoved:
@@ -667,6 +683,7 @@ def move_seat(
         .values(seats_held=mentors.c.seats_held - 1)
     )
     seat_freed(tx, old.id)
+    _readdress_owed(tx, seat.id, mentor_user_id, new_mentor_user_id)
     counts = tx.conn.execute(
         select(
             func.count(packs.c.id),

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from core.delivery import deliver
-from core.domain import Actor, CompletionChoice, SessionCompleted
+from core.delivery import TemporaryFailure, deliver
+from core.domain import FIRST_RETRY, Actor, CompletionChoice, SessionCompleted
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NothingToDo, Refusal
 from core.schema import notifications
 from core.usecases import corrections
@@ -413,3 +413,52 @@ async def test_delivery_drops_a_renewal_reminder_whose_completion_was_reverted(
 
     assert sorted(item.kind for item in sender.sent) == ["session_reverted", "session_reverted"]
     assert report.dropped == 2  # the one-left and the pack-complete
+
+
+async def move_to_the_other_mentor(program: Program) -> None:
+    await call(
+        program,
+        corrections.move_seat,
+        actor=program.admin,
+        student_user_id=STUDENT,
+        mentor_user_id=10,
+        new_mentor_user_id=11,
+    )
+
+
+async def test_a_dm_still_owed_about_a_moved_seat_names_the_new_mentor(program: Program) -> None:
+    """The booking DM failed once (Discord answered 503) and waits for its retry when the seat moves:
+    it is delivered naming the new mentor, not the old one."""
+    await program.mentor(seats=1)
+    await program.mentor(11, seats=1)
+    await program.grant(sessions=4)
+    (booking,) = (await program.schedule()).notification_ids
+    sender = RecordingSender()
+    sender.fail_next.append(TemporaryFailure("503 Service Unavailable"))
+    assert (await deliver(program.service, sender)).retried == 1
+
+    await move_to_the_other_mentor(program)
+    await program.later(seconds=FIRST_RETRY.total_seconds())
+    await deliver(program.service, sender)
+
+    (sent,) = [item for item in sender.sent if item.id == booking]
+    assert ("<@11>" in sent.body, "<@10>" in sent.body, sent.mentor_user_id) == (True, False, 11)
+
+
+async def test_a_notice_still_owed_to_the_old_mentor_goes_to_the_new_one(program: Program) -> None:
+    """The student's last session is done and the mentor's notice that the seat is in grace waits for
+    its retry when an admin moves the seat: the new mentor, whose student it now is, gets it."""
+    await program.mentor(seats=1)
+    await program.mentor(11, seats=1)
+    await program.grant(sessions=1)
+    await program.complete()
+    sender = RecordingSender()
+    sender.fail_next += [TemporaryFailure("503"), TemporaryFailure("503")]
+    assert (await deliver(program.service, sender)).retried == 2
+
+    await move_to_the_other_mentor(program)
+    await program.later(seconds=FIRST_RETRY.total_seconds())
+    await deliver(program.service, sender)
+
+    notice = next(item for item in sender.sent if item.kind.value == "grace_started")
+    assert (notice.recipient_id, "<@10>" in notice.body) == (11, False)
