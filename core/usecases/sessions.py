@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, insert, select, update
 
 from core import history, outbox, rules, texts
 from core.bounds import (
@@ -167,7 +167,7 @@ def complete_or_ask(
     # booking: a completion's cost is its statement count.
     rows = tx.conn.execute(
         _COMPLETION_LOOKUP,
-        {"guild_id": guild_id, "student_id": student_user_id, "request_key": request_key},
+        {"guild_id": guild_id, "student_id": student_user_id, "request_key": request_key, "now": tx.now},
     ).all()
     repeated = rows[0].repeated if rows else None
     if repeated is None and not rows and request_key is not None:
@@ -195,7 +195,10 @@ def complete_or_ask(
             starts_at=row.next_booked_at,
             time_zone=tx.policy_for(guild_id).time_zone,
         )
-    return _complete_unscheduled(tx, guild_id, actor, seat_ref(row), request_key)
+    # Drawn from the pack the lookup found (a racing change on PostgreSQL may pick another: then the
+    # completion asks again).
+    renewed = row.renewed_besides_open
+    return _complete_unscheduled(tx, guild_id, actor, seat_ref(row), request_key, (row.open_pack, renewed))
 
 
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -247,6 +250,23 @@ _MARK_COMPLETED = (
 _BY_REQUEST_KEY = select(sessions.c.id).where(sessions.c.request_key == bindparam("request_key"))
 
 
+def _oldest_open_pack(seat_id: Any, now: Any, ends_by: datetime | None = None) -> Select[tuple[int]]:
+    """The pack a session is drawn from: the seat's oldest active, unexpired pack with an unbooked
+    session (and, with ``ends_by``, valid until then)."""
+    return (
+        select(packs.c.id)
+        .where(
+            packs.c.seat_id == seat_id,
+            packs.c.status == PackStatus.ACTIVE.value,
+            packs.c.ends_at > now,
+            packs.c.sessions_left - packs.c.sessions_booked > 0,
+            *(() if ends_by is None else (packs.c.ends_at >= ends_by,)),
+        )
+        .order_by(packs.c.granted_at, packs.c.id)
+        .limit(1)
+    )
+
+
 def _next_booked(column: Any) -> Any:
     """``column`` of the seat's earliest booked session (correlated to the seat of the outer query)."""
     return (
@@ -259,12 +279,17 @@ def _next_booked(column: Any) -> Any:
     )
 
 
+_OPEN_PACK = _oldest_open_pack(seats.c.id, _NOW).correlate(seats).scalar_subquery()
 _COMPLETION_LOOKUP = (
     select(
         *SEAT_COLUMNS,
         _next_booked(sessions.c.id).label("next_booked"),
         _next_booked(sessions.c.starts_at).label("next_booked_at"),
         _BY_REQUEST_KEY.scalar_subquery().label("repeated"),
+        # For a session recorded now: the pack it will be drawn from, and whether the seat holds another
+        # live pack besides it (R5, R6), so the completion needs no statement to ask.
+        _OPEN_PACK.label("open_pack"),
+        rules.renewed(seats.c.id, _OPEN_PACK).label("renewed_besides_open"),
     )
     .join(mentors, mentors.c.id == seats.c.mentor_id)
     .where(
@@ -311,8 +336,15 @@ def _complete_booked(
 
 
 def _complete_unscheduled(
-    tx: Tx, guild_id: int, actor: Actor, seat: SeatRef, request_key: str | None
+    tx: Tx,
+    guild_id: int,
+    actor: Actor,
+    seat: SeatRef,
+    request_key: str | None,
+    known: tuple[int | None, bool] = (None, False),
 ) -> SessionCompleted:
+    """A session recorded now, drawn from the oldest open pack. ``known``: a pack, and whether the
+    seat holds another live pack besides it, as the caller read them."""
     pack = _take_from_oldest_pack(tx, seat.seat_id, _TAKE_ONE)
     if pack is None:
         raise NothingToDo(
@@ -337,8 +369,17 @@ def _complete_unscheduled(
         )
         .returning(sessions.c.id)
     ).scalar_one()
+    open_pack, renewed = known
     return _after_completion(
-        tx, guild_id, actor, session_id, seat.student_user_id, seat.mentor_user_id, pack, number
+        tx,
+        guild_id,
+        actor,
+        session_id,
+        seat.student_user_id,
+        seat.mentor_user_id,
+        pack,
+        number,
+        renewed=renewed if pack.id == open_pack else None,
     )
 
 
@@ -352,14 +393,7 @@ def _take_from_oldest_pack(
     last unbooked session first (PostgreSQL), the next oldest is tried.
     """
     unbooked = packs.c.sessions_left - packs.c.sessions_booked > 0
-    candidates = (
-        packs.c.seat_id == seat_id,
-        packs.c.status == PackStatus.ACTIVE.value,
-        packs.c.ends_at > tx.now,
-        unbooked,
-        *(() if ends_by is None else (packs.c.ends_at >= ends_by,)),
-    )
-    oldest = select(packs.c.id).where(*candidates).order_by(packs.c.granted_at, packs.c.id).limit(1)
+    oldest = _oldest_open_pack(seat_id, tx.now, ends_by)
     take = (
         update(packs)
         .where(packs.c.id == oldest.scalar_subquery(), packs.c.status == PackStatus.ACTIVE.value, unbooked)
