@@ -225,12 +225,11 @@ class MentorBot(commands.Bot):
             return None
         mark_saved(interaction)
         shown = render(result)
-        if not isinstance(shown, Reply):
-            await interaction.edit_original_response(content=shown)
-        elif shown.view is None:
-            await interaction.edit_original_response(content=shown.content)
+        reply = shown if isinstance(shown, Reply) else Reply(shown)
+        if reply.view is None:
+            await interaction.edit_original_response(content=reply.content)
         else:
-            await interaction.edit_original_response(content=shown.content, view=shown.view)
+            await interaction.edit_original_response(content=reply.content, view=reply.view)
         if getattr(result, "notification_ids", ()):
             await self.runtime.deliver_caused(leased=caused)
         return result

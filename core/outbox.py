@@ -12,7 +12,7 @@ another worker has locked (``FOR UPDATE SKIP LOCKED``); on SQLite writes are ser
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -201,25 +201,28 @@ _CLAIM = {only_ids: _claim_statement(only_ids) for only_ids in (False, True)}
 def leased_here(tx: Tx) -> Batch:
     """The DMs this transaction queued under its own lease (``Tx.lease_until``), as a claim returns
     them: just queued by the change that owes them, they apply by construction."""
-    heads = letterheads(tx, [(row["guild_id"], row["body"]) for _, row in tx.leased])
-    return Batch(
-        [
-            Claimed(
-                id=new_id,
-                guild_id=row["guild_id"],
-                kind=NotificationKind(row["kind"]),
-                recipient_id=row["recipient_id"],
-                mentor_user_id=row["mentor_user_id"],
-                seat_id=row["seat_id"],
-                body=row["body"],
-                due_at=row["due_at"],
-                attempts=0,
-                lease_token=row["lease_token"],
-                letterhead=head,
-            )
-            for (new_id, row), head in zip(tx.leased, heads, strict=True)
-        ]
-    )
+    return Batch(_with_letterheads(tx, [{**row, "id": new_id, "attempts": 0} for new_id, row in tx.leased]))
+
+
+def _with_letterheads(tx: Tx, rows: Sequence[Mapping[Any, Any]]) -> list[Claimed]:
+    """Notification rows (by column name) as ``Claimed``, each with its letterhead, read for them all."""
+    heads = letterheads(tx, [(row["guild_id"], row["body"]) for row in rows])
+    return [
+        Claimed(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            kind=NotificationKind(row["kind"]),
+            recipient_id=row["recipient_id"],
+            mentor_user_id=row["mentor_user_id"],
+            seat_id=row["seat_id"],
+            body=row["body"],
+            due_at=row["due_at"],
+            attempts=row["attempts"],
+            lease_token=row["lease_token"],
+            letterhead=head,
+        )
+        for row, head in zip(rows, heads, strict=True)
+    ]
 
 
 _SAY_DROPPED = (
@@ -247,24 +250,7 @@ def claim(tx: Tx, *, limit: int = 100, ids: Iterable[int] | None = None) -> Batc
     if len(leased) < len(claimed):  # rare: say why, for whoever reads the outbox
         dropped = [row.id for row in claimed if row.status == NotificationStatus.DROPPED.value]
         tx.conn.execute(_SAY_DROPPED, {"ids": dropped})
-    heads = letterheads(tx, [(row.guild_id, row.body) for row in leased])
-    items = [
-        Claimed(
-            id=row.id,
-            guild_id=row.guild_id,
-            kind=NotificationKind(row.kind),
-            recipient_id=row.recipient_id,
-            mentor_user_id=row.mentor_user_id,
-            seat_id=row.seat_id,
-            body=row.body,
-            due_at=row.due_at,
-            attempts=row.attempts,
-            lease_token=row.lease_token,
-            letterhead=head,
-        )
-        for row, head in zip(leased, heads, strict=True)
-    ]
-    return Batch(items, len(claimed) - len(leased))
+    return Batch(_with_letterheads(tx, [row._mapping for row in leased]), len(claimed) - len(leased))
 
 
 def mark_sent(tx: Tx, leases: list[tuple[int, int]]) -> int:

@@ -9,9 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from core.domain import (
-    Actor,
-)
+from core.domain import Actor, SeatStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.schema import LIVE_SEAT, mentors, seats
 from core.texts import mention
@@ -19,6 +17,16 @@ from core.tx import Tx
 
 # How often a conditional update is tried again when another transaction took the row it picked.
 PICK_ATTEMPTS = 5
+
+# A live seat that gains a live pack (a grant on it, an undone completion, an extended pack): active
+# again, and a grace it was in is over, with its final warning.
+GAINS_A_LIVE_PACK: dict[str, Any] = {
+    "active_packs": seats.c.active_packs + 1,
+    "status": SeatStatus.ACTIVE.value,
+    "grace_ends_at": None,
+    "final_warning_at": None,
+    "final_warning_queued": False,
+}
 
 # ---- finding the seat a mentor command acts on -----------------------------------------------------
 

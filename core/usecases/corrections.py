@@ -36,7 +36,7 @@ from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingT
 from core.schema import LIVE_SEAT, mentors, notifications, packs, seats, sessions
 from core.texts import mention, plural, timestamp
 from core.tx import AnyRow, Tx
-from core.usecases._common import hold_request, require_admin, seat_for
+from core.usecases._common import GAINS_A_LIVE_PACK, hold_request, require_admin, seat_for
 from core.usecases.sessions import (
     _already_completed,
     _complete_booked,
@@ -200,15 +200,7 @@ def undo_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, reason
         if ref.pack_status == PackStatus.DEPLETED:
             back_from_grace = ref.seat_status == SeatStatus.GRACE
             tx.conn.execute(
-                update(seats)
-                .where(seats.c.id == ref.seat_id, LIVE_SEAT)
-                .values(
-                    active_packs=seats.c.active_packs + 1,
-                    status=SeatStatus.ACTIVE.value,
-                    grace_ends_at=None,
-                    final_warning_at=None,
-                    final_warning_queued=False,
-                )
+                update(seats).where(seats.c.id == ref.seat_id, LIVE_SEAT).values(**GAINS_A_LIVE_PACK)
             )
     _drop_owed(tx, ref, back_from_grace)
     ids = outbox.queue(
@@ -400,17 +392,7 @@ def extend_pack(
     reactivated = expired
     if expired:
         # Back among the seat's active packs; a seat in grace has a live pack again.
-        tx.conn.execute(
-            update(seats)
-            .where(seats.c.id == ref.seat_id, LIVE_SEAT)
-            .values(
-                active_packs=seats.c.active_packs + 1,
-                status=SeatStatus.ACTIVE.value,
-                grace_ends_at=None,
-                final_warning_at=None,
-                final_warning_queued=False,
-            )
-        )
+        tx.conn.execute(update(seats).where(seats.c.id == ref.seat_id, LIVE_SEAT).values(**GAINS_A_LIVE_PACK))
     history.record(
         tx,
         guild_id=guild_id,

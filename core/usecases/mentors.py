@@ -17,7 +17,7 @@ from core.errors import InvalidInput, NoFreeSeat
 from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, seats
 from core.texts import mention, plural
 from core.tx import Tx
-from core.usecases._common import PICK_ATTEMPTS, require_admin
+from core.usecases._common import GAINS_A_LIVE_PACK, PICK_ATTEMPTS, require_admin
 from core.usecases.waitlist import Offers, offer_freed_seats, took_seat
 
 
@@ -111,14 +111,7 @@ def seat_for_grant(
             rejoined = tx.conn.execute(
                 update(seats)
                 .where(seats.c.id == live.id, LIVE_SEAT)
-                .values(
-                    status=SeatStatus.ACTIVE.value,
-                    grace_ends_at=None,
-                    final_warning_at=None,
-                    final_warning_queued=False,
-                    active_packs=seats.c.active_packs + 1,
-                    student_name=student_name[:100] or seats.c.student_name,
-                )
+                .values(**GAINS_A_LIVE_PACK, student_name=student_name[:100] or seats.c.student_name)
                 .returning(seats.c.id)
             ).scalar()
             if rejoined is not None:
