@@ -10,6 +10,7 @@ records that it did.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -177,19 +178,7 @@ def grant_purchase(
         actor_id=actor.user_id,
         mark=False,
     )
-    return PackGranted(
-        pack_id=granted.pack_id,
-        seat_id=granted.seat_id,
-        student_user_id=granted.student_user_id,
-        mentor_user_id=granted.mentor_user_id,
-        sessions=granted.sessions,
-        ends_at=granted.ends_at,
-        new_seat=granted.new_seat,
-        renewed_from_grace=granted.renewed_from_grace,
-        sessions_left_on_seat=granted.sessions_left_on_seat,
-        notification_ids=placed.notification_ids,
-        purchase_id=purchase_id,
-    )
+    return dataclasses.replace(granted, notification_ids=placed.notification_ids, purchase_id=purchase_id)
 
 
 def unplaced_purchases(tx: Tx, *, guild_id: int, actor: Actor, limit: int = 25) -> tuple[PurchaseView, ...]:
