@@ -34,6 +34,14 @@ MIN_OFFER_HOURS, MAX_OFFER_HOURS = 1, 168
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
 QUOTED = 60  # a longer bad value is cut in the error line
+# A Payment Link gets "?client_reference_id=<server id>_<user id>" (at most 62 characters) added, and
+# the whole must still fit on a Discord link button.
+MAX_PAYMENT_LINK = MAX_BUTTON_URL - 62
+PAYMENT_LINK_PREFIX = "https://buy.stripe.com/"
+WEBHOOK_SECRET_PREFIX = "whsec_"
+LANGUAGES = ("en", "es", "pt-BR")
+# Settings whose value is never shown back (in an error line or /settings show).
+SECRETS = frozenset({"discord_token", "stripe_webhook_secret"})
 
 Value = int | bool | str | None
 
@@ -44,7 +52,8 @@ class SettingsError(ValueError):
 
 def invalid(name: str, text: object, accepts: str) -> SettingsError:
     """The one sentence for a bad value, the same at start and in ``/settings set``."""
-    return SettingsError(f"{name.upper()}={quoted(text)} is not valid: it accepts {accepts}.")
+    shown = "(hidden)" if name.lower() in SECRETS else quoted(text)
+    return SettingsError(f"{name.upper()}={shown} is not valid: it accepts {accepts}.")
 
 
 def quoted(value: object) -> str:
@@ -129,6 +138,35 @@ def _button_url(text: str) -> Value:
     return text
 
 
+def _payment_link(text: str) -> Value:
+    """A Stripe Payment Link (https://buy.stripe.com/…), short enough to carry the buyer; empty is none."""
+    if not text:
+        return None
+    if not text.startswith(PAYMENT_LINK_PREFIX) or len(text) > MAX_PAYMENT_LINK or "?" in text:
+        raise ValueError(text)
+    if any(char.isspace() for char in text) or len(text) == len(PAYMENT_LINK_PREFIX):
+        raise ValueError(text)
+    return text
+
+
+def _webhook_secret(text: str) -> Value:
+    """A Stripe endpoint's signing secret (whsec_…); empty is none."""
+    if not text:
+        return None
+    rest = text.removeprefix(WEBHOOK_SECRET_PREFIX)
+    if rest == text or not rest or len(text) > 200 or not rest.isascii() or not rest.isalnum():
+        raise ValueError(text)
+    return text
+
+
+def _language(text: str) -> Value:
+    """One of the shipped languages, however it is capitalised (pt-br, PT-BR …)."""
+    for language in LANGUAGES:
+        if text.lower().replace("_", "-") == language.lower():
+            return language
+    raise ValueError(text)
+
+
 def _counted(
     name: str, default: int, low: int, high: int, unit: str, meaning: str, off: bool = False
 ) -> ServerSetting:
@@ -163,7 +201,7 @@ SERVER_SETTINGS: dict[str, ServerSetting] = {
             "time_zone",
             str,
             "UTC",
-            "the zone `when` is read in for members who set none (R15)",
+            "the zone `when` is read in for members who set none",
             "an IANA time zone name such as Europe/Berlin or UTC",
             _time_zone,
         ),
@@ -184,13 +222,13 @@ SERVER_SETTINGS: dict[str, ServerSetting] = {
             b.MIN_GRACE_HOURS,
             b.MAX_GRACE_HOURS,
             "hours",
-            "hours a seat is held after the last session of the last pack (R6)",
+            "hours a seat is held after the last session of the last pack",
         ),
         ServerSetting(
             "final_warning_hours",
             int,
             12,
-            "hours before the grace ends that the final warning goes out (R7)",
+            "hours before the grace ends that the final warning goes out",
             "a whole number of hours from 0 (off) to less than GRACE_PERIOD_HOURS",
             _whole_number(b.MIN_FINAL_WARNING_HOURS, b.MAX_FINAL_WARNING_HOURS),
             b.MIN_FINAL_WARNING_HOURS,
@@ -202,7 +240,7 @@ SERVER_SETTINGS: dict[str, ServerSetting] = {
             b.MIN_EXPIRY_WARNING_DAYS,
             b.MAX_EXPIRY_WARNING_DAYS,
             "days",
-            "days before a pack with unused sessions expires that the student is warned (R8)",
+            "days before a pack with unused sessions expires that the student is warned",
             off=True,
         ),
         _counted(
@@ -211,7 +249,7 @@ SERVER_SETTINGS: dict[str, ServerSetting] = {
             b.MIN_REMINDER_HOURS,
             b.MAX_REMINDER_HOURS,
             "hours",
-            "hours before a booked session that the student is reminded (R10)",
+            "hours before a booked session that the student and the mentor are reminded",
             off=True,
         ),
         _counted(
@@ -220,14 +258,14 @@ SERVER_SETTINGS: dict[str, ServerSetting] = {
             MIN_LATE_CANCEL_HOURS,
             MAX_LATE_CANCEL_HOURS,
             "hours",
-            "a student's cancel this close to the start takes the session (R18)",
+            "a student's cancel this close to the start takes the session",
             off=True,
         ),
         ServerSetting(
             "no_show_counts",
             bool,
             True,
-            "a no-show takes a session off the pack (R18)",
+            "a no-show takes a session off the pack",
             "true or false (also yes/no, on/off, 1/0)",
             _flag,
         ),
@@ -237,7 +275,7 @@ SERVER_SETTINGS: dict[str, ServerSetting] = {
             MIN_OFFER_HOURS,
             MAX_OFFER_HOURS,
             "hours",
-            "how long a seat offered from the waitlist is held (R19)",
+            "how long a seat offered from the waitlist is held",
         ),
         ServerSetting(
             "renew_url",
@@ -251,9 +289,50 @@ SERVER_SETTINGS: dict[str, ServerSetting] = {
             "renewal_sku_id",
             int,
             None,
-            "a consumable SKU of this application, sold with Discord's premium button (R17)",
+            "a consumable SKU of this application, sold with Discord's premium button",
             "a Discord SKU id (a whole number), or nothing",
             _discord_id,
+        ),
+        ServerSetting(
+            "stripe_payment_link",
+            str,
+            None,
+            "a Stripe Payment Link where students buy a pack; each payment names its buyer",
+            f"a Stripe Payment Link ({PAYMENT_LINK_PREFIX}…) of at most {MAX_PAYMENT_LINK} characters, "
+            "without a query, or nothing",
+            _payment_link,
+        ),
+        ServerSetting(
+            "stripe_webhook_secret",
+            str,
+            None,
+            "the signing secret of this server's Stripe webhook endpoint (never shown back)",
+            f"the endpoint's signing secret from Stripe ({WEBHOOK_SECRET_PREFIX}…), or nothing",
+            _webhook_secret,
+        ),
+        _counted(
+            "min_notice_hours",
+            24,
+            b.MIN_NOTICE_HOURS,
+            b.MAX_NOTICE_HOURS,
+            "hours",
+            "how far ahead a student must book, for mentors who set none",
+        ),
+        _counted(
+            "booking_horizon_days",
+            28,
+            b.MIN_HORIZON_DAYS,
+            b.MAX_HORIZON_DAYS,
+            "days",
+            "how far ahead students may book, for mentors who set none",
+        ),
+        ServerSetting(
+            "language",
+            str,
+            "en",
+            "the language of replies and DMs for members whose Discord language is not shipped",
+            f"one of {', '.join(LANGUAGES)}",
+            _language,
         ),
     )
 }
@@ -298,6 +377,9 @@ ACCEPTS: dict[str, str] = {
         f"a whole number of minutes from {b.MIN_SWEEP_MINUTES} to {b.MAX_SWEEP_MINUTES}"
     ),
     "log_level": "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "public_url": "the http(s) address the web door is reached at (e.g. https://mentorbot.example.org), or nothing",
+    "web_host": "an address to listen on, such as 127.0.0.1 or 0.0.0.0",
+    "web_port": f"a port number from {b.MIN_WEB_PORT} (a free one) to {b.MAX_WEB_PORT}",
     "shard_count": "a whole number of shards from 1, or nothing",
     "shard_ids": "shard numbers separated by commas (e.g. 0,1), each below SHARD_COUNT, or nothing",
 }
@@ -332,6 +414,14 @@ class Settings(BaseSettings):
     offer_hours: int = Field(24, ge=MIN_OFFER_HOURS, le=MAX_OFFER_HOURS)
     renew_url: str | None = Field(None, max_length=MAX_BUTTON_URL)
     renewal_sku_id: Snowflake | None = None
+    stripe_payment_link: str | None = None
+    stripe_webhook_secret: str | None = None
+    min_notice_hours: int = Field(24, ge=b.MIN_NOTICE_HOURS, le=b.MAX_NOTICE_HOURS)
+    booking_horizon_days: int = Field(28, ge=b.MIN_HORIZON_DAYS, le=b.MAX_HORIZON_DAYS)
+    language: str = "en"
+    public_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8080, ge=b.MIN_WEB_PORT, le=b.MAX_WEB_PORT)
     sweep_interval_minutes: int = Field(60, ge=b.MIN_SWEEP_MINUTES, le=b.MAX_SWEEP_MINUTES)
     log_level: LogLevel = "INFO"
     shard_count: int | None = Field(None, ge=1)
@@ -344,6 +434,25 @@ class Settings(BaseSettings):
         # (Settings(pack_size=5)) meet the same bounds through the fields' constraints.
         if isinstance(value, str):
             return SERVER_SETTINGS[str(info.field_name)].validate(value)
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("not an http(s) address")
+        if any(char.isspace() for char in value):
+            raise ValueError("not an http(s) address")
+        return value.rstrip("/")
+
+    @field_validator("web_host")
+    @classmethod
+    def _listen_address(cls, value: str) -> str:
+        if not value.strip() or any(char.isspace() for char in value):
+            raise ValueError("not an address")
         return value
 
     @field_validator("database_url")
@@ -408,7 +517,7 @@ def describe(error: ValidationError) -> str:
         if problem["type"] == "extra_forbidden":
             lines.append(not_a_setting(field))
         elif field in ACCEPTS:
-            shown = "(hidden)" if field == "discord_token" else quoted(problem.get("input"))
+            shown = "(hidden)" if field in SECRETS else quoted(problem.get("input"))
             lines.append(f"{field.upper()}={shown} is not valid: it accepts {ACCEPTS[field]}.")
         else:
             # A model-level check already wrote its own sentence.

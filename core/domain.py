@@ -129,6 +129,11 @@ class Policy:
     offer_hours: int = 24
     renew_url: str | None = None
     renewal_sku_id: int | None = None
+    stripe_payment_link: str | None = None
+    stripe_webhook_secret: str | None = None
+    min_notice_hours: int = 24
+    booking_horizon_days: int = 28
+    language: str = "en"
 
     @property
     def grace_period(self) -> timedelta:

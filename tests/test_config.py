@@ -37,6 +37,11 @@ SPEC_SERVER_DEFAULTS = {
     "offer_hours": 24,
     "renew_url": None,
     "renewal_sku_id": None,
+    "stripe_payment_link": None,
+    "stripe_webhook_secret": None,
+    "min_notice_hours": 24,
+    "booking_horizon_days": 28,
+    "language": "en",
 }
 
 # (setting, a text it refuses, words its sentence must carry)
@@ -62,6 +67,12 @@ BAD_VALUES = [
     ("renew_url", "example.com/renew", "an http(s) link"),
     ("renew_url", "https://example.com/" + "r" * 493, "at most 512 characters"),
     ("renewal_sku_id", "premium", "a Discord SKU id"),
+    ("stripe_payment_link", "https://example.com/pay", "a Stripe Payment Link"),
+    ("stripe_payment_link", "https://buy.stripe.com/abc?x=1", "without a query"),
+    ("stripe_webhook_secret", "sk_live_123", "signing secret"),
+    ("min_notice_hours", "169", "from 0 to 168"),
+    ("booking_horizon_days", "0", "from 1 to 90"),
+    ("language", "fr", "one of en, es, pt-BR"),
 ]
 
 
@@ -187,3 +198,23 @@ def test_a_dot_env_line_that_is_no_setting_stops_the_start_naming_the_line(
         load_settings()
     assert str(refused.value) == expected
     assert "secret" not in str(refused.value)
+
+
+def test_a_bad_webhook_secret_is_refused_without_being_shown_back() -> None:
+    with pytest.raises(SettingsError) as refused:
+        validate_setting("stripe_webhook_secret", "whsec_not valid")
+    assert "not valid" not in str(refused.value).split("=", 1)[1].split(" is ")[0]
+    assert "(hidden)" in str(refused.value)
+
+
+def test_the_language_is_read_however_it_is_capitalised() -> None:
+    assert validate_setting("language", "PT-br") == "pt-BR"
+    assert validate_setting("language", "es") == "es"
+
+
+def test_the_web_door_settings_are_checked_at_start() -> None:
+    assert load_settings(public_url="https://bot.example.org/").public_url == "https://bot.example.org"
+    with pytest.raises(SettingsError, match="PUBLIC_URL"):
+        load_settings(public_url="bot.example.org")
+    with pytest.raises(SettingsError, match="WEB_PORT"):
+        load_settings(web_port=70000)

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot import pages
 from bot.interaction import ADMIN_ONLY, actor, guild_id
-from core.config import SERVER_SETTINGS, Value
+from core.config import SECRETS, SERVER_SETTINGS, Value
 from core.usecases.settings import (
     DEFAULT,
     ServerFacts,
@@ -60,6 +60,8 @@ def shown(name: str, value: Value) -> str:
     """A value as an admin reads it: a channel or role as its mention, nothing as "not set"."""
     if value is None or value == "":
         return "not set"
+    if name in SECRETS:
+        return "set (hidden)"
     if name == "fallback_channel_id":
         return f"<#{value}>"
     if name == "admin_role_id":

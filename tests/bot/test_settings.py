@@ -132,6 +132,11 @@ BAD_VALUES = {
     "offer_hours": "0",
     "renew_url": "ftp://example.com/renew",
     "renewal_sku_id": "sku-1",
+    "stripe_payment_link": "https://pay.example.com/x",
+    "stripe_webhook_secret": "sk_test_1",
+    "min_notice_hours": "200",
+    "booking_horizon_days": "91",
+    "language": "klingon",
 }
 
 
@@ -254,6 +259,7 @@ async def test_the_setting_name_autocompletes_from_the_server_settings(server: S
         "session_reminder_hours",
         "late_cancel_hours",
         "offer_hours",
+        "min_notice_hours",
     ]
 
 
@@ -317,3 +323,17 @@ async def test_a_member_without_manage_server_does_not_see_the_admin_commands(se
     with pytest.raises(SetupError, match="default-member-permissions"):
         await server.student.slash(server.channel, "settings show")
     assert (await snapshot(the_bot(server)))["history"] == []
+
+
+async def test_the_stripe_webhook_secret_is_never_shown_back(server: Server) -> None:
+    secret = "whsec_abcdef123456"
+    result = await server.admin.slash(
+        server.channel, "settings set", name="stripe_webhook_secret", value=secret
+    )
+    shown = await server.admin.slash(server.channel, "settings show")
+
+    assert secret not in (result.response.content or "")
+    assert "set (hidden)" in (result.response.content or "")
+    listed = "\n".join(embed_text(embed) for embed in shown.response.embeds)
+    assert secret not in listed
+    assert "set (hidden)" in listed
