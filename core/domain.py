@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from core.errors import NotAllowed
+
 
 class SeatStatus(StrEnum):
     ACTIVE = "active"
@@ -170,6 +172,14 @@ class Actor:
     user_id: int
     is_admin: bool = False
     role_ids: frozenset[int] = frozenset()
+
+
+def require_admin(actor: Actor, what: str) -> None:
+    """Refuse ``actor`` unless they are an admin here; ``what`` they tried, in the refusal's words."""
+    if not actor.is_admin:
+        raise NotAllowed(
+            f"Only an admin (Manage Server, or the admin role) can {what}; ask one of them to run it."
+        )
 
 
 # The window in which a session without a booking counts as "due" for /complete (R3).

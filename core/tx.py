@@ -1,4 +1,5 @@
-"""The context a use case runs in: one open transaction, the instant it started, and the policy."""
+"""The context a use case runs in: one open transaction, the instant it started, and the policy; and
+what every use case does with its transaction (queue behind the same request, pick a row again)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Row, Table
+from sqlalchemy import Connection, Row, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.domain import Policy
@@ -15,6 +16,10 @@ from core.domain import Policy
 def upsert_insert(table: Table, dialect: str) -> Any:
     """An INSERT that takes ``on_conflict_do_nothing`` / ``on_conflict_do_update`` on either database."""
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+# How often a conditional update is tried again when another transaction took the row it picked.
+PICK_ATTEMPTS = 5
 
 
 # A result row of any shape (statements here are Core, so rows are read by column name).
@@ -59,3 +64,11 @@ class Tx:
     def upsert(self, table: Table) -> Any:
         """This database's INSERT with ``ON CONFLICT`` clauses (``upsert_insert``)."""
         return upsert_insert(table, self.conn.dialect.name)
+
+
+def hold_request(tx: Tx, request_key: str) -> None:
+    """Make the same request run twice at once queue up (PostgreSQL; SQLite writes one at a time):
+    the second waits until the first commits, then finds what it recorded instead of failing on the
+    unique request key."""
+    if tx.is_postgres:
+        tx.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(request_key, 0))))

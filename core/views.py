@@ -25,6 +25,7 @@ from core.domain import (
     SeatView,
     SessionStatus,
     SessionView,
+    require_admin,
 )
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.schema import (
@@ -41,7 +42,6 @@ from core.schema import (
 )
 from core.texts import mention
 from core.tx import AnyRow, Tx
-from core.usecases._common import require_admin
 
 # Closed packs stay on view this long, so a student in grace still sees the pack they finished.
 RECENT_PACKS = timedelta(days=30)

@@ -7,7 +7,8 @@ same command repeated, retried or run by two processes at once ends in the state
 Notifications are queued in the same transaction (``core.outbox``), history is recorded (R13).
 
 Split by what people act on: ``mentors`` (mentors and their seats), ``packs``, ``purchases``, ``sessions``; what
-they share is in ``_common``. Import the use cases from here.
+they share is in ``core.tx``
+(``hold_request``), ``core.domain`` (``require_admin``) and ``core.seats.lookup``. Import the use cases from here.
 """
 
 from core.bounds import MAX_SESSION_MINUTES, MIN_SESSION_MINUTES

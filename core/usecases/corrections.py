@@ -31,12 +31,13 @@ from core.domain import (
     SessionCompleted,
     SessionReverted,
     SessionStatus,
+    require_admin,
 )
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
 from core.schema import LIVE_SEAT, mentors, notifications, packs, seats, sessions
+from core.seats.lookup import GAINS_A_LIVE_PACK, seat_for
 from core.texts import mention, plural, timestamp
-from core.tx import AnyRow, Tx
-from core.usecases._common import GAINS_A_LIVE_PACK, hold_request, require_admin, seat_for
+from core.tx import AnyRow, Tx, hold_request
 from core.usecases.sessions import (
     _already_completed,
     _complete_booked,

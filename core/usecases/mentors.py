@@ -12,12 +12,13 @@ from core.domain import (
     Actor,
     MentorRegistered,
     SeatStatus,
+    require_admin,
 )
 from core.errors import InvalidInput, NoFreeSeat
 from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, seats
+from core.seats.lookup import GAINS_A_LIVE_PACK
 from core.texts import mention, plural
-from core.tx import Tx
-from core.usecases._common import GAINS_A_LIVE_PACK, PICK_ATTEMPTS, require_admin
+from core.tx import PICK_ATTEMPTS, Tx
 from core.usecases.waitlist import Offers, offer_freed_seats, took_seat
 
 

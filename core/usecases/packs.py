@@ -12,12 +12,12 @@ from core.domain import (
     Actor,
     PackGranted,
     PackStatus,
+    require_admin,
 )
 from core.errors import InvalidInput, NotFound
 from core.schema import mentors, packs, with_people
 from core.texts import mention
-from core.tx import Tx
-from core.usecases._common import hold_request, require_admin
+from core.tx import Tx, hold_request
 from core.usecases.mentors import seat_for_grant
 
 # ---- R2: granting packs ----------------------------------------------------------------------------

@@ -27,12 +27,12 @@ from core.domain import (
     PurchaseStatus,
     PurchaseView,
     SeatStatus,
+    require_admin,
 )
 from core.errors import InvalidInput, NoFreeSeat, NotFound, Refusal
 from core.schema import mentors, packs, purchases, seats
 from core.texts import mention
-from core.tx import Tx
-from core.usecases._common import PICK_ATTEMPTS, require_admin
+from core.tx import PICK_ATTEMPTS, Tx
 from core.usecases.packs import grant_pack
 
 # Seats a purchase can go to, in the spec's order: the one in grace, else one offered to the buyer

@@ -18,12 +18,11 @@ from sqlalchemy import delete, select
 
 from core import history
 from core.config import SERVER_SETTINGS, SettingsError, Value, validate_setting
-from core.domain import Actor
+from core.domain import Actor, require_admin
 from core.errors import InvalidInput
 from core.schema import member_time_zones, server_settings
 from core.server_settings import policy_of, stored
-from core.tx import Tx
-from core.usecases._common import hold_request, require_admin
+from core.tx import Tx, hold_request
 from core.when import zone_named
 
 # The settings whose value names a thing of the server, and what the bot must know of the server.

@@ -30,8 +30,7 @@ from core.domain import (
 from core.errors import InvalidInput, NotAllowed, NotFound, NothingToDo
 from core.schema import IN_LINE, LIVE_SEAT, OFFERED_SEAT, mentors, seats, sql, waitlist
 from core.texts import mention, timestamp
-from core.tx import AnyRow, Tx
-from core.usecases._common import PICK_ATTEMPTS
+from core.tx import PICK_ATTEMPTS, AnyRow, Tx
 
 _w = waitlist.c
 WAITING = sql(WaitlistStatus.WAITING.value)

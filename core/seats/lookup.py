@@ -1,5 +1,5 @@
-"""What every use case shares: finding the seat or session a command acts on, the admin check,
-and queueing a request behind the same request already running."""
+"""Finding the seat a command acts on: the student's live seat with the caller (a mentor), or for an
+admin the student's only live seat; and what a seat that gains a live pack becomes."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from core.domain import Actor, SeatStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.schema import LIVE_SEAT, mentors, seats
 from core.texts import mention
 from core.tx import Tx
-
-# How often a conditional update is tried again when another transaction took the row it picked.
-PICK_ATTEMPTS = 5
 
 # A live seat that gains a live pack (a grant on it, an undone completion, an extended pack): active
 # again, and a grace it was in is over, with its final warning.
@@ -27,8 +24,6 @@ GAINS_A_LIVE_PACK: dict[str, Any] = {
     "final_warning_at": None,
     "final_warning_queued": False,
 }
-
-# ---- finding the seat a mentor command acts on -----------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +80,3 @@ def pick_seat(rows: Sequence[Any], *, actor: Actor, student_user_id: int, purpos
 
 def seat_ref(row: Any) -> SeatRef:
     return SeatRef(row.id, row.status, row.mentor_user_id, row.student_id)
-
-
-def hold_request(tx: Tx, request_key: str) -> None:
-    """Make the same request run twice at once queue up (PostgreSQL; SQLite writes one at a time):
-    the second waits until the first commits, then finds what it recorded instead of failing on the
-    unique request key."""
-    if tx.is_postgres:
-        tx.conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(request_key, 0))))
-
-
-def require_admin(actor: Actor, what: str) -> None:
-    if not actor.is_admin:
-        raise NotAllowed(
-            f"Only an admin (Manage Server, or the admin role) can {what}; ask one of them to run it."
-        )
