@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, BindParameter, String, bindparam, literal, se
 
 from core.domain import Policy
 from core.schema import mentors, seats, server_settings
-from core.server_settings import policy_from
+from core.settings.policy import policy_from
 from core.tx import Tx
 
 # How ``core.texts.mention`` writes a person into a text (and Discord's older nickname form).
@@ -39,7 +39,7 @@ def mentioned(body: str) -> frozenset[int]:
 _GUILDS: BindParameter[int] = bindparam("guilds", expanding=True)
 _USERS: BindParameter[int] = bindparam("users", expanding=True)
 _NAME, _SETTING = 0, 1
-# One statement for a batch: what the servers set for themselves (``core.server_settings``), and the
+# One statement for a batch: what the servers set for themselves (``core.settings.policy``), and the
 # names of whom the texts mention. Students' names come first, oldest seat first, then mentors': a
 # later row wins, so a person's latest seat names them, and a mentor is named as registered.
 _READ = union_all(

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from core.clock import Clock
 from core.db import Database
 from core.domain import Actor, Policy
-from core.server_settings import with_admin_role
+from core.settings.policy import with_admin_role
 from core.tx import Tx
 
 P = ParamSpec("P")

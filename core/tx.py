@@ -45,7 +45,7 @@ class Tx:
         """The settings in force in server ``guild_id``: read once per transaction, when first asked."""
         policy = self._policies.get(guild_id)
         if policy is None:
-            from core.server_settings import policy_of
+            from core.settings.policy import policy_of
 
             policy = self._policies[guild_id] = policy_of(self, guild_id)
         return policy

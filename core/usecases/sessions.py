@@ -33,9 +33,9 @@ from core.domain import (
 from core.errors import InvalidInput, NotAllowed, NotFound, NothingToDo
 from core.schema import LIVE_SEAT, UTCDateTime, mentors, packs, seats, sessions, with_people
 from core.seats.lookup import SEAT_COLUMNS, SeatRef, pick_seat, seat_for, seat_ref
+from core.settings.timezone import time_zone_of
 from core.texts import mention, timestamp
 from core.tx import PICK_ATTEMPTS, AnyRow, Tx, hold_request
-from core.usecases.settings import time_zone_of
 from core.when import read_when
 
 # ---- R3–R6: completing a session ------------------------------------------------------------------

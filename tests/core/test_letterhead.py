@@ -11,7 +11,7 @@ from core import outbox, usecases
 from core.domain import Actor, NotificationKind
 from core.letterhead import mentioned
 from core.service import Service
-from core.usecases.settings import ServerFacts, set_server_setting
+from core.settings import ServerFacts, set_server_setting
 from tests.conftest import ADMIN, GUILD
 from tests.core.helpers import OTHER_ADMIN, OTHER_GUILD
 

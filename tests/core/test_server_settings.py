@@ -13,8 +13,7 @@ from core.domain import Actor
 from core.errors import InvalidInput, NotAllowed, Refusal
 from core.schema import history, member_time_zones, server_settings
 from core.service import Service
-from core.usecases import register_mentor
-from core.usecases.settings import (
+from core.settings import (
     ServerFacts,
     reset_server_setting,
     server_settings_shown,
@@ -22,6 +21,7 @@ from core.usecases.settings import (
     set_time_zone,
     time_zone_of,
 )
+from core.usecases import register_mentor
 from tests.conftest import ADMIN, GUILD
 from tests.core.helpers import OTHER_GUILD
 
