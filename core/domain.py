@@ -6,9 +6,11 @@ Standard library only. Storage (``core.schema``), use cases (``core.usecases``) 
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from core.errors import NotAllowed
 
@@ -368,35 +370,6 @@ class LateCancelToConfirm:
 
 
 @dataclass(frozen=True, slots=True)
-class WaitlistPlace:
-    """A student's place in a mentor's line (R19): ``position`` 1 is next."""
-
-    entry_id: int
-    mentor_user_id: int
-    student_user_id: int
-    student_name: str
-    position: int
-    status: WaitlistStatus
-    joined_at: datetime
-    offer_ends_at: datetime | None = None
-    seat_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WaitlistJoined:
-    place: WaitlistPlace
-
-
-@dataclass(frozen=True, slots=True)
-class WaitlistLeft:
-    mentor_user_id: int
-    student_user_id: int
-    # Leaving with an offer frees the held seat for the next in line.
-    offer_released: bool = False
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class PackExtended:
     pack_id: int
     student_user_id: int
@@ -430,19 +403,6 @@ class SeatMoved:
     packs: int = 0
     booked_sessions: int = 0
     already_moved: bool = False
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OfferAnswered:
-    """R19: Accept (the hold is kept, the admins told) or Decline (the seat goes to the next in line)."""
-
-    seat_id: int
-    mentor_user_id: int
-    student_user_id: int
-    accepted: bool
-    offer_ends_at: datetime
-    already: bool = False  # the same answer given before: nothing changed
     notification_ids: tuple[int, ...] = ()
 
 
@@ -596,3 +556,29 @@ class Roster:
     capacity: int
     seats_held: int
     seats: tuple[SeatView, ...]
+
+
+# ---- re-exports ---------------------------------------------------------------------------------------
+# The result classes live with their features now; bot/ still imports them from here. Imported lazily
+# (a feature imports this module), and for the type checker as plain imports.
+
+if TYPE_CHECKING:
+    from core.waitlist.results import OfferAnswered as OfferAnswered
+    from core.waitlist.results import WaitlistJoined as WaitlistJoined
+    from core.waitlist.results import WaitlistLeft as WaitlistLeft
+    from core.waitlist.results import WaitlistPlace as WaitlistPlace
+
+_MOVED = {
+    "OfferAnswered": "core.waitlist.results",
+    "WaitlistJoined": "core.waitlist.results",
+    "WaitlistLeft": "core.waitlist.results",
+    "WaitlistPlace": "core.waitlist.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Re-exports for bot/ until it imports the new paths; removed at merge."""
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

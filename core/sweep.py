@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, true, update
 
-from core import history, outbox, rules, texts
+from core import history, outbox, rules, texts, waitlist
 from core.domain import (
     NotificationKind,
     PackStatus,
@@ -31,7 +31,6 @@ from core.domain import (
 )
 from core.schema import mentors, notifications, packs, seats, sessions, sql
 from core.tx import AnyRow, Tx
-from core.usecases import waitlist
 
 # Rows handled per statement; a sweep after long downtime loops until nothing due is left.
 BATCH = 1000

@@ -19,7 +19,7 @@ from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, seats
 from core.seats.lookup import GAINS_A_LIVE_PACK
 from core.texts import mention, plural
 from core.tx import PICK_ATTEMPTS, Tx
-from core.usecases.waitlist import Offers, offer_freed_seats, took_seat
+from core.waitlist import Offers, offer_freed_seats, took_seat
 
 
 @dataclass(frozen=True, slots=True)

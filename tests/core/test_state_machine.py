@@ -25,12 +25,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlalchemy import Connection, func, select
 
 from core import usecases
+from core import waitlist as wl
 from core.clock import ManualClock
 from core.db import Database, open_database
 from core.domain import (
     Actor,
     NotificationKind,
-    OfferAnswered,
     Policy,
     PurchaseRecorded,
     SessionCancelled,
@@ -42,8 +42,8 @@ from core.errors import InvalidInput, NoFreeSeat, NothingToDo, Refusal
 from core.schema import mentors, notifications, packs, purchases, seats, sessions, waitlist
 from core.service import Service
 from core.sweep import sweep as run_sweep
-from core.usecases import waitlist as wl
 from core.usecases.sessions import noshow_session
+from core.waitlist import OfferAnswered
 from tests.conftest import ADMIN, GUILD, START
 
 T = TypeVar("T")

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from core import waitlist as wl
 from core.domain import Actor, SweepReport
 from core.errors import NoFreeSeat, NotAllowed, NothingToDo
 from core.schema import mentors, seats, waitlist
-from core.usecases import waitlist as wl
 from tests.conftest import Program
 
 MENTOR = 10

@@ -24,6 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import Connection, func, select
 
 from core import usecases
+from core import waitlist as wl
 from core.clock import ManualClock
 from core.db import open_database
 from core.domain import Actor, Policy
@@ -31,7 +32,6 @@ from core.errors import Refusal
 from core.schema import mentors, notifications, packs, seats, sessions
 from core.service import Service
 from core.sweep import sweep as run_sweep
-from core.usecases import waitlist as wl
 from core.usecases.sessions import noshow_session
 from tests.conftest import ADMIN, GUILD, START
 from tests.core.test_state_machine import SCRATCH, template_database
