@@ -246,17 +246,6 @@ def parse_when(text: str) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class MentorRegistered:
-    mentor_user_id: int
-    capacity: int
-    previous_capacity: int | None
-    seats_held: int
-    # R19: more capacity offers the new seats to the mentor's waitlist.
-    offered_seats: tuple[int, ...] = ()
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class PackGranted:
     pack_id: int
     seat_id: int
@@ -395,24 +384,6 @@ class PackRevoked:
 
 
 @dataclass(frozen=True, slots=True)
-class SeatMoved:
-    seat_id: int
-    student_user_id: int
-    from_mentor_user_id: int
-    to_mentor_user_id: int
-    packs: int = 0
-    booked_sessions: int = 0
-    already_moved: bool = False
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class MentorRemoved:
-    mentor_user_id: int
-    already_removed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class CompletedChoice:
     """A completion the caller may undo, for the ``session`` option of /undo."""
 
@@ -500,75 +471,31 @@ class PurchaseView:
 # ---- read models -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SessionView:
-    session_id: int
-    pack_id: int
-    student_user_id: int
-    student_name: str
-    mentor_user_id: int
-    starts_at: datetime
-    minutes: int
-    mentor_name: str = ""  # filled where a list names the mentor (autocomplete)
-
-
-@dataclass(frozen=True, slots=True)
-class PackView:
-    pack_id: int
-    total: int
-    left: int
-    booked: int
-    forfeited: int
-    status: PackStatus
-    granted_at: datetime
-    ends_at: datetime
-
-    @property
-    def used(self) -> int:
-        return session_number(self.total, self.left, self.forfeited)
-
-
-@dataclass(frozen=True, slots=True)
-class SeatView:
-    seat_id: int
-    guild_id: int
-    mentor_user_id: int
-    mentor_name: str
-    student_user_id: int
-    student_name: str
-    status: SeatStatus
-    grace_ends_at: datetime | None
-    packs: tuple[PackView, ...] = ()
-    sessions: tuple[SessionView, ...] = ()
-
-    @property
-    def sessions_left(self) -> int:
-        return sum(pack.left for pack in self.packs if pack.status == PackStatus.ACTIVE)
-
-    @property
-    def next_session(self) -> SessionView | None:
-        return min(self.sessions, key=lambda session: session.starts_at, default=None)
-
-
-@dataclass(frozen=True, slots=True)
-class Roster:
-    mentor_user_id: int
-    capacity: int
-    seats_held: int
-    seats: tuple[SeatView, ...]
-
-
 # ---- re-exports ---------------------------------------------------------------------------------------
 # The result classes live with their features now; bot/ still imports them from here. Imported lazily
 # (a feature imports this module), and for the type checker as plain imports.
 
 if TYPE_CHECKING:
+    from core.seats.results import MentorRegistered as MentorRegistered
+    from core.seats.results import MentorRemoved as MentorRemoved
+    from core.seats.results import PackView as PackView
+    from core.seats.results import Roster as Roster
+    from core.seats.results import SeatMoved as SeatMoved
+    from core.seats.results import SeatView as SeatView
+    from core.seats.results import SessionView as SessionView
     from core.waitlist.results import OfferAnswered as OfferAnswered
     from core.waitlist.results import WaitlistJoined as WaitlistJoined
     from core.waitlist.results import WaitlistLeft as WaitlistLeft
     from core.waitlist.results import WaitlistPlace as WaitlistPlace
 
 _MOVED = {
+    "MentorRegistered": "core.seats.results",
+    "MentorRemoved": "core.seats.results",
+    "SeatMoved": "core.seats.results",
+    "SessionView": "core.seats.results",
+    "PackView": "core.seats.results",
+    "SeatView": "core.seats.results",
+    "Roster": "core.seats.results",
     "OfferAnswered": "core.waitlist.results",
     "WaitlistJoined": "core.waitlist.results",
     "WaitlistLeft": "core.waitlist.results",

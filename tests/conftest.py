@@ -29,7 +29,6 @@ from core.config import Settings
 from core.db import Database, open_database
 from core.domain import (
     Actor,
-    MentorRegistered,
     PackGranted,
     Policy,
     SessionBooked,
@@ -39,6 +38,7 @@ from core.domain import (
 )
 from core.outbox import Claimed
 from core.schema import notifications, packs, seats, sessions
+from core.seats import MentorRegistered, register_mentor
 from core.service import Service
 from core.sweep import sweep
 
@@ -120,7 +120,7 @@ class Program:
 
     async def mentor(self, mentor: int = 10, seats: int = 3) -> MentorRegistered:
         return await self.service.write(
-            usecases.register_mentor,
+            register_mentor,
             guild_id=self.guild_id,
             actor=self.admin,
             mentor_user_id=mentor,

@@ -13,7 +13,7 @@ from core.domain import Actor, SeatStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.schema import LIVE_SEAT, mentors, seats
 from core.texts import mention
-from core.tx import Tx
+from core.tx import AnyRow, Tx
 
 # A live seat that gains a live pack (a grant on it, an undone completion, an extended pack): active
 # again, and a grace it was in is over, with its final warning.
@@ -80,3 +80,16 @@ def pick_seat(rows: Sequence[Any], *, actor: Actor, student_user_id: int, purpos
 
 def seat_ref(row: Any) -> SeatRef:
     return SeatRef(row.id, row.status, row.mentor_user_id, row.student_id)
+
+
+def mentor_row(tx: Tx, guild_id: int, mentor_user_id: int, *, lock: bool = False) -> AnyRow:
+    """Mentor ``mentor_user_id``'s row here (id, seats held, capacity), refused when they are not one."""
+    query = select(mentors.c.id, mentors.c.seats_held, mentors.c.capacity).where(
+        mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id, mentors.c.removed_at.is_(None)
+    )
+    row = tx.conn.execute(query.with_for_update() if lock else query).one_or_none()
+    if row is None:
+        raise NotFound(
+            f"{mention(mentor_user_id)} is not a mentor here; register them first with /mentor add."
+        )
+    return row

@@ -19,24 +19,24 @@ from core.domain import (
     MENTOR_UNDO_WINDOW,
     Actor,
     CompletedChoice,
-    MentorRemoved,
     NotificationKind,
     NotificationStatus,
     PackChoice,
     PackExtended,
     PackRevoked,
     PackStatus,
-    SeatMoved,
     SeatStatus,
     SessionCompleted,
     SessionReverted,
     SessionStatus,
     require_admin,
 )
-from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound, NothingToDo
+from core.errors import InvalidInput, NotAllowed, NotFound, NothingToDo
 from core.schema import LIVE_SEAT, mentors, notifications, packs, seats, sessions
 from core.seats.lookup import GAINS_A_LIVE_PACK, seat_for
-from core.texts import mention, plural, timestamp
+from core.seats.mentors import remove_mentor as remove_mentor
+from core.seats.move import move_seat as move_seat
+from core.texts import mention, timestamp
 from core.tx import AnyRow, Tx, hold_request
 from core.usecases.sessions import (
     _already_completed,
@@ -45,6 +45,7 @@ from core.usecases.sessions import (
     _session_ref,
     complete_or_ask,
 )
+from core.waitlist.offers import seat_freed
 
 # A reason is kept on the row and quoted in a DM: one line of reasonable length.
 MAX_REASON = 300
@@ -57,11 +58,6 @@ def _reason(reason: str) -> str:
     if len(cleaned) > MAX_REASON:
         raise InvalidInput(f"A reason is at most {MAX_REASON} characters; you gave {len(cleaned)}.")
     return cleaned if cleaned.endswith((".", "!", "?")) else f"{cleaned}."
-
-
-def seat_freed(tx: Tx, mentor_row_id: int) -> None:
-    """One of the mentor's seats has just freed (a revoke, a move). The waitlist (R19) offers it to the
-    next student in line from here; until it exists there is nothing more to do."""
 
 
 # ---- R3: /complete guesses nothing ------------------------------------------------------------------
@@ -570,189 +566,6 @@ def _release_if_bare(tx: Tx, guild_id: int, actor: Actor, ref: AnyRow, why: str)
             seat_id=ref.seat_id,
         ),
     ]
-
-
-# ---- R16: seats and mentors ---------------------------------------------------------------------------
-
-
-def _mentor_row(tx: Tx, guild_id: int, mentor_user_id: int, *, lock: bool = False) -> AnyRow:
-    query = select(mentors.c.id, mentors.c.seats_held, mentors.c.capacity).where(
-        mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id, mentors.c.removed_at.is_(None)
-    )
-    row = tx.conn.execute(query.with_for_update() if lock else query).one_or_none()
-    if row is None:
-        raise NotFound(
-            f"{mention(mentor_user_id)} is not a mentor here; register them first with /mentor add."
-        )
-    return row
-
-
-_LIVE_SEAT_OF = select(seats.c.id, seats.c.status).where(
-    seats.c.mentor_id == bindparam("mentor_id"), seats.c.student_id == bindparam("student_id"), LIVE_SEAT
-)
-
-
-def _readdress_owed(tx: Tx, seat_id: int, old_mentor: int, new_mentor: int) -> None:
-    """The DMs still owed about a moved seat (a booking or a reminder waiting to be retried, say) were
-    written with its old mentor: they now name the new one, and what was owed to the old mentor goes
-    to the new one, whose student it is now."""
-    _n = notifications.c
-    tx.conn.execute(
-        update(notifications)
-        .where(_n.seat_id == seat_id, _n.status == NotificationStatus.PENDING.value)
-        .values(
-            body=func.replace(_n.body, mention(old_mentor), mention(new_mentor)),
-            recipient_id=case((_n.recipient_id == old_mentor, new_mentor), else_=_n.recipient_id),
-            mentor_user_id=case((_n.mentor_user_id == old_mentor, new_mentor), else_=_n.mentor_user_id),
-        )
-    )
-
-
-def move_seat(
-    tx: Tx, *, guild_id: int, actor: Actor, student_user_id: int, mentor_user_id: int, new_mentor_user_id: int
-) -> SeatMoved:
-    """R16: move the student's live seat with ``mentor_user_id``, its packs and booked sessions, to
-    ``new_mentor_user_id``, who must have a free seat. Both mentors and the student are told."""
-    require_admin(actor, "move seats")
-    if new_mentor_user_id == mentor_user_id:
-        raise InvalidInput("The new mentor is the same as the current one; pick another mentor.")
-    if student_user_id == new_mentor_user_id:
-        raise InvalidInput("A mentor can't hold a seat with themselves; pick another new mentor.")
-    old = _mentor_row(tx, guild_id, mentor_user_id)
-    new = _mentor_row(tx, guild_id, new_mentor_user_id)
-    result: dict[str, Any] = {
-        "student_user_id": student_user_id,
-        "from_mentor_user_id": mentor_user_id,
-        "to_mentor_user_id": new_mentor_user_id,
-    }
-    seat = tx.conn.execute(
-        _LIVE_SEAT_OF.with_for_update(), {"mentor_id": old.id, "student_id": student_user_id}
-    ).one_or_none()
-    there = tx.conn.execute(_LIVE_SEAT_OF, {"mentor_id": new.id, "student_id": student_user_id}).one_or_none()
-    if seat is None and there is not None:
-        # The same move again (a double click, a second process): it is done.
-        return SeatMoved(seat_id=there.id, **result, already_moved=True)
-    if seat is None:
-        raise NotFound(
-            f"{mention(student_user_id)} holds no seat with {mention(mentor_user_id)}; check /student to see "
-            "their seats."
-        )
-    if there is not None:
-        raise InvalidInput(
-            f"{mention(student_user_id)} already holds a seat with {mention(new_mentor_user_id)}; revoke the "
-            "pack of one of them with /pack revoke instead."
-        )
-    reserved = tx.conn.execute(
-        update(mentors)
-        .where(mentors.c.id == new.id, mentors.c.seats_held < mentors.c.capacity)
-        .values(seats_held=mentors.c.seats_held + 1)
-        .returning(mentors.c.seats_held)
-    ).scalar()
-    if reserved is None:
-        raise NoFreeSeat(
-            f"{mention(new_mentor_user_id)} has no free seat ({new.seats_held} of "
-            f"{plural(new.capacity, 'seat')} held); raise their seats with /mentor add first."
-        )
-    moved = tx.conn.execute(
-        update(seats)
-        .where(seats.c.id == seat.id, seats.c.mentor_id == old.id, LIVE_SEAT)
-        .values(mentor_id=new.id)
-    ).rowcount
-    if moved != 1:
-        raise RuntimeError(f"seat {seat.id} changed while it was being moved")
-    tx.conn.execute(
-        update(mentors)
-        .where(mentors.c.id == old.id, mentors.c.seats_held > 0)
-        .values(seats_held=mentors.c.seats_held - 1)
-    )
-    seat_freed(tx, old.id)
-    _readdress_owed(tx, seat.id, mentor_user_id, new_mentor_user_id)
-    counts = tx.conn.execute(
-        select(
-            func.count(packs.c.id),
-            func.coalesce(
-                func.sum(case((packs.c.status == PackStatus.ACTIVE.value, packs.c.sessions_left), else_=0)), 0
-            ),
-            func.coalesce(func.sum(packs.c.sessions_booked), 0),
-        ).where(packs.c.seat_id == seat.id)
-    ).one()
-    period = int(tx.now.timestamp())
-    owed = [
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_MOVED,
-            key=outbox.key(NotificationKind.SEAT_MOVED, "seat", seat.id, period),
-            recipient_id=student_user_id,
-            body=texts.seat_moved(mentor_user_id, new_mentor_user_id),
-            mentor_user_id=new_mentor_user_id,
-            seat_id=seat.id,
-        ),
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_MOVED_MENTOR,
-            key=outbox.key(NotificationKind.SEAT_MOVED_MENTOR, "seat", seat.id, period) + ":from",
-            recipient_id=mentor_user_id,
-            body=texts.seat_moved_away(student_user_id, new_mentor_user_id),
-            seat_id=seat.id,
-        ),
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_MOVED_MENTOR,
-            key=outbox.key(NotificationKind.SEAT_MOVED_MENTOR, "seat", seat.id, period) + ":to",
-            recipient_id=new_mentor_user_id,
-            body=texts.seat_moved_here(student_user_id, mentor_user_id, int(counts[1]), int(counts[2])),
-            seat_id=seat.id,
-        ),
-    ]
-    ids = outbox.queue(tx, owed)
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="seat_moved",
-        seat_id=seat.id,
-        from_mentor_user_id=mentor_user_id,
-        to_mentor_user_id=new_mentor_user_id,
-    )
-    return SeatMoved(
-        seat_id=seat.id, **result, packs=int(counts[0]), booked_sessions=int(counts[2]), notification_ids=ids
-    )
-
-
-_SEATS_HELD = select(func.count()).where(
-    seats.c.mentor_id == bindparam("mentor_id"),
-    or_(LIVE_SEAT, seats.c.status == SeatStatus.OFFERED.value),
-)
-
-
-def remove_mentor(tx: Tx, *, guild_id: int, actor: Actor, mentor_user_id: int) -> MentorRemoved:
-    """R16: remove a mentor who holds no seat. Their row stays (released seats and history point at
-    it), marked removed; /mentor add registers them again."""
-    require_admin(actor, "remove mentors")
-    row = tx.conn.execute(
-        select(mentors.c.id, mentors.c.removed_at)
-        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id)
-        .with_for_update()
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"{mention(mentor_user_id)} is not a mentor here; nothing to remove.")
-    if row.removed_at is not None:
-        return MentorRemoved(mentor_user_id=mentor_user_id, already_removed=True)
-    held = tx.conn.execute(_SEATS_HELD, {"mentor_id": row.id}).scalar_one()
-    if held:
-        raise NothingToDo(
-            f"{mention(mentor_user_id)} still holds {plural(held, 'seat')}; move each with /seat move or "
-            "refund it with /pack revoke, then remove them."
-        )
-    tx.conn.execute(
-        update(mentors)
-        .where(mentors.c.id == row.id, mentors.c.removed_at.is_(None))
-        .values(removed_at=tx.now, capacity=0, updated_at=tx.now)
-    )
-    history.record(
-        tx, guild_id=guild_id, actor_id=actor.user_id, action="mentor_removed", mentor_user_id=mentor_user_id
-    )
-    return MentorRemoved(mentor_user_id=mentor_user_id)
 
 
 # ---- the ``pack`` option's choices -----------------------------------------------------------------

@@ -16,9 +16,9 @@ from core.domain import (
 )
 from core.errors import InvalidInput, NotFound
 from core.schema import mentors, packs, with_people
+from core.seats.placement import seat_for_grant
 from core.texts import mention
 from core.tx import Tx, hold_request
-from core.usecases.mentors import seat_for_grant
 
 # ---- R2: granting packs ----------------------------------------------------------------------------
 

@@ -193,3 +193,8 @@ def release_offer(tx: Tx, seat_id: int) -> list[AnyRow]:
             .returning(seats.c.id, seats.c.guild_id, seats.c.mentor_id)
         )
     )
+
+
+def seat_freed(tx: Tx, mentor_row_id: int) -> None:
+    """One of the mentor's seats has just freed (a revoke, a move). The waitlist (R19) offers it to the
+    next student in line from here; until it exists there is nothing more to do."""

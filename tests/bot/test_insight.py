@@ -15,7 +15,8 @@ from bot import chart, render
 from bot.app import MentorBot
 from bot.cogs.insight import ZIP_NAME, export_attachments
 from core.clock import ManualClock
-from core.domain import PackChoice, PackStatus, SessionView
+from core.domain import PackChoice, PackStatus
+from core.seats import SessionView
 from core.views import MentorWeeks, Report
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot, ts
 from tests.bot.test_pages import STUDENTS, all_lines, no_errors, program, read_all_pages

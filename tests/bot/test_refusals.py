@@ -17,7 +17,8 @@ from simcord import OptionError, SetupError
 from bot.app import MentorBot
 from core.domain import Actor
 from core.errors import InvalidInput
-from core.usecases import grant_pack, register_mentor, schedule_session
+from core.seats import register_mentor
+from core.usecases import grant_pack, schedule_session
 from tests.bot.helpers import Desk, field, refused, snapshot, ts
 from tests.conftest import START, Server
 

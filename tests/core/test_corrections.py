@@ -14,6 +14,7 @@ from core.delivery import TemporaryFailure, deliver
 from core.domain import FIRST_RETRY, Actor, CompletionChoice, SessionCompleted
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NothingToDo, Refusal
 from core.schema import notifications
+from core.seats import move_seat, remove_mentor
 from core.usecases import corrections
 from tests.conftest import START, Program, RecordingSender
 from tests.core.helpers import changes_nothing, completed_sessions, held_seats, history_rows, outcomes
@@ -327,7 +328,7 @@ async def test_move_takes_the_seat_its_packs_and_bookings_to_a_mentor_with_a_fre
         "new_mentor_user_id": 11,
     }
 
-    results, refused = await outcomes([call(program, corrections.move_seat, **move) for _ in range(4)])
+    results, refused = await outcomes([call(program, move_seat, **move) for _ in range(4)])
 
     assert refused == []
     assert sum(not result.already_moved for result in results) == 1
@@ -343,7 +344,7 @@ async def test_move_takes_the_seat_its_packs_and_bookings_to_a_mentor_with_a_fre
     await program.grant(21, mentor=10)
     message = await refusal(
         program,
-        corrections.move_seat,
+        move_seat,
         NoFreeSeat,
         actor=program.admin,
         student_user_id=21,
@@ -358,15 +359,13 @@ async def test_remove_refuses_a_mentor_who_holds_seats_and_removes_one_who_holds
 ) -> None:
     await program.mentor()
     await program.grant()
-    message = await refusal(
-        program, corrections.remove_mentor, NothingToDo, actor=program.admin, mentor_user_id=10
-    )
+    message = await refusal(program, remove_mentor, NothingToDo, actor=program.admin, mentor_user_id=10)
     assert "still holds 1 seat" in message
     assert "/seat move" in message
     await program.mentor(11)
 
-    removed = await call(program, corrections.remove_mentor, actor=program.admin, mentor_user_id=11)
-    again = await call(program, corrections.remove_mentor, actor=program.admin, mentor_user_id=11)
+    removed = await call(program, remove_mentor, actor=program.admin, mentor_user_id=11)
+    again = await call(program, remove_mentor, actor=program.admin, mentor_user_id=11)
 
     assert not removed.already_removed
     assert again.already_removed
@@ -382,8 +381,8 @@ async def test_only_an_admin_may_correct_packs_seats_and_mentors(program: Progra
     for use_case, options in (
         (corrections.extend_pack, {"pack_id": granted.pack_id, "days": 3}),
         (corrections.revoke_pack, {"pack_id": granted.pack_id, "reason": "x"}),
-        (corrections.remove_mentor, {"mentor_user_id": 10}),
-        (corrections.move_seat, {"student_user_id": STUDENT, "mentor_user_id": 10, "new_mentor_user_id": 11}),
+        (remove_mentor, {"mentor_user_id": 10}),
+        (move_seat, {"student_user_id": STUDENT, "mentor_user_id": 10, "new_mentor_user_id": 11}),
     ):
         assert "Only an admin" in await refusal(program, use_case, NotAllowed, actor=MENTOR, **options)
 
@@ -418,7 +417,7 @@ async def test_delivery_drops_a_renewal_reminder_whose_completion_was_reverted(
 async def move_to_the_other_mentor(program: Program) -> None:
     await call(
         program,
-        corrections.move_seat,
+        move_seat,
         actor=program.admin,
         student_user_id=STUDENT,
         mentor_user_id=10,

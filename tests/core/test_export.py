@@ -17,6 +17,7 @@ from core.domain import Actor, PackStatus, SeatStatus, SessionStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.export import PACK_COLUMNS, SESSION_COLUMNS, cell, export_files, to_csv
 from core.schema import packs, seats, sessions
+from core.seats import roster_of, seat_board
 from tests.conftest import ADMIN, START, Program
 from tests.core.helpers import OTHER_GUILD
 
@@ -109,7 +110,7 @@ async def test_the_report_counts_no_shows_and_leaves_out_reverted_sessions(progr
 
 async def test_only_an_admin_of_this_server_sees_the_report_or_exports(program: Program) -> None:
     await story(program)
-    for view in (views.report, views.export_rows, views.seat_board):
+    for view in (views.report, views.export_rows, seat_board):
         with pytest.raises(NotAllowed) as refused:
             await program.service.read(view, guild_id=program.guild_id, actor=Actor(MIA))
         assert str(refused.value).startswith("Only an admin (Manage Server, or the admin role) can ")
@@ -258,26 +259,20 @@ async def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(p
 async def test_an_admin_sees_any_mentors_roster_and_a_mentor_only_their_own(program: Program) -> None:
     await story(program)
 
-    theirs = await program.service.read(
-        views.roster_of, guild_id=program.guild_id, actor=ADMIN, mentor_user_id=MIA
-    )
+    theirs = await program.service.read(roster_of, guild_id=program.guild_id, actor=ADMIN, mentor_user_id=MIA)
     assert sorted(seat.student_user_id for seat in theirs.seats) == [ALICE, CLEO]
-    own = await program.service.read(views.roster_of, guild_id=program.guild_id, actor=Actor(MAX))
+    own = await program.service.read(roster_of, guild_id=program.guild_id, actor=Actor(MAX))
     assert (own.mentor_user_id, own.seats) == (MAX, ())
     with pytest.raises(NotAllowed, match="Only an admin can see another mentor's roster"):
-        await program.service.read(
-            views.roster_of, guild_id=program.guild_id, actor=Actor(MAX), mentor_user_id=MIA
-        )
+        await program.service.read(roster_of, guild_id=program.guild_id, actor=Actor(MAX), mentor_user_id=MIA)
     with pytest.raises(NotFound, match=f"<@{ALICE}> is not a mentor here"):
-        await program.service.read(
-            views.roster_of, guild_id=program.guild_id, actor=ADMIN, mentor_user_id=ALICE
-        )
+        await program.service.read(roster_of, guild_id=program.guild_id, actor=ADMIN, mentor_user_id=ALICE)
 
 
 async def test_the_seat_board_lists_every_live_seat_under_its_mentor(program: Program) -> None:
     await story(program)
 
-    board = await program.service.read(views.seat_board, guild_id=program.guild_id, actor=ADMIN)
+    board = await program.service.read(seat_board, guild_id=program.guild_id, actor=ADMIN)
 
     assert [(m.mentor_user_id, m.seats_held, m.capacity) for m in board] == [(MIA, 2, 3), (MAX, 0, 2)]
     assert [(s.student_user_id, s.sessions_left) for s in board[0].seats] == [(ALICE, 3), (CLEO, 3)]

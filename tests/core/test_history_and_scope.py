@@ -7,6 +7,8 @@ import pytest
 from core import usecases, views
 from core.domain import Actor
 from core.errors import NoFreeSeat, NotAllowed, NotFound, NothingToDo
+from core.seats import my_seats, seat_board
+from core.seats import views as seat_views
 from tests.conftest import ADMIN, START, Program
 from tests.core.helpers import (
     OTHER_ADMIN,
@@ -90,23 +92,23 @@ async def test_roster_and_seats_views_show_only_this_server(program: Program) ->
     await there.grant(student=21, mentor=10)
     await there.grant(student=22, mentor=10, sessions=1)
     await there.complete(student=22, mentor=10, key="x")
-    roster = await program.service.read(views.roster, guild_id=program.guild_id, mentor_user_id=10)
+    roster = await program.service.read(seat_views.roster, guild_id=program.guild_id, mentor_user_id=10)
     assert roster is not None
     assert (roster.capacity, roster.seats_held, [s.student_user_id for s in roster.seats]) == (2, 1, [20])
-    loads = await program.service.read(views.seat_board, guild_id=program.guild_id, actor=ADMIN)
+    loads = await program.service.read(seat_board, guild_id=program.guild_id, actor=ADMIN)
     assert [(load.mentor_user_id, load.capacity, load.seats_held, load.grace_seats) for load in loads] == [
         (10, 2, 1, ())
     ]
-    there_loads = await program.service.read(views.seat_board, guild_id=OTHER_GUILD, actor=ADMIN)
+    there_loads = await program.service.read(seat_board, guild_id=OTHER_GUILD, actor=ADMIN)
     assert [(load.capacity, load.seats_held, len(load.grace_seats)) for load in there_loads] == [(5, 2, 1)]
     with pytest.raises(NotFound, match="You're not a mentor here"):
-        await program.service.read(views.roster, guild_id=program.guild_id, mentor_user_id=11)
+        await program.service.read(seat_views.roster, guild_id=program.guild_id, mentor_user_id=11)
 
 
 async def test_only_an_admin_may_see_every_mentors_seats(program: Program) -> None:
     await program.mentor(10, seats=2)
     with pytest.raises(NotAllowed, match="Only an admin"):
-        await program.service.read(views.seat_board, guild_id=program.guild_id, actor=Actor(10))
+        await program.service.read(seat_board, guild_id=program.guild_id, actor=Actor(10))
 
 
 async def test_mysessions_in_a_server_lists_that_server_and_in_a_dm_every_server(program: Program) -> None:
@@ -115,8 +117,8 @@ async def test_mysessions_in_a_server_lists_that_server_and_in_a_dm_every_server
     await there.mentor(11)
     await program.grant(student=20, mentor=10, sessions=3)
     await there.grant(student=20, mentor=11, sessions=5)
-    here = await program.service.read(views.my_seats, user_id=20, guild_id=program.guild_id)
-    everywhere = await program.service.read(views.my_seats, user_id=20)
+    here = await program.service.read(my_seats, user_id=20, guild_id=program.guild_id)
+    everywhere = await program.service.read(my_seats, user_id=20)
     assert [(seat.guild_id, seat.mentor_user_id, seat.sessions_left) for seat in here] == [
         (program.guild_id, 10, 3)
     ]

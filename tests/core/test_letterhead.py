@@ -10,6 +10,7 @@ from sqlalchemy import event
 from core import outbox, usecases
 from core.domain import Actor, NotificationKind
 from core.letterhead import mentioned
+from core.seats import register_mentor
 from core.service import Service
 from core.settings import ServerFacts, set_server_setting
 from tests.conftest import ADMIN, GUILD
@@ -27,7 +28,7 @@ async def one_left_and_grace_in(service: Service, guild_id: int, done: int = 2) 
     mentions the other person."""
     names, admin = NAMES[guild_id], ADMINS[guild_id]
     await service.write(
-        usecases.register_mentor,
+        register_mentor,
         guild_id=guild_id,
         actor=admin,
         mentor_user_id=MENTOR,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.domain import Actor
 from core.errors import InvalidInput, NotAllowed, Refusal
 from core.schema import history, member_time_zones, server_settings
+from core.seats import register_mentor
 from core.service import Service
 from core.settings import (
     ServerFacts,
@@ -21,7 +22,6 @@ from core.settings import (
     set_time_zone,
     time_zone_of,
 )
-from core.usecases import register_mentor
 from tests.conftest import ADMIN, GUILD
 from tests.core.helpers import OTHER_GUILD
 

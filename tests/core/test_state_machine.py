@@ -40,6 +40,7 @@ from core.domain import (
 )
 from core.errors import InvalidInput, NoFreeSeat, NothingToDo, Refusal
 from core.schema import mentors, notifications, packs, purchases, seats, sessions, waitlist
+from core.seats import register_mentor
 from core.service import Service
 from core.sweep import sweep as run_sweep
 from core.usecases.sessions import noshow_session
@@ -399,7 +400,7 @@ class PackRules(RuleBasedStateMachine):
         for user, capacity in MENTORS.items():
             self.run(
                 self.service.write(
-                    usecases.register_mentor,
+                    register_mentor,
                     guild_id=GUILD,
                     actor=ADMIN,
                     mentor_user_id=user,
@@ -519,7 +520,7 @@ class PackRules(RuleBasedStateMachine):
     def change_capacity(self, mentor: int, capacity: int) -> None:
         self.run(
             self.service.write(
-                usecases.register_mentor,
+                register_mentor,
                 guild_id=GUILD,
                 actor=ADMIN,
                 mentor_user_id=mentor,

@@ -16,10 +16,10 @@ import aiosqlite
 import pytest
 from sqlalchemy import Connection, func, select
 
-from core import usecases
 from core.db import CHECKPOINT_AFTER_CHANGES, SQLITE_BUSY_TIMEOUT_MS, open_database
 from core.errors import NoFreeSeat, Refusal
 from core.schema import mentors
+from core.seats import register_mentor
 from core.service import Service
 from tests.conftest import ADMIN, GUILD
 
@@ -246,7 +246,7 @@ async def test_the_wal_is_checkpointed_beside_the_writes_once_they_changed_enoug
 
 async def test_a_refusal_rolls_back_what_its_transaction_wrote(service: Service) -> None:
     def register_then_refuse(tx: Any) -> None:
-        usecases.register_mentor(
+        register_mentor(
             tx, guild_id=GUILD, actor=ADMIN, mentor_user_id=10, mentor_name="mia", seats_capacity=3
         )
         raise NoFreeSeat("Mia has no free seat.")
@@ -257,7 +257,7 @@ async def test_a_refusal_rolls_back_what_its_transaction_wrote(service: Service)
     assert await service.db.read(lambda c: c.execute(count).scalar_one()) == 0
     # The connection went back clean: the next transaction commits.
     await service.write(
-        usecases.register_mentor,
+        register_mentor,
         guild_id=GUILD,
         actor=ADMIN,
         mentor_user_id=10,

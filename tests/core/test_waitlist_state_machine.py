@@ -30,6 +30,7 @@ from core.db import open_database
 from core.domain import Actor, Policy
 from core.errors import Refusal
 from core.schema import mentors, notifications, packs, seats, sessions
+from core.seats import register_mentor
 from core.service import Service
 from core.sweep import sweep as run_sweep
 from core.usecases.sessions import noshow_session
@@ -95,7 +96,7 @@ class WaitlistRules(RuleBasedStateMachine):
 
     def _mentor(self, capacity: int) -> Coroutine[Any, Any, Any]:
         return self.service.write(
-            usecases.register_mentor,
+            register_mentor,
             guild_id=GUILD,
             actor=ADMIN,
             mentor_user_id=MENTOR,

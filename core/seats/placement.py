@@ -1,4 +1,6 @@
-"""Mentors and seats (R1, R2): registering a mentor, and the seat a grant takes."""
+"""The seat a new pack goes on: the student's live seat with the mentor, else the seat offered to them
+from the waitlist (R19), else a free one, reserved with a conditional update of the mentor's
+``seats_held`` that can never pass their capacity."""
 
 from __future__ import annotations
 
@@ -7,19 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, exists, select, text, update
 
 from core import history
-from core.bounds import MAX_SEATS, MIN_SEATS
-from core.domain import (
-    Actor,
-    MentorRegistered,
-    SeatStatus,
-    require_admin,
-)
-from core.errors import InvalidInput, NoFreeSeat
+from core.domain import SeatStatus
+from core.errors import NoFreeSeat
 from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, seats
 from core.seats.lookup import GAINS_A_LIVE_PACK
 from core.texts import mention, plural
 from core.tx import PICK_ATTEMPTS, Tx
-from core.waitlist import Offers, offer_freed_seats, took_seat
+from core.waitlist import took_seat
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,65 +32,6 @@ _LIVE_SEAT_EXISTS = select(
         seats.c.mentor_id == bindparam("mentor"), seats.c.student_id == bindparam("student"), LIVE_SEAT
     )
 )
-
-# ---- R1: mentors -----------------------------------------------------------------------------------
-
-
-def register_mentor(
-    tx: Tx, *, guild_id: int, actor: Actor, mentor_user_id: int, mentor_name: str, seats_capacity: int
-) -> MentorRegistered:
-    """R1: register a member as a mentor with ``seats_capacity`` seats, or change their capacity.
-
-    Lowering it below the seats held is allowed: no one is evicted, no new seat is given meanwhile.
-    """
-    require_admin(actor, "register mentors")
-    if not MIN_SEATS <= seats_capacity <= MAX_SEATS:
-        raise InvalidInput(f"Seats must be between {MIN_SEATS} and {MAX_SEATS}; you gave {seats_capacity}.")
-    previous = tx.conn.execute(
-        select(mentors.c.capacity)
-        .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id)
-        .with_for_update()
-    ).scalar()
-    upsert = tx.upsert(mentors).values(
-        guild_id=guild_id,
-        user_id=mentor_user_id,
-        display_name=mentor_name[:100],
-        capacity=seats_capacity,
-        seats_held=0,
-        created_at=tx.now,
-        updated_at=tx.now,
-    )
-    row = tx.conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["guild_id", "user_id"],
-            set_={
-                "capacity": upsert.excluded.capacity,
-                "display_name": upsert.excluded.display_name,
-                "updated_at": upsert.excluded.updated_at,
-                "removed_at": None,  # /mentor add registers a removed mentor again (R16)
-            },
-        ).returning(mentors.c.id, mentors.c.seats_held)
-    ).one()
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="mentor_registered" if previous is None else "mentor_capacity_changed",
-        mentor_user_id=mentor_user_id,
-        capacity=seats_capacity,
-        previous_capacity=previous,
-    )
-    offers = Offers()
-    if previous is not None and seats_capacity > previous:
-        offers = offer_freed_seats(tx, guild_id, row.id)  # R19: more capacity frees seats
-    return MentorRegistered(
-        mentor_user_id=mentor_user_id,
-        capacity=seats_capacity,
-        previous_capacity=previous,
-        seats_held=row.seats_held + len(offers.seat_ids),
-        offered_seats=offers.seat_ids,
-        notification_ids=offers.notification_ids,
-    )
 
 
 def seat_for_grant(
