@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
 
 
 class SeatStatus(StrEnum):
@@ -184,6 +184,21 @@ def require_admin(actor: Actor, what: str) -> None:
         )
 
 
+# A reason (an undo's, a refund's) is kept on the row and quoted in a DM: one line of reasonable length.
+MAX_REASON = 300
+
+
+def given_reason(reason: str) -> str:
+    """R16: the reason given for a correction, on one line, ending as a sentence; refused when empty
+    or too long."""
+    cleaned = " ".join(reason.split())
+    if not cleaned:
+        raise InvalidInput("Give a reason, so the student knows why; it is kept with the change.")
+    if len(cleaned) > MAX_REASON:
+        raise InvalidInput(f"A reason is at most {MAX_REASON} characters; you gave {len(cleaned)}.")
+    return cleaned if cleaned.endswith((".", "!", "?")) else f"{cleaned}."
+
+
 # The window in which a session without a booking counts as "due" for /complete (R3).
 COMPLETE_LOOKAHEAD = timedelta(hours=1)
 # R16: how long a mentor may undo their own completion, and how long the Undo button on the reply works.
@@ -243,24 +258,6 @@ def parse_when(text: str) -> datetime | None:
 
 
 # ---- results of use cases -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PackGranted:
-    pack_id: int
-    seat_id: int
-    student_user_id: int
-    mentor_user_id: int
-    sessions: int
-    ends_at: datetime
-    new_seat: bool
-    renewed_from_grace: bool
-    sessions_left_on_seat: int
-    notification_ids: tuple[int, ...] = ()
-    # The same request seen again: this is the pack it granted the first time; nothing changed.
-    already_granted: bool = False
-    # R17: the purchase this grant placed (``/pack grant … purchase:``).
-    purchase_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,31 +356,6 @@ class LateCancelToConfirm:
 
 
 @dataclass(frozen=True, slots=True)
-class PackExtended:
-    pack_id: int
-    student_user_id: int
-    mentor_user_id: int
-    ends_at: datetime
-    # An expired pack made active again, with this many forfeited sessions back.
-    reactivated: bool = False
-    sessions_restored: int = 0
-    already_extended: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PackRevoked:
-    pack_id: int
-    student_user_id: int
-    mentor_user_id: int
-    reason: str
-    forfeited: int
-    cancelled_sessions: tuple[int, ...] = ()
-    seat_released: bool = False
-    already_revoked: bool = False
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class CompletedChoice:
     """A completion the caller may undo, for the ``session`` option of /undo."""
 
@@ -393,19 +365,6 @@ class CompletedChoice:
     completed_at: datetime
     number: int
     total: int
-
-
-@dataclass(frozen=True, slots=True)
-class PackChoice:
-    """A pack an admin may act on, for the ``pack`` option's autocomplete."""
-
-    pack_id: int
-    student_name: str
-    mentor_name: str
-    status: PackStatus
-    left: int
-    total: int
-    ends_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +435,10 @@ class PurchaseView:
 # (a feature imports this module), and for the type checker as plain imports.
 
 if TYPE_CHECKING:
+    from core.packs.results import PackChoice as PackChoice
+    from core.packs.results import PackExtended as PackExtended
+    from core.packs.results import PackGranted as PackGranted
+    from core.packs.results import PackRevoked as PackRevoked
     from core.seats.results import MentorRegistered as MentorRegistered
     from core.seats.results import MentorRemoved as MentorRemoved
     from core.seats.results import PackView as PackView
@@ -489,6 +452,10 @@ if TYPE_CHECKING:
     from core.waitlist.results import WaitlistPlace as WaitlistPlace
 
 _MOVED = {
+    "PackGranted": "core.packs.results",
+    "PackExtended": "core.packs.results",
+    "PackRevoked": "core.packs.results",
+    "PackChoice": "core.packs.results",
     "MentorRegistered": "core.seats.results",
     "MentorRemoved": "core.seats.results",
     "SeatMoved": "core.seats.results",

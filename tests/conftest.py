@@ -27,16 +27,9 @@ from core import usecases
 from core.clock import ManualClock
 from core.config import Settings
 from core.db import Database, open_database
-from core.domain import (
-    Actor,
-    PackGranted,
-    Policy,
-    SessionBooked,
-    SessionCancelled,
-    SessionCompleted,
-    SweepReport,
-)
+from core.domain import Actor, Policy, SessionBooked, SessionCancelled, SessionCompleted, SweepReport
 from core.outbox import Claimed
+from core.packs import PackGranted, grant_pack
 from core.schema import notifications, packs, seats, sessions
 from core.seats import MentorRegistered, register_mentor
 from core.service import Service
@@ -132,7 +125,7 @@ class Program:
         self, student: int = 20, mentor: int = 10, sessions: int | None = None, valid_days: int | None = None
     ) -> PackGranted:
         return await self.service.write(
-            usecases.grant_pack,
+            grant_pack,
             guild_id=self.guild_id,
             actor=self.admin,
             student_user_id=student,

@@ -30,10 +30,10 @@ from core.domain import (
     require_admin,
 )
 from core.errors import InvalidInput, NoFreeSeat, NotFound, Refusal
+from core.packs.grant import grant_pack
 from core.schema import mentors, packs, purchases, seats
 from core.texts import mention
 from core.tx import PICK_ATTEMPTS, Tx
-from core.usecases.packs import grant_pack
 
 # Seats a purchase can go to, in the spec's order: the one in grace, else one offered to the buyer
 # (R19), else a live one.

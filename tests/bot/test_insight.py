@@ -15,7 +15,8 @@ from bot import chart, render
 from bot.app import MentorBot
 from bot.cogs.insight import ZIP_NAME, export_attachments
 from core.clock import ManualClock
-from core.domain import PackChoice, PackStatus
+from core.domain import PackStatus
+from core.packs import PackChoice
 from core.seats import SessionView
 from core.views import MentorWeeks, Report
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot, ts

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from core.delivery import TemporaryFailure, deliver
 from core.domain import FIRST_RETRY, Actor, CompletionChoice, SessionCompleted
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NothingToDo, Refusal
+from core.packs import extend_pack, revoke_pack
 from core.schema import notifications
 from core.seats import move_seat, remove_mentor
 from core.usecases import corrections
@@ -242,7 +243,7 @@ async def test_extend_brings_an_expired_pack_back_with_its_forfeited_sessions(pr
 
     extended = await call(
         program,
-        corrections.extend_pack,
+        extend_pack,
         actor=program.admin,
         pack_id=granted.pack_id,
         days=30,
@@ -250,7 +251,7 @@ async def test_extend_brings_an_expired_pack_back_with_its_forfeited_sessions(pr
     )
     again = await call(
         program,
-        corrections.extend_pack,
+        extend_pack,
         actor=program.admin,
         pack_id=granted.pack_id,
         days=30,
@@ -274,11 +275,9 @@ async def test_revoke_cancels_the_bookings_and_releases_a_bare_seat_at_once(prog
     booked = await program.schedule()
 
     revoked = await call(
-        program, corrections.revoke_pack, actor=program.admin, pack_id=granted.pack_id, reason="refunded"
+        program, revoke_pack, actor=program.admin, pack_id=granted.pack_id, reason="refunded"
     )
-    again = await call(
-        program, corrections.revoke_pack, actor=program.admin, pack_id=granted.pack_id, reason="refunded"
-    )
+    again = await call(program, revoke_pack, actor=program.admin, pack_id=granted.pack_id, reason="refunded")
 
     pack = await program.pack(granted.pack_id)
     assert (pack.status, pack.sessions_left, pack.sessions_forfeited) == ("revoked", 0, 4)
@@ -299,9 +298,7 @@ async def test_revoke_keeps_a_seat_with_another_live_pack(program: Program) -> N
     first = await program.grant(sessions=4)
     await program.grant(sessions=2)
 
-    revoked = await call(
-        program, corrections.revoke_pack, actor=program.admin, pack_id=first.pack_id, reason="x"
-    )
+    revoked = await call(program, revoke_pack, actor=program.admin, pack_id=first.pack_id, reason="x")
 
     assert not revoked.seat_released
     assert (await program.seat(first.seat_id)).status == "active"
@@ -379,8 +376,8 @@ async def test_only_an_admin_may_correct_packs_seats_and_mentors(program: Progra
     await program.mentor()
     granted = await program.grant()
     for use_case, options in (
-        (corrections.extend_pack, {"pack_id": granted.pack_id, "days": 3}),
-        (corrections.revoke_pack, {"pack_id": granted.pack_id, "reason": "x"}),
+        (extend_pack, {"pack_id": granted.pack_id, "days": 3}),
+        (revoke_pack, {"pack_id": granted.pack_id, "reason": "x"}),
         (remove_mentor, {"mentor_user_id": 10}),
         (move_seat, {"student_user_id": STUDENT, "mentor_user_id": 10, "new_mentor_user_id": 11}),
     ):

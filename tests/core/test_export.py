@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from core import usecases, views
+from core import views
 from core.domain import Actor, PackStatus, SeatStatus, SessionStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.export import PACK_COLUMNS, SESSION_COLUMNS, cell, export_files, to_csv
+from core.packs import grant_pack
 from core.schema import packs, seats, sessions
 from core.seats import roster_of, seat_board
 from tests.conftest import ADMIN, START, Program
@@ -235,7 +236,7 @@ async def test_the_export_parses_as_csv_and_matches_the_student_file(program: Pr
 async def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(program: Program) -> None:
     await program.mentor(MIA)
     await program.service.write(
-        usecases.grant_pack,
+        grant_pack,
         guild_id=program.guild_id,
         actor=ADMIN,
         student_user_id=ALICE,

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from core import outbox, usecases
 from core.domain import Actor, NotificationKind
 from core.letterhead import mentioned
+from core.packs import grant_pack
 from core.seats import register_mentor
 from core.service import Service
 from core.settings import ServerFacts, set_server_setting
@@ -36,7 +37,7 @@ async def one_left_and_grace_in(service: Service, guild_id: int, done: int = 2) 
         seats_capacity=2,
     )
     await service.write(
-        usecases.grant_pack,
+        grant_pack,
         guild_id=guild_id,
         actor=admin,
         student_user_id=STUDENT,
@@ -85,7 +86,7 @@ async def test_a_claim_reads_a_whole_batch_in_the_same_few_statements(service: S
     for guild_id in (GUILD, OTHER_GUILD):
         await one_left_and_grace_in(service, guild_id, done=1)
         await service.write(
-            usecases.grant_pack,
+            grant_pack,
             guild_id=guild_id,
             actor=ADMINS[guild_id],
             student_user_id=STUDENT + 1,

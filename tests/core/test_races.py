@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core import usecases
 from core.domain import Actor, SessionCancelled, SessionCompleted
 from core.errors import NoFreeSeat, NothingToDo
+from core.packs import grant_pack
 from core.schema import packs, sessions
 from tests.conftest import START, Program, Store
 from tests.core.helpers import (
@@ -101,7 +102,7 @@ async def test_the_same_grant_request_run_20_times_at_once_grants_one_pack(progr
     await program.mentor(seats=1)
     calls = [
         program.service.write(
-            usecases.grant_pack,
+            grant_pack,
             guild_id=program.guild_id,
             actor=program.admin,
             student_user_id=20,

@@ -39,6 +39,7 @@ from core.domain import (
     SweepReport,
 )
 from core.errors import InvalidInput, NoFreeSeat, NothingToDo, Refusal
+from core.packs import grant_pack
 from core.schema import mentors, notifications, packs, purchases, seats, sessions, waitlist
 from core.seats import register_mentor
 from core.service import Service
@@ -460,7 +461,7 @@ class PackRules(RuleBasedStateMachine):
     def _grant(self, student: int, mentor: int, sessions_count: int, days: int) -> None:
         result = self.attempt(
             self.service.write(
-                usecases.grant_pack,
+                grant_pack,
                 guild_id=GUILD,
                 actor=ADMIN,
                 student_user_id=student,

@@ -29,6 +29,7 @@ from core.clock import ManualClock
 from core.db import open_database
 from core.domain import Actor, Policy
 from core.errors import Refusal
+from core.packs import grant_pack
 from core.schema import mentors, notifications, packs, seats, sessions
 from core.seats import register_mentor
 from core.service import Service
@@ -106,7 +107,7 @@ class WaitlistRules(RuleBasedStateMachine):
 
     def _grant(self, student: int) -> Coroutine[Any, Any, Any]:
         return self.service.write(
-            usecases.grant_pack,
+            grant_pack,
             guild_id=GUILD,
             actor=ADMIN,
             student_user_id=student,

@@ -1,4 +1,4 @@
-"""Packs (R2): granting a bought pack onto the student's seat."""
+"""R2 ``/pack grant``: a bought pack recorded on the student's seat with a mentor."""
 
 from __future__ import annotations
 
@@ -8,19 +8,13 @@ from sqlalchemy import func, insert, select
 
 from core import history, rules
 from core.bounds import MAX_PACK_SESSIONS, MAX_VALID_DAYS, MIN_PACK_SESSIONS, MIN_VALID_DAYS
-from core.domain import (
-    Actor,
-    PackGranted,
-    PackStatus,
-    require_admin,
-)
+from core.domain import Actor, PackStatus, require_admin
 from core.errors import InvalidInput, NotFound
+from core.packs.results import PackGranted
 from core.schema import mentors, packs, with_people
 from core.seats.placement import seat_for_grant
 from core.texts import mention
 from core.tx import Tx, hold_request
-
-# ---- R2: granting packs ----------------------------------------------------------------------------
 
 
 def grant_pack(
