@@ -11,7 +11,7 @@ are session 3 of 4 and also queue the "one left" DM.
 Our completion's statements are caught with a ``before_cursor_execute`` listener (its BEGIN included)
 and counted; the driver run then sends exactly those statements, with their parameters, on its own copy
 in one transaction of one ``run_sync``, with no use-case code, no ``Service`` and no ``Database``. Only
-``core.usecases.complete_session`` and its keyword arguments are relied on, so the figures follow the
+``core.sessions.complete_session`` and its keyword arguments are relied on, so the figures follow the
 use case however it is written.
 """
 
@@ -36,7 +36,7 @@ from core.clock import ManualClock
 from core.db import SQLITE_PRAGMAS, open_database
 from core.domain import Actor, Policy
 from core.service import Service
-from core.usecases import complete_session
+from core.sessions import complete_session
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from core.clock import ManualClock
 from core.db import open_database
 from core.domain import Actor, Policy
 from core.service import Service
-from core.usecases import complete_session
+from core.sessions import complete_session
 
 PACK_SESSIONS = 52
 WARMUP = 5

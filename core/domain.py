@@ -261,113 +261,6 @@ def parse_when(text: str) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionCompleted:
-    session_id: int
-    pack_id: int
-    student_user_id: int
-    mentor_user_id: int
-    number: int
-    total: int
-    left: int
-    completed_at: datetime
-    already_completed: bool = False
-    grace_ends_at: datetime | None = None
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SessionBooked:
-    session_id: int
-    pack_id: int
-    student_user_id: int
-    mentor_user_id: int
-    starts_at: datetime
-    minutes: int
-    notification_ids: tuple[int, ...] = ()
-    already_booked: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SessionCancelled:
-    session_id: int
-    pack_id: int
-    student_user_id: int
-    mentor_user_id: int
-    starts_at: datetime
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CompletionChoice:
-    """R3: the student has sessions booked with this mentor, none starting within the hour, so
-    /complete guesses nothing and asks: complete ``session_id`` (the earliest booked), or record one now."""
-
-    student_user_id: int
-    mentor_user_id: int
-    session_id: int
-    starts_at: datetime
-    # The server's time zone (R15), for the button that names the time: labels can't show timestamps.
-    time_zone: str = "UTC"
-
-
-@dataclass(frozen=True, slots=True)
-class SessionReverted:
-    """R16: a completion undone; the session is voided and its pack got the session back (or, past its
-    end date, the session counts as forfeited)."""
-
-    session_id: int
-    pack_id: int
-    student_user_id: int
-    mentor_user_id: int
-    reason: str
-    total: int
-    left: int
-    voided_at: datetime
-    forfeited: bool = False
-    seat_back_from_grace: bool = False
-    already_voided: bool = False
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SessionMissed:
-    """R18: a no-show marked, or a student's late cancel; ``taken``: a session came off the pack."""
-
-    session_id: int
-    pack_id: int
-    student_user_id: int
-    mentor_user_id: int
-    starts_at: datetime
-    status: SessionStatus
-    taken: bool
-    left: int
-    grace_ends_at: datetime | None = None
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class LateCancelToConfirm:
-    """R18: the student's cancel is late and would take a session: nothing changed, they must confirm."""
-
-    session_id: int
-    mentor_user_id: int
-    starts_at: datetime
-    late_cancel_hours: int
-
-
-@dataclass(frozen=True, slots=True)
-class CompletedChoice:
-    """A completion the caller may undo, for the ``session`` option of /undo."""
-
-    session_id: int
-    student_name: str
-    mentor_name: str
-    completed_at: datetime
-    number: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
 class SweepReport:
     """What one sweep pass did (R11), as lists of ids."""
 
@@ -446,12 +339,28 @@ if TYPE_CHECKING:
     from core.seats.results import SeatMoved as SeatMoved
     from core.seats.results import SeatView as SeatView
     from core.seats.results import SessionView as SessionView
+    from core.sessions.results import CompletedChoice as CompletedChoice
+    from core.sessions.results import CompletionChoice as CompletionChoice
+    from core.sessions.results import LateCancelToConfirm as LateCancelToConfirm
+    from core.sessions.results import SessionBooked as SessionBooked
+    from core.sessions.results import SessionCancelled as SessionCancelled
+    from core.sessions.results import SessionCompleted as SessionCompleted
+    from core.sessions.results import SessionMissed as SessionMissed
+    from core.sessions.results import SessionReverted as SessionReverted
     from core.waitlist.results import OfferAnswered as OfferAnswered
     from core.waitlist.results import WaitlistJoined as WaitlistJoined
     from core.waitlist.results import WaitlistLeft as WaitlistLeft
     from core.waitlist.results import WaitlistPlace as WaitlistPlace
 
 _MOVED = {
+    "SessionCompleted": "core.sessions.results",
+    "SessionBooked": "core.sessions.results",
+    "SessionCancelled": "core.sessions.results",
+    "CompletionChoice": "core.sessions.results",
+    "SessionReverted": "core.sessions.results",
+    "SessionMissed": "core.sessions.results",
+    "LateCancelToConfirm": "core.sessions.results",
+    "CompletedChoice": "core.sessions.results",
     "PackGranted": "core.packs.results",
     "PackExtended": "core.packs.results",
     "PackRevoked": "core.packs.results",

@@ -32,7 +32,7 @@ GRACE, ACTIVE, SCHEDULED = sql(SeatStatus.GRACE.value), sql(PackStatus.ACTIVE.va
 
 
 # The seat's other packs, named apart: the question is also asked inside a statement that reads the
-# pack itself (the session's pack, ``core.usecases.sessions``).
+# pack itself (the session's pack, ``core.sessions.lookup``).
 _other = packs.alias("other_pack")
 
 

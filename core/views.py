@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, Table, cast, func, or_, select
+from sqlalchemy import Table, func, select
 
 from core.domain import Actor, PackStatus, SeatStatus, SessionStatus, require_admin
 from core.errors import InvalidInput, NotAllowed, NotFound
@@ -25,83 +25,21 @@ from core.schema import (
     packs,
     seats,
     sessions,
-    sql,
     waitlist,
-    with_people,
 )
 from core.seats.results import MentorSeats as MentorSeats
-from core.seats.results import PackView, SeatView, SessionView
+from core.seats.results import PackView, SeatView
 from core.seats.views import RECENT_PACKS as RECENT_PACKS
 from core.seats.views import my_seats as my_seats
 from core.seats.views import roster as roster
 from core.seats.views import roster_of as roster_of
 from core.seats.views import seat_board as seat_board
+from core.sessions.choices import MAX_CHOICES as MAX_CHOICES
+from core.sessions.choices import session_choices as session_choices
 from core.texts import mention
 from core.tx import AnyRow, Tx
 
-MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 MIN_REPORT_DAYS, MAX_REPORT_DAYS = 1, 366
-
-
-def session_choices(
-    tx: Tx,
-    *,
-    guild_id: int,
-    actor: Actor,
-    student_user_id: int | None = None,
-    typed: str = "",
-    limit: int = MAX_CHOICES,
-    as_student: bool = False,
-) -> list[SessionView]:
-    """Booked sessions the caller may act on, soonest first: their own as a mentor; for an admin,
-    also every other mentor's (narrowed to ``student_user_id`` when given); with ``as_student`` (for
-    /cancel, R18) also those booked for the caller as a student.
-
-    ``typed`` (what the user typed so far) narrows them in SQL before the ``limit`` is taken, so a
-    session beyond the soonest ``limit`` is found: "#12" by its number, other text by the student's
-    name or the session's number."""
-    query = (
-        with_people(
-            sessions,
-            sessions.c.id,
-            sessions.c.pack_id,
-            sessions.c.starts_at,
-            sessions.c.minutes,
-            mentors.c.display_name.label("mentor_name"),
-        )
-        .where(sessions.c.guild_id == guild_id, sessions.c.status == sql(SessionStatus.SCHEDULED.value))
-        .order_by(sessions.c.starts_at, sessions.c.id)
-        .limit(limit)
-    )
-    if not actor.is_admin:
-        own = mentors.c.user_id == actor.user_id
-        query = query.where(or_(own, seats.c.student_id == actor.user_id) if as_student else own)
-    if student_user_id is not None:
-        query = query.where(seats.c.student_id == student_user_id)
-    text = typed.strip().lower()
-    number = cast(sessions.c.id, String)
-    if text.startswith("#"):
-        query = query.where(number.startswith(text[1:], autoescape=True))
-    elif text:
-        query = query.where(
-            or_(
-                func.lower(seats.c.student_name).contains(text, autoescape=True),
-                number.startswith(text, autoescape=True),
-            )
-        )
-    return [
-        SessionView(
-            session_id=row.id,
-            pack_id=row.pack_id,
-            student_user_id=row.student_id,
-            student_name=row.student_name,
-            mentor_user_id=row.mentor_user_id,
-            starts_at=row.starts_at,
-            minutes=row.minutes,
-            mentor_name=row.mentor_name,
-        )
-        for row in tx.conn.execute(query)
-    ]
 
 
 # ---- /mysessions: what happened lately --------------------------------------------------------------

@@ -23,16 +23,23 @@ from sqlalchemy import select, text
 
 from bot import create_bot
 from bot.app import MentorBot
-from core import usecases
 from core.clock import ManualClock
 from core.config import Settings
 from core.db import Database, open_database
-from core.domain import Actor, Policy, SessionBooked, SessionCancelled, SessionCompleted, SweepReport
+from core.domain import Actor, Policy, SweepReport
 from core.outbox import Claimed
 from core.packs import PackGranted, grant_pack
 from core.schema import notifications, packs, seats, sessions
 from core.seats import MentorRegistered, register_mentor
 from core.service import Service
+from core.sessions import (
+    SessionBooked,
+    SessionCancelled,
+    SessionCompleted,
+    cancel_session,
+    complete_session,
+    schedule_session,
+)
 from core.sweep import sweep
 
 START = datetime(2026, 1, 5, 12, tzinfo=UTC)
@@ -144,7 +151,7 @@ class Program:
         actor: Actor | None = None,
     ) -> SessionCompleted:
         return await self.service.write(
-            usecases.complete_session,
+            complete_session,
             guild_id=self.guild_id,
             actor=actor or Actor(mentor),
             student_user_id=student,
@@ -157,7 +164,7 @@ class Program:
     ) -> SessionBooked:
         when = at if isinstance(at, str) else (at or self.clock.now() + timedelta(days=2)).isoformat()
         return await self.service.write(
-            usecases.schedule_session,
+            schedule_session,
             guild_id=self.guild_id,
             actor=Actor(mentor),
             student_user_id=student,
@@ -167,7 +174,7 @@ class Program:
 
     async def cancel(self, session: int, mentor: int = 10) -> SessionCancelled:
         return await self.service.write(
-            usecases.cancel_session, guild_id=self.guild_id, actor=Actor(mentor), session_id=session
+            cancel_session, guild_id=self.guild_id, actor=Actor(mentor), session_id=session
         )
 
     async def sweep(self) -> SweepReport:

@@ -19,7 +19,7 @@ from core.domain import Actor
 from core.errors import InvalidInput
 from core.packs import grant_pack
 from core.seats import register_mentor
-from core.usecases import schedule_session
+from core.sessions import schedule_session
 from tests.bot.helpers import Desk, field, refused, snapshot, ts
 from tests.conftest import START, Server
 

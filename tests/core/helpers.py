@@ -15,13 +15,13 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, func, select, text
 
-from core import usecases
 from core.clock import ManualClock
 from core.db import open_database
-from core.domain import Actor, Policy, SessionCompleted
+from core.domain import Actor, Policy
 from core.errors import Refusal
 from core.schema import history, mentors, notifications, packs, seats, sessions
 from core.service import Service
+from core.sessions import SessionCompleted, complete_session
 
 OTHER_GUILD = 2000
 OTHER_ADMIN = Actor(2, is_admin=True)
@@ -162,7 +162,7 @@ async def _race(job: RaceJob, start: Callable[[], None]) -> RaceTally:
     async def complete(student: int, session_id: int | None, key: str | None) -> SessionCompleted:
         async with gate:
             return await service.write(
-                usecases.complete_session,
+                complete_session,
                 guild_id=job.guild_id,
                 actor=actor,
                 student_user_id=student,

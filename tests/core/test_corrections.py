@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import update
 
 from core.delivery import TemporaryFailure, deliver
-from core.domain import FIRST_RETRY, Actor, CompletionChoice, SessionCompleted
+from core.domain import FIRST_RETRY, Actor
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NothingToDo, Refusal
 from core.packs import extend_pack, revoke_pack
 from core.schema import notifications
 from core.seats import move_seat, remove_mentor
-from core.usecases import corrections
+from core.sessions import CompletionChoice, SessionCompleted, complete_chosen, complete_or_ask, undo_session
 from tests.conftest import START, Program, RecordingSender
 from tests.core.helpers import changes_nothing, completed_sessions, held_seats, history_rows, outcomes
 
@@ -27,7 +27,7 @@ async def undo(
     program: Program, session_id: int, actor: Actor | None = None, reason: str = "wrong student"
 ) -> Any:
     return await program.service.write(
-        corrections.undo_session,
+        undo_session,
         guild_id=program.guild_id,
         actor=actor or MENTOR,
         session_id=session_id,
@@ -164,21 +164,21 @@ async def test_undo_refusals_change_nothing(program: Program) -> None:
 
     assert "Only <@10> or an admin" in await refusal(
         program,
-        corrections.undo_session,
+        undo_session,
         NotAllowed,
         actor=OTHER_MENTOR,
         session_id=done.session_id,
         reason="x",
     )
     assert "not completed" in await refusal(
-        program, corrections.undo_session, NothingToDo, actor=MENTOR, session_id=booked.session_id, reason="x"
+        program, undo_session, NothingToDo, actor=MENTOR, session_id=booked.session_id, reason="x"
     )
     assert "reason" in await refusal(
-        program, corrections.undo_session, InvalidInput, actor=MENTOR, session_id=done.session_id, reason="  "
+        program, undo_session, InvalidInput, actor=MENTOR, session_id=done.session_id, reason="  "
     )
     await program.later(hours=25)
     assert "only an admin" in await refusal(
-        program, corrections.undo_session, NotAllowed, actor=MENTOR, session_id=done.session_id, reason="x"
+        program, undo_session, NotAllowed, actor=MENTOR, session_id=done.session_id, reason="x"
     )
     # An admin still may, while the seat is held.
     assert not (await undo(program, done.session_id, actor=Actor(1, is_admin=True))).already_voided
@@ -193,16 +193,14 @@ async def test_complete_asks_when_the_bookings_are_all_later_than_the_hour(progr
     booked = await program.schedule(at=START + timedelta(hours=6))
 
     async with changes_nothing(program):
-        asked = await call(
-            program, corrections.complete_or_ask, actor=MENTOR, student_user_id=STUDENT, request_key="r1"
-        )
+        asked = await call(program, complete_or_ask, actor=MENTOR, student_user_id=STUDENT, request_key="r1")
     assert asked == CompletionChoice(STUDENT, 10, booked.session_id, START + timedelta(hours=6))
 
     # Both buttons, each pressed several times at once: one session is completed.
     presses = [
         call(
             program,
-            corrections.complete_chosen,
+            complete_chosen,
             actor=MENTOR,
             student_user_id=STUDENT,
             session_id=choice,
@@ -221,10 +219,10 @@ async def test_complete_asks_when_the_bookings_are_all_later_than_the_hour(progr
 async def test_complete_does_not_ask_with_a_booking_within_the_hour_or_none(program: Program) -> None:
     await program.mentor()
     await program.grant(sessions=4)
-    unbooked = await call(program, corrections.complete_or_ask, actor=MENTOR, student_user_id=STUDENT)
+    unbooked = await call(program, complete_or_ask, actor=MENTOR, student_user_id=STUDENT)
     assert isinstance(unbooked, SessionCompleted)
     soon = await program.schedule(at=START + timedelta(minutes=40))
-    due = await call(program, corrections.complete_or_ask, actor=MENTOR, student_user_id=STUDENT)
+    due = await call(program, complete_or_ask, actor=MENTOR, student_user_id=STUDENT)
     assert isinstance(due, SessionCompleted)
     assert due.session_id == soon.session_id
 

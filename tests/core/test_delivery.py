@@ -17,15 +17,14 @@ from core.domain import (
     MAX_RETRY_GAP,
     Actor,
     NotificationKind,
-    SessionCompleted,
     gives_up,
     retry_delay,
 )
 from core.outbox import LEASE, Batch, Claimed
 from core.runtime import Runtime
 from core.service import Service
+from core.sessions import SessionCompleted, complete_session
 from core.sweep import next_due, pending_notifications
-from core.usecases import complete_session
 from tests.conftest import START, Program, RecordingSender, Store
 
 MENTOR, STUDENT = 10, 20

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from core import views
 from core.delivery import TemporaryFailure, deliver
 from core.domain import Actor
 from core.errors import InvalidInput, NothingToDo
 from core.service import Service
+from core.sessions import session_choices
 from tests.conftest import START, Program, RecordingSender
 from tests.core.helpers import changes_nothing, completed_sessions, held_seats, outcomes
 
@@ -258,7 +258,7 @@ async def test_session_choices_find_a_session_beyond_the_soonest_25_by_what_was_
 
     async def choose(typed: str) -> list[int]:
         found = await program.service.read(
-            views.session_choices, guild_id=program.guild_id, actor=Actor(MENTOR), typed=typed
+            session_choices, guild_id=program.guild_id, actor=Actor(MENTOR), typed=typed
         )
         return [choice.session_id for choice in found]
 

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from core import usecases, views
 from core.domain import Actor
 from core.errors import NoFreeSeat, NotAllowed, NotFound, NothingToDo
 from core.seats import my_seats, seat_board
 from core.seats import views as seat_views
+from core.sessions import cancel_session, session_choices
 from tests.conftest import ADMIN, START, Program
 from tests.core.helpers import (
     OTHER_ADMIN,
@@ -40,7 +40,7 @@ async def test_another_servers_admin_cannot_complete_or_cancel_a_session_here(pr
             await there.complete(student=20, key="x", actor=OTHER_ADMIN)
         with pytest.raises(NotFound):
             await program.service.write(
-                usecases.cancel_session, guild_id=OTHER_GUILD, actor=OTHER_ADMIN, session_id=booked.session_id
+                cancel_session, guild_id=OTHER_GUILD, actor=OTHER_ADMIN, session_id=booked.session_id
             )
     assert (await program.pack(granted.pack_id)).sessions_left == 4
 
@@ -138,7 +138,7 @@ async def test_session_choices_offer_only_this_servers_sessions(program: Program
     await there.schedule(student=20, mentor=10)
     for actor in (Actor(10), ADMIN):
         choices = await program.service.read(
-            views.session_choices, guild_id=program.guild_id, actor=actor, student_user_id=20
+            session_choices, guild_id=program.guild_id, actor=actor, student_user_id=20
         )
         assert [choice.session_id for choice in choices] == [here_booked.session_id]
 

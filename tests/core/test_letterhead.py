@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy import event
 
-from core import outbox, usecases
+from core import outbox
 from core.domain import Actor, NotificationKind
 from core.letterhead import mentioned
 from core.packs import grant_pack
 from core.seats import register_mentor
 from core.service import Service
+from core.sessions import complete_session
 from core.settings import ServerFacts, set_server_setting
 from tests.conftest import ADMIN, GUILD
 from tests.core.helpers import OTHER_ADMIN, OTHER_GUILD
@@ -46,9 +47,7 @@ async def one_left_and_grace_in(service: Service, guild_id: int, done: int = 2) 
         sessions_count=2,
     )
     for _ in range(done):
-        await service.write(
-            usecases.complete_session, guild_id=guild_id, actor=Actor(MENTOR), student_user_id=STUDENT
-        )
+        await service.write(complete_session, guild_id=guild_id, actor=Actor(MENTOR), student_user_id=STUDENT)
 
 
 async def test_each_notification_of_a_batch_carries_its_own_servers_settings_and_names(
@@ -95,7 +94,7 @@ async def test_a_claim_reads_a_whole_batch_in_the_same_few_statements(service: S
             sessions_count=2,
         )
         await service.write(
-            usecases.complete_session, guild_id=guild_id, actor=Actor(MENTOR), student_user_id=STUDENT + 1
+            complete_session, guild_id=guild_id, actor=Actor(MENTOR), student_user_id=STUDENT + 1
         )
     sent: list[str] = []
 

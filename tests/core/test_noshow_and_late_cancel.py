@@ -9,11 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from core import usecases
-from core.domain import Actor, LateCancelToConfirm, SessionCancelled, SessionMissed
+from core.domain import Actor
 from core.errors import InvalidInput, NotAllowed, NothingToDo
 from core.service import Service
-from core.usecases.sessions import noshow_session
+from core.sessions import LateCancelToConfirm, SessionCancelled, SessionMissed, cancel_session, noshow_session
 from tests.conftest import Program
 
 MENTOR, ALICE = 10, 20
@@ -27,7 +26,7 @@ async def noshow(program: Program, session: int, actor: Actor | None = None) -> 
 
 async def cancel(program: Program, session: int, actor: Actor, confirm: bool = False) -> object:
     return await program.service.write(
-        usecases.cancel_session,
+        cancel_session,
         guild_id=program.guild_id,
         actor=actor,
         session_id=session,

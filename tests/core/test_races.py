@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core import usecases
-from core.domain import Actor, SessionCancelled, SessionCompleted
+from core.domain import Actor
 from core.errors import NoFreeSeat, NothingToDo
 from core.packs import grant_pack
 from core.schema import packs, sessions
+from core.sessions import SessionCancelled, SessionCompleted, schedule_session
 from tests.conftest import START, Program, Store
 from tests.core.helpers import (
     RaceJob,
@@ -125,7 +125,7 @@ async def test_the_same_booking_request_run_20_times_at_once_books_one_session(p
     granted = await program.grant(sessions=4)
     calls = [
         program.service.write(
-            usecases.schedule_session,
+            schedule_session,
             guild_id=program.guild_id,
             actor=Actor(10),
             student_user_id=20,

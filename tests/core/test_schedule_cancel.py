@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from core import outbox, usecases
+from core import outbox
+from core.bounds import MAX_SESSION_MINUTES, MIN_SESSION_MINUTES
 from core.errors import InvalidInput, NotAllowed, NotFound, NothingToDo
+from core.sessions import cancel_session, schedule_session
 from tests.conftest import ADMIN, START, Program
 from tests.core.helpers import changes_nothing
 
@@ -78,7 +80,7 @@ async def test_booking_a_time_that_cannot_be_read_is_refused(program: Program, w
             await program.schedule(at=when)
 
 
-SHORTEST, LONGEST = usecases.MIN_SESSION_MINUTES, usecases.MAX_SESSION_MINUTES
+SHORTEST, LONGEST = MIN_SESSION_MINUTES, MAX_SESSION_MINUTES
 
 
 @pytest.mark.parametrize("minutes", [SHORTEST - 1, LONGEST + 1])
@@ -120,7 +122,7 @@ async def test_only_the_seats_mentor_or_an_admin_can_book(program: Program) -> N
         with pytest.raises(NotAllowed):
             await program.schedule(student=20, mentor=11)
     booked = await program.service.write(
-        usecases.schedule_session,
+        schedule_session,
         guild_id=program.guild_id,
         actor=ADMIN,
         student_user_id=20,
@@ -184,7 +186,7 @@ async def test_only_the_seats_mentor_or_an_admin_can_cancel(program: Program) ->
         with pytest.raises(NotFound):
             await program.cancel(booked.session_id + 100)
     await program.service.write(
-        usecases.cancel_session, guild_id=program.guild_id, actor=ADMIN, session_id=booked.session_id
+        cancel_session, guild_id=program.guild_id, actor=ADMIN, session_id=booked.session_id
     )
     assert (await program.session(booked.session_id)).cancelled_by == ADMIN.user_id
 

@@ -28,23 +28,22 @@ from core import usecases
 from core import waitlist as wl
 from core.clock import ManualClock
 from core.db import Database, open_database
-from core.domain import (
-    Actor,
-    NotificationKind,
-    Policy,
-    PurchaseRecorded,
-    SessionCancelled,
-    SessionCompleted,
-    SessionMissed,
-    SweepReport,
-)
+from core.domain import Actor, NotificationKind, Policy, PurchaseRecorded, SweepReport
 from core.errors import InvalidInput, NoFreeSeat, NothingToDo, Refusal
 from core.packs import grant_pack
 from core.schema import mentors, notifications, packs, purchases, seats, sessions, waitlist
 from core.seats import register_mentor
 from core.service import Service
+from core.sessions import (
+    SessionCancelled,
+    SessionCompleted,
+    SessionMissed,
+    cancel_session,
+    complete_session,
+    noshow_session,
+    schedule_session,
+)
 from core.sweep import sweep as run_sweep
-from core.usecases.sessions import noshow_session
 from core.waitlist import OfferAnswered
 from tests.conftest import ADMIN, GUILD, START
 
@@ -559,7 +558,7 @@ class PackRules(RuleBasedStateMachine):
 
         async def complete() -> SessionCompleted:
             return await self.service.write(
-                usecases.complete_session,
+                complete_session,
                 guild_id=GUILD,
                 actor=Actor(seat.mentor),
                 student_user_id=seat.student,
@@ -595,7 +594,7 @@ class PackRules(RuleBasedStateMachine):
         model = self.model
         result = self.attempt(
             self.service.write(
-                usecases.complete_session,
+                complete_session,
                 guild_id=GUILD,
                 actor=Actor(mentor),
                 student_user_id=student,
@@ -639,7 +638,7 @@ class PackRules(RuleBasedStateMachine):
         starts_at = self.now + timedelta(hours=hours)
         result = self.attempt(
             self.service.write(
-                usecases.schedule_session,
+                schedule_session,
                 guild_id=GUILD,
                 actor=Actor(mentor),
                 student_user_id=student,
@@ -668,7 +667,7 @@ class PackRules(RuleBasedStateMachine):
 
         async def cancel() -> SessionCancelled:
             return await self.service.write(
-                usecases.cancel_session, guild_id=GUILD, actor=Actor(seat.mentor), session_id=session.id
+                cancel_session, guild_id=GUILD, actor=Actor(seat.mentor), session_id=session.id
             )
 
         if twice_at_once:

@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import Connection, func, select
 
-from core import usecases
 from core import waitlist as wl
 from core.clock import ManualClock
 from core.db import open_database
@@ -33,8 +32,8 @@ from core.packs import grant_pack
 from core.schema import mentors, notifications, packs, seats, sessions
 from core.seats import register_mentor
 from core.service import Service
+from core.sessions import complete_session, noshow_session, schedule_session
 from core.sweep import sweep as run_sweep
-from core.usecases.sessions import noshow_session
 from tests.conftest import ADMIN, GUILD, START
 from tests.core.test_state_machine import SCRATCH, template_database
 
@@ -169,7 +168,7 @@ class WaitlistRules(RuleBasedStateMachine):
     def book_and_no_show(self, student: int, counts: bool) -> None:
         booked = self.attempt(
             self.service.write(
-                usecases.schedule_session,
+                schedule_session,
                 guild_id=GUILD,
                 actor=Actor(MENTOR),
                 student_user_id=student,
@@ -187,9 +186,7 @@ class WaitlistRules(RuleBasedStateMachine):
     @rule(student=st.sampled_from(STUDENTS))
     def complete(self, student: int) -> None:
         self.attempt(
-            self.service.write(
-                usecases.complete_session, guild_id=GUILD, actor=Actor(MENTOR), student_user_id=student
-            )
+            self.service.write(complete_session, guild_id=GUILD, actor=Actor(MENTOR), student_user_id=student)
         )
 
     @rule(hours=st.sampled_from([1, 12, 25, 73]), runs=st.sampled_from([1, 2]))

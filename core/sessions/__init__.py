@@ -1,0 +1,41 @@
+"""Sessions (R3-R6, R10, R16, R18): completing one (``complete``), booking (``schedule``) and
+cancelling (``cancel``) it, marking a no-show (``noshow``), undoing a completion (``undo``), and the
+``session`` options' choices (``choices``). What they share: the session a command names (``lookup``)
+and taking a session off a pack with what that owes (``taking``)."""
+
+from core.sessions.cancel import cancel_session
+from core.sessions.choices import session_choices, undo_choices
+from core.sessions.complete import complete_chosen, complete_or_ask, complete_session
+from core.sessions.noshow import noshow_session
+from core.sessions.results import (
+    CompletedChoice,
+    CompletionChoice,
+    LateCancelToConfirm,
+    SessionBooked,
+    SessionCancelled,
+    SessionCompleted,
+    SessionMissed,
+    SessionReverted,
+)
+from core.sessions.schedule import schedule_session
+from core.sessions.undo import undo_session
+
+__all__ = [
+    "CompletedChoice",
+    "CompletionChoice",
+    "LateCancelToConfirm",
+    "SessionBooked",
+    "SessionCancelled",
+    "SessionCompleted",
+    "SessionMissed",
+    "SessionReverted",
+    "cancel_session",
+    "complete_chosen",
+    "complete_or_ask",
+    "complete_session",
+    "noshow_session",
+    "schedule_session",
+    "session_choices",
+    "undo_choices",
+    "undo_session",
+]

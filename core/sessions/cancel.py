@@ -1,0 +1,102 @@
+"""R10, R18 ``/cancel``: a booked session cancelled. A mentor's or an admin's cancel takes nothing off
+the pack; the student's own, too close to the start, is a late cancel that takes the session once
+they confirm."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from core import history, outbox, texts
+from core.domain import Actor, NotificationKind, SessionStatus
+from core.errors import NothingToDo
+from core.schema import packs, sessions
+from core.sessions.lookup import refuse_unless_booked, session_ref
+from core.sessions.noshow import missed
+from core.sessions.results import LateCancelToConfirm, SessionCancelled, SessionMissed
+from core.sessions.taking import IF_EXPIRED
+from core.texts import mention, timestamp
+from core.tx import Tx
+
+
+def cancel_session(
+    tx: Tx, *, guild_id: int, actor: Actor, session_id: int, confirm_late: bool = False
+) -> SessionCancelled | SessionMissed | LateCancelToConfirm:
+    """R10, R18: cancel a booked session.
+
+    The seat's mentor or an admin: nothing is taken off the pack. The student (their own session,
+    before it starts): the same, unless it starts within ``late_cancel_hours``; then it is a late
+    cancel that takes the session, and nothing changes until they confirm (``confirm_late``).
+    """
+    ref = session_ref(
+        tx, guild_id=guild_id, actor=actor, session_id=session_id, purpose="cancel", student_may=True
+    )
+    refuse_unless_booked(ref, "cancelled")
+    by_student = (
+        actor.user_id == ref.student_id and actor.user_id != ref.mentor_user_id and not actor.is_admin
+    )
+    if by_student:
+        if ref.starts_at <= tx.now:
+            raise NothingToDo(
+                f"Session #{session_id} started {timestamp(ref.starts_at, 'R')}, so it can't be cancelled; "
+                f"talk to {mention(ref.mentor_user_id)} about it."
+            )
+        policy = tx.policy_for(guild_id)
+        if policy.late_cancel_hours and ref.starts_at - tx.now < policy.late_cancel_lead:
+            if not confirm_late:
+                return LateCancelToConfirm(
+                    session_id, ref.mentor_user_id, ref.starts_at, policy.late_cancel_hours
+                )
+            return missed(tx, guild_id, actor, ref, SessionStatus.LATE_CANCELLED, take=True)
+    changed = tx.conn.execute(
+        update(sessions)
+        .where(sessions.c.id == session_id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .values(status=SessionStatus.CANCELLED.value, cancelled_at=tx.now, cancelled_by=actor.user_id)
+        .returning(sessions.c.id)
+    ).scalar()
+    released = tx.conn.execute(
+        update(packs)
+        .where(packs.c.id == ref.pack_id, packs.c.sessions_booked > 0)
+        .values(
+            sessions_booked=packs.c.sessions_booked - 1,
+            # R10: on a pack that has expired meanwhile the session is forfeited, as R8 forfeits
+            # the unbooked ones, so its counters keep adding up.
+            sessions_left=packs.c.sessions_left - IF_EXPIRED,
+            sessions_forfeited=packs.c.sessions_forfeited + IF_EXPIRED,
+        )
+        .returning(packs.c.id)
+    ).scalar()
+    if changed is None or released is None:
+        raise RuntimeError(f"session {session_id} changed while it was being cancelled")
+    ids = outbox.queue(
+        tx,
+        [
+            outbox.Owed(
+                guild_id=guild_id,
+                kind=NotificationKind.SESSION_CANCELLED,
+                key=outbox.key(NotificationKind.SESSION_CANCELLED, "session", session_id),
+                recipient_id=ref.student_id,
+                body=texts.session_cancelled(ref.mentor_user_id, ref.starts_at),
+                mentor_user_id=ref.mentor_user_id,
+                seat_id=ref.seat_id,
+                pack_id=ref.pack_id,
+                session_id=session_id,
+            )
+        ],
+    )
+    history.record(
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="session_cancelled",
+        seat_id=ref.seat_id,
+        pack_id=ref.pack_id,
+        session_id=session_id,
+    )
+    return SessionCancelled(
+        session_id=session_id,
+        pack_id=ref.pack_id,
+        student_user_id=ref.student_id,
+        mentor_user_id=ref.mentor_user_id,
+        starts_at=ref.starts_at,
+        notification_ids=ids,
+    )
