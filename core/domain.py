@@ -294,32 +294,6 @@ class DeliveryReport:
     fallback: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PurchaseRecorded:
-    """What one entitlement (R17) came to: placed as ``pack``, or kept unplaced."""
-
-    purchase_id: int
-    entitlement_id: int
-    guild_id: int
-    buyer_user_id: int
-    status: PurchaseStatus
-    pack: PackGranted | None = None
-    # Seen before (delivered twice, read again by a sweep, or by another process): nothing changed.
-    already_recorded: bool = False
-    # The entitlement was consumed at Discord already (recorded after the consume succeeded).
-    consumed: bool = False
-    notification_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PurchaseView:
-    """An unplaced purchase, as ``/pack grant``'s ``purchase`` option offers it."""
-
-    purchase_id: int
-    buyer_user_id: int
-    bought_at: datetime
-
-
 # ---- read models -----------------------------------------------------------------------------------
 
 
@@ -332,6 +306,8 @@ if TYPE_CHECKING:
     from core.packs.results import PackExtended as PackExtended
     from core.packs.results import PackGranted as PackGranted
     from core.packs.results import PackRevoked as PackRevoked
+    from core.purchases.results import PurchaseRecorded as PurchaseRecorded
+    from core.purchases.results import PurchaseView as PurchaseView
     from core.seats.results import MentorRegistered as MentorRegistered
     from core.seats.results import MentorRemoved as MentorRemoved
     from core.seats.results import PackView as PackView
@@ -353,6 +329,8 @@ if TYPE_CHECKING:
     from core.waitlist.results import WaitlistPlace as WaitlistPlace
 
 _MOVED = {
+    "PurchaseRecorded": "core.purchases.results",
+    "PurchaseView": "core.purchases.results",
     "SessionCompleted": "core.sessions.results",
     "SessionBooked": "core.sessions.results",
     "SessionCancelled": "core.sessions.results",

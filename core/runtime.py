@@ -20,8 +20,8 @@ from core import outbox
 from core.delivery import Sender, deliver
 from core.domain import DeliveryReport, SweepReport
 from core.outbox import Batch
+from core.purchases.shop import Purchases
 from core.service import Service
-from core.shop import Purchases
 from core.sweep import next_due, sweep
 from core.tx import Tx
 

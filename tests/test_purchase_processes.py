@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.domain import Policy
+from core.purchases import Bought, Purchases
 from core.schema import packs, purchases
 from core.service import Service
-from core.shop import Bought, Purchases
 from tests.conftest import START, Program, Store
 from tests.processes.zygote import REPO
 

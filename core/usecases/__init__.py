@@ -13,9 +13,9 @@ they share is in ``core.tx``
 
 from core.bounds import MAX_SESSION_MINUTES, MIN_SESSION_MINUTES
 from core.packs.grant import grant_pack
+from core.purchases import grant_purchase, mark_consumed, record_purchase, unplaced_purchases
 from core.seats import register_mentor
 from core.sessions import cancel_session, complete_session, schedule_session
-from core.usecases.purchases import grant_purchase, mark_consumed, record_purchase, unplaced_purchases
 
 __all__ = [
     "MAX_SESSION_MINUTES",

@@ -1,5 +1,5 @@
 """R17 at the rule level, on SQLite and PostgreSQL: which seat a purchase goes to, once per
-entitlement whatever the races, unplaced purchases and their notices, and ``core.shop``'s order
+entitlement whatever the races, unplaced purchases and their notices, and ``core.purchases.shop``'s order
 (grant committed, then consume)."""
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from core import usecases
 from core.clock import ManualClock
 from core.delivery import deliver
 from core.domain import Actor, Policy, PurchaseStatus
 from core.errors import Refusal
+from core.purchases import Bought, Purchases, ShopError, grant_purchase, record_purchase, unplaced_purchases
 from core.schema import mentors, packs, purchases, seats, server_settings
 from core.service import Service
-from core.shop import Bought, Purchases, ShopError
 from core.tx import Tx
 from tests.conftest import ADMIN, GUILD, START, Program, RecordingSender
 from tests.core.helpers import outcomes
@@ -39,7 +38,7 @@ async def buy(
     service: Service, entitlement: int, *, user: int = BUYER, sku: int = SKU, guild: int | None = None
 ) -> Any:
     return await service.write(
-        usecases.record_purchase,
+        record_purchase,
         entitlement_id=entitlement,
         sku_id=sku,
         buyer_user_id=user,
@@ -209,7 +208,7 @@ async def test_an_unplaced_purchase_tells_the_buyer_and_the_admins_until_it_is_p
     assert await usecases_unplaced(service, Actor(10)) == []  # only an admin sees them
 
     placed = await service.write(
-        usecases.grant_purchase,
+        grant_purchase,
         guild_id=GUILD,
         actor=ADMIN,
         purchase_id=kept.purchase_id,
@@ -220,7 +219,7 @@ async def test_an_unplaced_purchase_tells_the_buyer_and_the_admins_until_it_is_p
     )
     # The same request again (a retry) finds the same pack; nothing more is granted.
     again = await service.write(
-        usecases.grant_purchase,
+        grant_purchase,
         guild_id=GUILD,
         actor=ADMIN,
         purchase_id=kept.purchase_id,
@@ -241,7 +240,7 @@ async def test_an_unplaced_purchase_tells_the_buyer_and_the_admins_until_it_is_p
 
 
 async def usecases_unplaced(service: Service, actor: Actor) -> list[int]:
-    found = await service.read(usecases.unplaced_purchases, guild_id=GUILD, actor=actor)
+    found = await service.read(unplaced_purchases, guild_id=GUILD, actor=actor)
     return [item.purchase_id for item in found]
 
 
@@ -252,7 +251,7 @@ async def test_two_admins_placing_one_purchase_at_once_grant_one_pack(program: P
 
     def place(mentor: int, key: str) -> Any:
         return program.service.write(
-            usecases.grant_purchase,
+            grant_purchase,
             guild_id=GUILD,
             actor=ADMIN,
             purchase_id=kept.purchase_id,
@@ -286,7 +285,7 @@ async def test_a_purchase_placed_message_is_dropped_once_its_pack_is_refunded(pr
     assert (report.sent, report.dropped) == (0, 1)
 
 
-# ---- core.shop: consume after the grant commits ------------------------------------------------------
+# ---- core.purchases.shop: consume after the grant commits ------------------------------------------------------
 
 
 class Store:
@@ -343,7 +342,7 @@ async def test_a_refusal_is_one_sentence_and_changes_nothing(program: Program, s
     kept = await buy(service, 5)
     with pytest.raises(Refusal) as refusal:
         await service.write(
-            usecases.grant_purchase,
+            grant_purchase,
             guild_id=OTHER_GUILD,
             actor=ADMIN,
             purchase_id=kept.purchase_id,

@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import Connection, func, select
 
-from core import usecases
 from core import waitlist as wl
 from core.clock import ManualClock
 from core.db import Database, open_database
-from core.domain import Actor, NotificationKind, Policy, PurchaseRecorded, SweepReport
+from core.domain import Actor, NotificationKind, Policy, SweepReport
 from core.errors import InvalidInput, NoFreeSeat, NothingToDo, Refusal
 from core.packs import grant_pack
+from core.purchases import PurchaseRecorded, grant_purchase, record_purchase
 from core.schema import mentors, notifications, packs, purchases, seats, sessions, waitlist
 from core.seats import register_mentor
 from core.service import Service
@@ -692,7 +692,7 @@ class PackRules(RuleBasedStateMachine):
 
     def _buy(self, entitlement: int, student: int) -> Any:
         return self.service.write(
-            usecases.record_purchase,
+            record_purchase,
             entitlement_id=entitlement,
             sku_id=SKU,
             buyer_user_id=student,
@@ -747,7 +747,7 @@ class PackRules(RuleBasedStateMachine):
         purchase_id, student, _ = self.model.purchases[entitlement]
         result = self.attempt(
             self.service.write(
-                usecases.grant_purchase,
+                grant_purchase,
                 guild_id=GUILD,
                 actor=ADMIN,
                 purchase_id=purchase_id,

@@ -2,7 +2,7 @@
 SKU ENTITLEMENT BUYER MODE`` (test-only).
 
 It connects, prints ``ready``, waits for a line on stdin (so several processes go at once), then runs
-``core.shop.Purchases.take`` for the entitlement with a store that records the consume calls. MODE
+``core.purchases.shop.Purchases.take`` for the entitlement with a store that records the consume calls. MODE
 ``race``: prints one JSON line (pid, what the purchase came to, the consume calls). MODE ``crash``:
 the consume prints ``halted`` (the grant has committed) and blocks until the test kills it (SIGKILL).
 """
@@ -20,8 +20,8 @@ from datetime import datetime
 from core.clock import ManualClock
 from core.db import open_database
 from core.domain import Policy
+from core.purchases import Bought, Purchases
 from core.service import Service
-from core.shop import Bought, Purchases
 
 BLOCK_SECONDS = 60  # if the test never kills a halted process, it exits on its own
 GUILD = 1000
