@@ -16,9 +16,9 @@ from bot.app import MentorBot
 from bot.cogs.insight import ZIP_NAME, export_attachments
 from core.clock import ManualClock
 from core.domain import PackStatus
+from core.insight import MentorWeeks, Report
 from core.packs import PackChoice
 from core.seats import SessionView
-from core.views import MentorWeeks, Report
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot, ts
 from tests.bot.test_pages import STUDENTS, all_lines, no_errors, program, read_all_pages
 from tests.conftest import START, Server

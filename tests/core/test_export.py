@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from core import views
+from core import insight
 from core.domain import Actor, PackStatus, SeatStatus, SessionStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.export import PACK_COLUMNS, SESSION_COLUMNS, cell, export_files, to_csv
+from core.insight import ReleaseReason, export_files, export_rows, my_sessions, student_file
+from core.insight.export import PACK_COLUMNS, SESSION_COLUMNS, cell, to_csv
 from core.packs import grant_pack
 from core.schema import packs, seats, sessions
 from core.seats import roster_of, seat_board
@@ -51,7 +52,7 @@ async def story(program: Program) -> None:
 async def test_the_report_gives_the_figures_of_a_known_story(program: Program) -> None:
     await story(program)
 
-    report = await program.service.read(views.report, guild_id=program.guild_id, actor=ADMIN)
+    report = await program.service.read(insight.report, guild_id=program.guild_id, actor=ADMIN)
 
     assert report.days == 30
     assert report.until == START + timedelta(hours=73, days=7)
@@ -75,7 +76,7 @@ async def test_the_report_gives_the_figures_of_a_known_story(program: Program) -
 async def test_a_short_report_counts_only_its_days(program: Program) -> None:
     await story(program)
 
-    report = await program.service.read(views.report, guild_id=program.guild_id, actor=ADMIN, days=5)
+    report = await program.service.read(insight.report, guild_id=program.guild_id, actor=ADMIN, days=5)
 
     # Since Saturday 10 Jan 13:00: only week two's completions; bob was released on Thursday 8th.
     assert (report.sessions_completed, report.packs_granted, report.graces_started) == (2, 0, 0)
@@ -104,27 +105,27 @@ async def test_the_report_counts_no_shows_and_leaves_out_reverted_sessions(progr
         )
     )
 
-    report = await program.service.read(views.report, guild_id=program.guild_id, actor=ADMIN)
+    report = await program.service.read(insight.report, guild_id=program.guild_id, actor=ADMIN)
 
     assert (report.no_shows, report.sessions_completed) == (1, 0)
 
 
 async def test_only_an_admin_of_this_server_sees_the_report_or_exports(program: Program) -> None:
     await story(program)
-    for view in (views.report, views.export_rows, seat_board):
+    for view in (insight.report, export_rows, seat_board):
         with pytest.raises(NotAllowed) as refused:
             await program.service.read(view, guild_id=program.guild_id, actor=Actor(MIA))
         assert str(refused.value).startswith("Only an admin (Manage Server, or the admin role) can ")
-    other = await program.service.read(views.report, guild_id=OTHER_GUILD, actor=ADMIN)
+    other = await program.service.read(insight.report, guild_id=OTHER_GUILD, actor=ADMIN)
     assert (other.sessions_completed, other.packs_granted, other.capacity, other.per_mentor) == (0, 0, 0, ())
-    exported = await program.service.read(views.export_rows, guild_id=OTHER_GUILD, actor=ADMIN)
+    exported = await program.service.read(export_rows, guild_id=OTHER_GUILD, actor=ADMIN)
     assert (exported.packs, exported.sessions, exported.history) == ((), (), ())
 
 
 @pytest.mark.parametrize("days", [0, 367])
 async def test_a_report_of_no_days_or_more_than_a_year_is_refused(program: Program, days: int) -> None:
     with pytest.raises(InvalidInput, match="A report covers 1 to 366 days"):
-        await program.service.read(views.report, guild_id=program.guild_id, actor=ADMIN, days=days)
+        await program.service.read(insight.report, guild_id=program.guild_id, actor=ADMIN, days=days)
 
 
 # ---- /student and the export ------------------------------------------------------------------------
@@ -136,7 +137,7 @@ async def test_the_student_file_holds_every_seat_pack_and_session_and_the_last_c
     await story(program)
 
     alice = await program.service.read(
-        views.student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=ALICE
+        student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=ALICE
     )
 
     (seat,) = alice.seats
@@ -162,7 +163,7 @@ async def test_the_student_file_holds_every_seat_pack_and_session_and_the_last_c
     assert alice.timeline[0].detail == {"number": 1, "left": 3}
 
     bob = await program.service.read(
-        views.student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=BOB
+        student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=BOB
     )
     (released,) = bob.seats
     assert released.status == SeatStatus.RELEASED
@@ -176,31 +177,29 @@ async def test_a_mentor_sees_only_their_own_seats_in_a_student_file(program: Pro
     await program.grant(CLEO, MAX)  # cleo now has seats with both mentors
 
     mine = await program.service.read(
-        views.student_file, guild_id=program.guild_id, actor=Actor(MAX), student_user_id=CLEO
+        student_file, guild_id=program.guild_id, actor=Actor(MAX), student_user_id=CLEO
     )
     assert [seat.mentor_user_id for seat in mine.seats] == [MAX]
     everything = await program.service.read(
-        views.student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=CLEO
+        student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=CLEO
     )
     assert [seat.mentor_user_id for seat in everything.seats] == [MIA, MAX]
 
     with pytest.raises(NotAllowed) as refused:
         await program.service.read(
-            views.student_file, guild_id=program.guild_id, actor=Actor(MAX), student_user_id=ALICE
+            student_file, guild_id=program.guild_id, actor=Actor(MAX), student_user_id=ALICE
         )
     assert str(refused.value) == (
         f"Only <@{ALICE}>'s mentor or an admin can see their file, and they have no seat with you."
     )
     with pytest.raises(NotFound):
-        await program.service.read(
-            views.student_file, guild_id=OTHER_GUILD, actor=ADMIN, student_user_id=ALICE
-        )
+        await program.service.read(student_file, guild_id=OTHER_GUILD, actor=ADMIN, student_user_id=ALICE)
 
 
 async def test_the_export_parses_as_csv_and_matches_the_student_file(program: Program) -> None:
     await story(program)
 
-    rows = await program.service.read(views.export_rows, guild_id=program.guild_id, actor=ADMIN)
+    rows = await program.service.read(export_rows, guild_id=program.guild_id, actor=ADMIN)
     files = export_files(rows)
 
     assert set(files) == {"packs.csv", "sessions.csv", "history.csv"}
@@ -213,7 +212,7 @@ async def test_the_export_parses_as_csv_and_matches_the_student_file(program: Pr
     assert len(history_read) == len(rows.history) > 0
 
     alice = await program.service.read(
-        views.student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=ALICE
+        student_file, guild_id=program.guild_id, actor=ADMIN, student_user_id=ALICE
     )
     (seat,) = alice.seats
     hers = [row for row in packs_read if row["student_user_id"] == str(ALICE)]
@@ -246,7 +245,7 @@ async def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(p
         valid_days=None,
     )
 
-    rows = await program.service.read(views.export_rows, guild_id=program.guild_id, actor=ADMIN)
+    rows = await program.service.read(export_rows, guild_id=program.guild_id, actor=ADMIN)
     (pack,) = csv.DictReader(io.StringIO(export_files(rows)["packs.csv"]))
 
     assert pack["student_name"] == '\'=HYPERLINK("http://x","y")'
@@ -286,15 +285,15 @@ async def test_mysessions_tells_why_a_seat_was_released_in_the_last_30_days(prog
     await program.later(days=1, hours=1)
     await program.sweep()  # ... whose pack expires unused: released
 
-    mine = await program.service.read(views.my_sessions, user_id=BOB, guild_id=program.guild_id)
+    mine = await program.service.read(my_sessions, user_id=BOB, guild_id=program.guild_id)
 
     assert mine.seats == ()
     assert [(c.mentor_user_id, c.reason, c.forfeited) for c in mine.closed] == [
-        (MIA, views.ReleaseReason.EXPIRED, 1),
-        (MAX, views.ReleaseReason.GRACE_ENDED, 0),
+        (MIA, ReleaseReason.EXPIRED, 1),
+        (MAX, ReleaseReason.GRACE_ENDED, 0),
     ]
     await program.later(days=31)
-    later = await program.service.read(views.my_sessions, user_id=BOB)
+    later = await program.service.read(my_sessions, user_id=BOB)
     assert later.closed == ()  # older than 30 days: no longer told
 
 
@@ -319,8 +318,6 @@ async def test_a_seat_released_by_a_refund_says_so(program: Program) -> None:
 
     await program.service.db.write(refunded)
 
-    mine = await program.service.read(views.my_sessions, user_id=ALICE)
+    mine = await program.service.read(my_sessions, user_id=ALICE)
 
-    assert [(c.reason, c.forfeited, c.released_at) for c in mine.closed] == [
-        (views.ReleaseReason.REFUNDED, 4, now)
-    ]
+    assert [(c.reason, c.forfeited, c.released_at) for c in mine.closed] == [(ReleaseReason.REFUNDED, 4, now)]
