@@ -1,4 +1,5 @@
-"""The door into core: runs a use case or a read model in one transaction, with the clock and policy.
+"""The door into core: runs a use case or a read model in one transaction, with the clock and policy
+(the environment's server settings, and ``policy_of`` to lay over them what each server set).
 
 The bot (and tests, benchmarks, the demo) hold one ``Service``; the composition root builds it from
 the settings, or from a test's ``ManualClock`` and database through the same constructor.
@@ -14,7 +15,7 @@ from sqlalchemy import Connection
 from core.clock import Clock
 from core.db import Database
 from core.domain import Actor, Policy
-from core.settings.policy import with_admin_role
+from core.settings.policy import policy_of, with_admin_role
 from core.tx import Tx
 
 P = ParamSpec("P")
@@ -31,14 +32,14 @@ class Service:
         """Run ``use_case`` in one read-write transaction; a refusal rolls it back and propagates."""
 
         def work(connection: Connection) -> R:
-            tx = Tx(connection, self.clock.now(), self.defaults)
+            tx = Tx(connection, self.clock.now(), self.defaults, policy_of)
             return use_case(tx, *args, **_settled(tx, kwargs))
 
         return await self.db.write(work)
 
     async def read(self, view: Callable[Concatenate[Tx, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
         def work(connection: Connection) -> R:
-            tx = Tx(connection, self.clock.now(), self.defaults)
+            tx = Tx(connection, self.clock.now(), self.defaults, policy_of)
             return view(tx, *args, **_settled(tx, kwargs))
 
         return await self.db.read(work)

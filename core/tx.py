@@ -3,6 +3,7 @@ what every use case does with its transaction (queue behind the same request, pi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -26,14 +27,21 @@ PICK_ATTEMPTS = 5
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
+# How a transaction reads the settings a server set for itself (R14): ``core.settings.policy.policy_of``,
+# handed in by ``core.service.Service``, so this module knows no settings module.
+PolicyLoader: TypeAlias = Callable[["Tx", int], Policy]
+
+
 @dataclass(frozen=True, slots=True)
 class Tx:
     """One transaction: its connection, the instant it started, and the environment's server settings
-    (``defaults``), which ``policy_for`` overlays with what a server set for itself (R14)."""
+    (``defaults``), which ``policy_for`` overlays with what a server set for itself (R14), read by the
+    ``load_policy`` it was handed."""
 
     conn: Connection
     now: datetime
     defaults: Policy
+    load_policy: PolicyLoader
     _policies: dict[int, Policy] = field(default_factory=dict)
     # A command's transaction (``core.runtime.Runtime.command``) leases the DMs it queues to itself
     # until then, so it sends them after its reply with no claim of its own; ``core.outbox.queue``
@@ -45,9 +53,7 @@ class Tx:
         """The settings in force in server ``guild_id``: read once per transaction, when first asked."""
         policy = self._policies.get(guild_id)
         if policy is None:
-            from core.settings.policy import policy_of
-
-            policy = self._policies[guild_id] = policy_of(self, guild_id)
+            policy = self._policies[guild_id] = self.load_policy(self, guild_id)
         return policy
 
     def knows_policy(self, guild_id: int) -> bool:

@@ -1,8 +1,9 @@
 """R14: what each server set for itself, stored as the text it was given, laid over the environment.
 
-``Tx.policy_for(guild_id)`` calls ``policy_of`` once per transaction and server. A stored value that
-no longer reads (a bound tightened since it was set) falls back to the environment's, with a warning
-in the log, rather than stopping every command of that server.
+``Service`` hands ``policy_of`` to each ``Tx``, whose ``policy_for(guild_id)`` calls it once per
+transaction and server. A stored value that no longer reads (a bound tightened since it was set)
+falls back to the environment's, with a warning in the log, rather than stopping every command of
+that server.
 """
 
 from __future__ import annotations
