@@ -1,7 +1,7 @@
 """mentorbot's core: every rule of the program, its storage and its outbox.
 
 Nothing here knows about Discord. A flat base of shared machinery (``db``, ``tx``, ``service``,
-``schema``, ``outbox``, ``history``, ``rules``, ``sweep``, ``delivery``, ``runtime``,
+``schema``, ``outbox``, ``changes``, ``history``, ``rules``, ``sweep``, ``delivery``, ``runtime``,
 ``texts``, ``when``, ``config``, ``domain`` for the program's words), and one package per feature:
 ``sessions``, ``packs``, ``seats``, ``waitlist``, ``purchases``, ``settings``, ``insight``. The bot
 layer parses a command, calls one use case of a feature through ``core.service.Service``, and renders

@@ -159,8 +159,9 @@ _PACK_REVOKED = exists().where(packs.c.id == _n.pack_id, packs.c.status == PackS
 
 
 def purchase_key(kind: NotificationKind, purchase_id: Any) -> Any:
-    """The once-only key of a notification about a purchase (``core.outbox.key``'s shape); in SQL
-    when ``purchase_id`` is a column, so a stale rule can find the purchase a notification is about."""
+    """The once-only key of a notification about a purchase (as ``core.changes.dm`` writes it with
+    ``subject=f"purchase:{id}"``); in SQL when ``purchase_id`` is a column, so a stale rule can find
+    the purchase a notification is about."""
     prefix = f"{kind.value}:purchase:"
     if isinstance(purchase_id, int):
         return prefix + str(purchase_id)

@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, true, update
 
-from core import history, outbox, rules, texts, waitlist
+from core import changes, outbox, rules, texts, waitlist
+from core.changes import About, dm
 from core.domain import (
     NotificationKind,
     PackStatus,
@@ -106,16 +107,11 @@ def _expire_packs(tx: Tx) -> tuple[int, ...]:
         .values(active_packs=seats.c.active_packs - bindparam("expired")),
         [{"seat": seat, "expired": count} for seat, count in sorted(per_seat.items())],
     )
-    history.record_many(
+    changes.record_many(
         tx,
         [
-            history.entry(
-                guild_id=row.guild_id,
-                actor_id=None,
-                action="pack_expired",
-                seat_id=row.seat_id,
-                pack_id=row.id,
-                forfeited=row.sessions_forfeited,
+            About(row.guild_id, row.seat_id, row.id).entry(
+                "pack_expired", actor_id=None, forfeited=row.sessions_forfeited
             )
             for row in rows
         ],
@@ -163,35 +159,24 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
     }
     owed: list[outbox.Owed] = []
     for row in rows:
-        mentor = mentor_after[row.mentor_id]
-        owed.append(
-            outbox.Owed(
-                guild_id=row.guild_id,
-                kind=NotificationKind.SEAT_RELEASED,
-                key=outbox.key(NotificationKind.SEAT_RELEASED, "seat", row.id),
-                recipient_id=row.student_id,
-                body=texts.seat_released(mentor.user_id),
-                mentor_user_id=mentor.user_id,
-                seat_id=row.id,
-            )
-        )
-        owed.append(
-            outbox.Owed(
-                guild_id=row.guild_id,
-                kind=NotificationKind.SEAT_RELEASED_MENTOR,
-                key=outbox.key(NotificationKind.SEAT_RELEASED_MENTOR, "seat", row.id),
-                recipient_id=mentor.user_id,
-                body=texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity),
-                seat_id=row.id,
-            )
-        )
-    ids = outbox.queue(tx, owed)
-    history.record_many(
-        tx,
-        [
-            history.entry(guild_id=row.guild_id, actor_id=None, action="seat_released", seat_id=row.id)
-            for row in rows
-        ],
+        mentor, seat = mentor_after[row.mentor_id], About(row.guild_id, row.id)
+        owed += [
+            dm(
+                seat,
+                NotificationKind.SEAT_RELEASED,
+                row.student_id,
+                texts.seat_released(mentor.user_id),
+                mentor=mentor.user_id,
+            ),
+            dm(
+                seat,
+                NotificationKind.SEAT_RELEASED_MENTOR,
+                mentor.user_id,
+                texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity),
+            ),
+        ]
+    ids = changes.record_many(
+        tx, [About(row.guild_id, row.id).entry("seat_released", actor_id=None) for row in rows], owed=owed
     )
     # R19: each freed seat goes to the first in its mentor's line.
     offers = waitlist.offer_seats_freed_of(tx, ((row.guild_id, row.mentor_id) for row in rows))
@@ -212,14 +197,8 @@ def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:
     )
     if not rows:
         return (), waitlist.Offers()
-    history.record_many(
-        tx,
-        [
-            history.entry(
-                guild_id=row.guild_id, actor_id=None, action="waitlist_offer_lapsed", seat_id=row.id
-            )
-            for row in rows
-        ],
+    changes.record_many(
+        tx, [About(row.guild_id, row.id).entry("waitlist_offer_lapsed", actor_id=None) for row in rows]
     )
     return tuple(row.id for row in rows), waitlist.free_offered_seats(tx, rows, WaitlistStatus.LAPSED)
 
@@ -248,46 +227,29 @@ class _WarningStep:
 
 
 def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
-    return outbox.Owed(
-        guild_id=row.guild_id,
-        kind=NotificationKind.FINAL_WARNING,
-        key=outbox.key(NotificationKind.FINAL_WARNING, "seat", row.id, row.grace_period),
-        recipient_id=people.student_id,
-        # The true hours left: after downtime the warning may go out late.
-        body=texts.final_warning(
-            people.user_id, row.grace_ends_at, rules.hours_left(row.grace_ends_at, tx.now)
-        ),
-        mentor_user_id=people.user_id,
-        seat_id=row.id,
-        seat_period=row.grace_period,
+    # The true hours left: after downtime the warning may go out late.
+    body = texts.final_warning(people.user_id, row.grace_ends_at, rules.hours_left(row.grace_ends_at, tx.now))
+    seat = About(row.guild_id, row.id)
+    return dm(
+        seat,
+        NotificationKind.FINAL_WARNING,
+        people.student_id,
+        body,
+        mentor=people.user_id,
+        period=row.grace_period,
     )
 
 
 def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
-    return outbox.Owed(
-        guild_id=row.guild_id,
-        kind=NotificationKind.EXPIRY_WARNING,
-        key=outbox.key(NotificationKind.EXPIRY_WARNING, "pack", row.id),
-        recipient_id=people.student_id,
-        body=texts.expiry_warning(people.user_id, row.sessions_left, row.sessions_booked, row.ends_at),
-        mentor_user_id=people.user_id,
-        seat_id=row.seat_id,
-        pack_id=row.id,
-    )
+    body = texts.expiry_warning(people.user_id, row.sessions_left, row.sessions_booked, row.ends_at)
+    pack = About(row.guild_id, row.seat_id, row.id)
+    return dm(pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id)
 
 
 def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
-    return outbox.Owed(
-        guild_id=row.guild_id,
-        kind=NotificationKind.SESSION_REMINDER,
-        key=outbox.key(NotificationKind.SESSION_REMINDER, "session", row.id),
-        recipient_id=people.student_id,
-        body=texts.session_reminder(people.user_id, row.starts_at, row.minutes),
-        mentor_user_id=people.user_id,
-        seat_id=row.seat_id,
-        pack_id=row.pack_id,
-        session_id=row.id,
-    )
+    body = texts.session_reminder(people.user_id, row.starts_at, row.minutes)
+    session = About(row.guild_id, row.seat_id, row.pack_id, row.id)
+    return dm(session, NotificationKind.SESSION_REMINDER, people.student_id, body, mentor=people.user_id)
 
 
 _WARNING_STEPS = (

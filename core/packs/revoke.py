@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from core import history, outbox, texts
+from core import changes, outbox, texts
+from core.changes import About, dm
 from core.domain import (
     Actor,
     NotificationKind,
@@ -50,17 +51,14 @@ def revoke_pack(tx: Tx, *, guild_id: int, actor: Actor, pack_id: int, reason: st
         )
     )
     forfeited = ref.sessions_left  # booked ones included: they were cancelled with the refund
-    owed: list[outbox.Owed] = [
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SESSION_CANCELLED,
-            key=outbox.key(NotificationKind.SESSION_CANCELLED, "session", row.id),
-            recipient_id=ref.student_id,
-            body=texts.session_cancelled_refund(ref.mentor_user_id, row.starts_at),
-            mentor_user_id=ref.mentor_user_id,
-            seat_id=ref.seat_id,
-            pack_id=pack_id,
-            session_id=row.id,
+    revoked = About(guild_id, ref.seat_id, pack_id)
+    owed = [
+        dm(
+            About(guild_id, ref.seat_id, pack_id, row.id),
+            NotificationKind.SESSION_CANCELLED,
+            ref.student_id,
+            texts.session_cancelled_refund(ref.mentor_user_id, row.starts_at),
+            mentor=ref.mentor_user_id,
         )
         for row in cancelled
     ]
@@ -75,34 +73,26 @@ def revoke_pack(tx: Tx, *, guild_id: int, actor: Actor, pack_id: int, reason: st
         owed += released
     else:
         owed += [
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=NotificationKind.PACK_REVOKED,
-                key=outbox.key(NotificationKind.PACK_REVOKED, "pack", pack_id),
-                recipient_id=ref.student_id,
-                body=texts.pack_revoked(ref.mentor_user_id, forfeited, why),
-                mentor_user_id=ref.mentor_user_id,
-                seat_id=ref.seat_id,
-                pack_id=pack_id,
+            dm(
+                revoked,
+                NotificationKind.PACK_REVOKED,
+                ref.student_id,
+                texts.pack_revoked(ref.mentor_user_id, forfeited, why),
+                mentor=ref.mentor_user_id,
             ),
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=NotificationKind.PACK_REVOKED_MENTOR,
-                key=outbox.key(NotificationKind.PACK_REVOKED_MENTOR, "pack", pack_id),
-                recipient_id=ref.mentor_user_id,
-                body=texts.pack_revoked_mentor(ref.student_id, forfeited, why),
-                seat_id=ref.seat_id,
-                pack_id=pack_id,
+            dm(
+                revoked,
+                NotificationKind.PACK_REVOKED_MENTOR,
+                ref.mentor_user_id,
+                texts.pack_revoked_mentor(ref.student_id, forfeited, why),
             ),
         ]
-    ids = outbox.queue(tx, owed)
-    history.record(
+    ids = changes.record(
         tx,
-        guild_id=guild_id,
+        revoked,
+        "pack_revoked",
         actor_id=actor.user_id,
-        action="pack_revoked",
-        seat_id=ref.seat_id,
-        pack_id=pack_id,
+        owed=owed,
         reason=why,
         forfeited=forfeited,
         cancelled_sessions=[row.id for row in cancelled],
@@ -155,31 +145,21 @@ def _release_if_bare(tx: Tx, guild_id: int, actor: Actor, ref: AnyRow, why: str)
         .values(seats_held=mentors.c.seats_held - 1)
         .returning(mentors.c.seats_held, mentors.c.capacity)
     ).one()
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="seat_released",
-        seat_id=ref.seat_id,
-        reason="refund",
-    )
+    seat = About(guild_id, ref.seat_id)
+    changes.record(tx, seat, "seat_released", actor_id=actor.user_id, reason="refund")
     seat_freed(tx, ref.mentor_id)
     return [
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_RELEASED,
-            key=outbox.key(NotificationKind.SEAT_RELEASED, "seat", ref.seat_id),
-            recipient_id=ref.student_id,
-            body=texts.seat_released_refund(ref.mentor_user_id, why),
-            mentor_user_id=ref.mentor_user_id,
-            seat_id=ref.seat_id,
+        dm(
+            seat,
+            NotificationKind.SEAT_RELEASED,
+            ref.student_id,
+            texts.seat_released_refund(ref.mentor_user_id, why),
+            mentor=ref.mentor_user_id,
         ),
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_RELEASED_MENTOR,
-            key=outbox.key(NotificationKind.SEAT_RELEASED_MENTOR, "seat", ref.seat_id),
-            recipient_id=ref.mentor_user_id,
-            body=texts.seat_released_mentor_refund(ref.student_id, why, mentor.seats_held, mentor.capacity),
-            seat_id=ref.seat_id,
+        dm(
+            seat,
+            NotificationKind.SEAT_RELEASED_MENTOR,
+            ref.mentor_user_id,
+            texts.seat_released_mentor_refund(ref.student_id, why, mentor.seats_held, mentor.capacity),
         ),
     ]

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from core import history, outbox, rules, texts
+from core import changes, texts
+from core.changes import About, dm
 from core.domain import Actor, NotificationKind, PackStatus, PurchaseStatus, SeatStatus
 from core.errors import NoFreeSeat
 from core.packs.grant import grant_pack
@@ -207,33 +208,27 @@ def _placed(
                 placed_by=actor_id,
             )
         )
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor_id,
-        action="purchase_placed",
-        seat_id=granted.seat_id,
-        pack_id=granted.pack_id,
-        purchase_id=purchase_id,
-        entitlement_id=entitlement_id,
+    placed = About(guild_id, granted.seat_id, granted.pack_id)
+    body = texts.purchase_placed(
+        granted.mentor_user_id, granted.sessions, granted.ends_at, granted.renewed_from_grace
     )
-    kind = NotificationKind.PURCHASE_PLACED
-    ids = outbox.queue(
+    ids = changes.record(
         tx,
-        [
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=kind,
-                key=rules.purchase_key(kind, purchase_id),
-                recipient_id=buyer_user_id,
-                body=texts.purchase_placed(
-                    granted.mentor_user_id, granted.sessions, granted.ends_at, granted.renewed_from_grace
-                ),
-                mentor_user_id=granted.mentor_user_id,
-                seat_id=granted.seat_id,
-                pack_id=granted.pack_id,
+        placed,
+        "purchase_placed",
+        actor_id=actor_id,
+        owed=[
+            dm(
+                placed,
+                NotificationKind.PURCHASE_PLACED,
+                buyer_user_id,
+                body,
+                mentor=granted.mentor_user_id,
+                subject=f"purchase:{purchase_id}",
             )
         ],
+        purchase_id=purchase_id,
+        entitlement_id=entitlement_id,
     )
     return PurchaseRecorded(
         purchase_id=purchase_id,
@@ -272,38 +267,33 @@ def _keep_unplaced(
     purchase_id = _claim(tx, entitlement_id, home, buyer_user_id, sku_id)
     if purchase_id is None:
         return _recorded(tx, entitlement_id)
-    history.record(
-        tx,
-        guild_id=home,
-        actor_id=buyer_user_id,
-        action="purchase_unplaced",
-        purchase_id=purchase_id,
-        entitlement_id=entitlement_id,
-    )
+    kept, subject = About(home), f"purchase:{purchase_id}"
     owed = [
-        outbox.Owed(
-            guild_id=home,
-            kind=NotificationKind.PURCHASE_UNPLACED,
-            key=rules.purchase_key(NotificationKind.PURCHASE_UNPLACED, purchase_id),
-            recipient_id=buyer_user_id,
-            body=texts.purchase_unplaced(purchase_id),
+        dm(
+            kept,
+            NotificationKind.PURCHASE_UNPLACED,
+            buyer_user_id,
+            texts.purchase_unplaced(purchase_id),
+            subject=subject,
         )
     ]
     if tx.policy_for(home).fallback_channel_id is not None:
-        owed.append(
-            outbox.Owed(
-                guild_id=home,
-                kind=NotificationKind.PURCHASE_UNPLACED_ADMINS,
-                key=rules.purchase_key(NotificationKind.PURCHASE_UNPLACED_ADMINS, purchase_id),
-                recipient_id=buyer_user_id,
-                body=texts.purchase_unplaced_admins(purchase_id, buyer_user_id),
-            )
-        )
+        note = texts.purchase_unplaced_admins(purchase_id, buyer_user_id)
+        owed.append(dm(kept, NotificationKind.PURCHASE_UNPLACED_ADMINS, buyer_user_id, note, subject=subject))
+    ids = changes.record(
+        tx,
+        kept,
+        "purchase_unplaced",
+        actor_id=buyer_user_id,
+        owed=owed,
+        purchase_id=purchase_id,
+        entitlement_id=entitlement_id,
+    )
     return PurchaseRecorded(
         purchase_id=purchase_id,
         entitlement_id=entitlement_id,
         guild_id=home,
         buyer_user_id=buyer_user_id,
         status=PurchaseStatus.UNPLACED,
-        notification_ids=outbox.queue(tx, owed),
+        notification_ids=ids,
     )

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, func, select, update
 
-from core import history, outbox, texts
+from core import changes, texts
+from core.changes import About, dm
 from core.domain import Actor, NotificationKind, NotificationStatus, PackStatus, require_admin
 from core.errors import InvalidInput, NoFreeSeat, NotFound
 from core.schema import LIVE_SEAT, mentors, notifications, packs, seats
@@ -106,41 +107,39 @@ def move_seat(
             func.coalesce(func.sum(packs.c.sessions_booked), 0),
         ).where(packs.c.seat_id == seat.id)
     ).one()
-    period = int(tx.now.timestamp())
-    owed = [
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_MOVED,
-            key=outbox.key(NotificationKind.SEAT_MOVED, "seat", seat.id, period),
-            recipient_id=student_user_id,
-            body=texts.seat_moved(mentor_user_id, new_mentor_user_id),
-            mentor_user_id=new_mentor_user_id,
-            seat_id=seat.id,
-        ),
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_MOVED_MENTOR,
-            key=outbox.key(NotificationKind.SEAT_MOVED_MENTOR, "seat", seat.id, period) + ":from",
-            recipient_id=mentor_user_id,
-            body=texts.seat_moved_away(student_user_id, new_mentor_user_id),
-            seat_id=seat.id,
-        ),
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.SEAT_MOVED_MENTOR,
-            key=outbox.key(NotificationKind.SEAT_MOVED_MENTOR, "seat", seat.id, period) + ":to",
-            recipient_id=new_mentor_user_id,
-            body=texts.seat_moved_here(student_user_id, mentor_user_id, int(counts[1]), int(counts[2])),
-            seat_id=seat.id,
-        ),
-    ]
-    ids = outbox.queue(tx, owed)
-    history.record(
+    # Each move its own DMs: a seat may move again later (the moment names this one).
+    this_move = f"seat:{seat.id}:{int(tx.now.timestamp())}"
+    about = About(guild_id, seat.id)
+    left, booked = int(counts[1]), int(counts[2])
+    ids = changes.record(
         tx,
-        guild_id=guild_id,
+        about,
+        "seat_moved",
         actor_id=actor.user_id,
-        action="seat_moved",
-        seat_id=seat.id,
+        owed=[
+            dm(
+                about,
+                NotificationKind.SEAT_MOVED,
+                student_user_id,
+                texts.seat_moved(mentor_user_id, new_mentor_user_id),
+                mentor=new_mentor_user_id,
+                subject=this_move,
+            ),
+            dm(
+                about,
+                NotificationKind.SEAT_MOVED_MENTOR,
+                mentor_user_id,
+                texts.seat_moved_away(student_user_id, new_mentor_user_id),
+                subject=f"{this_move}:from",
+            ),
+            dm(
+                about,
+                NotificationKind.SEAT_MOVED_MENTOR,
+                new_mentor_user_id,
+                texts.seat_moved_here(student_user_id, mentor_user_id, left, booked),
+                subject=f"{this_move}:to",
+            ),
+        ],
         from_mentor_user_id=mentor_user_id,
         to_mentor_user_id=new_mentor_user_id,
     )

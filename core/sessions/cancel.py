@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from core import history, outbox, texts
+from core import changes, texts
+from core.changes import About, dm
 from core.domain import Actor, NotificationKind, SessionStatus
 from core.errors import NothingToDo
 from core.schema import packs, sessions
@@ -67,30 +68,21 @@ def cancel_session(
     ).scalar()
     if changed is None or released is None:
         raise RuntimeError(f"session {session_id} changed while it was being cancelled")
-    ids = outbox.queue(
+    cancelled = About(guild_id, ref.seat_id, ref.pack_id, session_id)
+    ids = changes.record(
         tx,
-        [
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=NotificationKind.SESSION_CANCELLED,
-                key=outbox.key(NotificationKind.SESSION_CANCELLED, "session", session_id),
-                recipient_id=ref.student_id,
-                body=texts.session_cancelled(ref.mentor_user_id, ref.starts_at),
-                mentor_user_id=ref.mentor_user_id,
-                seat_id=ref.seat_id,
-                pack_id=ref.pack_id,
-                session_id=session_id,
+        cancelled,
+        "session_cancelled",
+        actor_id=actor.user_id,
+        owed=[
+            dm(
+                cancelled,
+                NotificationKind.SESSION_CANCELLED,
+                ref.student_id,
+                texts.session_cancelled(ref.mentor_user_id, ref.starts_at),
+                mentor=ref.mentor_user_id,
             )
         ],
-    )
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="session_cancelled",
-        seat_id=ref.seat_id,
-        pack_id=ref.pack_id,
-        session_id=session_id,
     )
     return SessionCancelled(
         session_id=session_id,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, update
 
-from core import history, outbox
+from core import changes
+from core.changes import About
 from core.domain import COMPLETE_LOOKAHEAD, SESSION_MINUTES_DEFAULT, Actor, SessionStatus, session_number
 from core.errors import InvalidInput, NothingToDo
 from core.schema import packs, sessions
@@ -241,15 +242,12 @@ def _after_completion(
 ) -> SessionCompleted:
     """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
     owed, grace = after_taking(tx, guild_id, pack, student_user_id, mentor_user_id, number, renewed=renewed)
-    ids = outbox.queue(tx, owed)
-    history.record(
+    ids = changes.record(
         tx,
-        guild_id=guild_id,
+        About(guild_id, pack.seat_id, pack.id, session_id),
+        "session_completed",
         actor_id=actor.user_id,
-        action="session_completed",
-        seat_id=pack.seat_id,
-        pack_id=pack.id,
-        session_id=session_id,
+        owed=owed,
         number=number,
         left=pack.sessions_left,
     )

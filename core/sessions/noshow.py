@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, select, update
 
-from core import history, outbox, texts
+from core import changes, outbox, texts
+from core.changes import About, dm
 from core.domain import Actor, NotificationKind, PackStatus, SessionStatus
 from core.errors import InvalidInput
 from core.schema import packs, sessions
@@ -92,29 +93,13 @@ def missed(
         body = texts.late_cancel(
             ref.mentor_user_id, ref.starts_at, tx.policy_for(guild_id).late_cancel_hours, left
         )
-    owed.insert(
-        0,
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=kind,
-            key=outbox.key(kind, "session", ref.id),
-            recipient_id=ref.student_id,
-            body=body,
-            mentor_user_id=ref.mentor_user_id,
-            seat_id=ref.seat_id,
-            pack_id=ref.pack_id,
-            session_id=ref.id,
-        ),
-    )
-    ids = outbox.queue(tx, owed)
-    history.record(
+    missed_one = About(guild_id, ref.seat_id, ref.pack_id, ref.id)
+    ids = changes.record(
         tx,
-        guild_id=guild_id,
+        missed_one,
+        f"session_{status.value}",
         actor_id=actor.user_id,
-        action=f"session_{status.value}",
-        seat_id=ref.seat_id,
-        pack_id=ref.pack_id,
-        session_id=ref.id,
+        owed=[dm(missed_one, kind, ref.student_id, body, mentor=ref.mentor_user_id), *owed],
         taken=take,
     )
     return SessionMissed(

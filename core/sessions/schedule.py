@@ -8,8 +8,9 @@ from typing import NoReturn
 
 from sqlalchemy import bindparam, func, insert, select
 
-from core import history, outbox, rules, texts
+from core import changes, rules, texts
 from core.bounds import MAX_SESSION_MINUTES, MIN_SESSION_MINUTES
+from core.changes import About, dm
 from core.domain import SESSION_MINUTES_DEFAULT, Actor, NotificationKind, PackStatus, SessionStatus
 from core.errors import InvalidInput, NothingToDo
 from core.schema import UTCDateTime, packs, sessions, with_people
@@ -82,30 +83,21 @@ def schedule_session(
         )
         .returning(sessions.c.id)
     ).scalar_one()
-    ids = outbox.queue(
+    about = About(guild_id, seat.seat_id, pack.id, session_id)
+    ids = changes.record(
         tx,
-        [
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=NotificationKind.SESSION_BOOKED,
-                key=outbox.key(NotificationKind.SESSION_BOOKED, "session", session_id),
-                recipient_id=student_user_id,
-                body=texts.session_booked(seat.mentor_user_id, starts_at, minutes),
-                mentor_user_id=seat.mentor_user_id,
-                seat_id=seat.seat_id,
-                pack_id=pack.id,
-                session_id=session_id,
+        about,
+        "session_booked",
+        actor_id=actor.user_id,
+        owed=[
+            dm(
+                about,
+                NotificationKind.SESSION_BOOKED,
+                student_user_id,
+                texts.session_booked(seat.mentor_user_id, starts_at, minutes),
+                mentor=seat.mentor_user_id,
             )
         ],
-    )
-    history.record(
-        tx,
-        guild_id=guild_id,
-        actor_id=actor.user_id,
-        action="session_booked",
-        seat_id=seat.seat_id,
-        pack_id=pack.id,
-        session_id=session_id,
         starts_at=starts_at.isoformat(),
         minutes=minutes,
     )

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, select, update
 
-from core import history, outbox, rules, texts
+from core import changes, outbox, rules, texts
+from core.changes import About, dm
 from core.domain import NotificationKind, PackStatus, SeatStatus, renewal_reminder
 from core.schema import UTCDateTime, packs, seats
 from core.tx import PICK_ATTEMPTS, AnyRow, Tx
@@ -154,16 +155,7 @@ def _renewal_reminder(
             pack.sessions_total,
             tx.now + tx.policy_for(guild_id).grace_period,
         )
-    return outbox.Owed(
-        guild_id=guild_id,
-        kind=kind,
-        key=outbox.key(kind, "pack", pack.id),
-        recipient_id=student_user_id,
-        body=body,
-        mentor_user_id=mentor_user_id,
-        seat_id=pack.seat_id,
-        pack_id=pack.id,
-    )
+    return dm(About(guild_id, pack.seat_id, pack.id), kind, student_user_id, body, mentor=mentor_user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,25 +196,21 @@ def _on_depletion(
     ).one_or_none()
     if seat is None:
         raise RuntimeError(f"seat {pack.seat_id} of depleted pack {pack.id} was not active")
-    history.record(
+    changes.record(
         tx,
-        guild_id=guild_id,
+        About(guild_id, pack.seat_id, pack.id),
+        "seat_grace_started",
         actor_id=None,
-        action="seat_grace_started",
-        seat_id=pack.seat_id,
-        pack_id=pack.id,
         grace_ends_at=grace_ends_at.isoformat(),
     )
     return GraceStarted(
         grace_ends_at,
-        outbox.Owed(
-            guild_id=guild_id,
-            kind=NotificationKind.GRACE_STARTED,
-            key=outbox.key(NotificationKind.GRACE_STARTED, "seat", pack.seat_id, seat.grace_period),
-            recipient_id=mentor_user_id,
-            body=texts.grace_started(student_user_id, grace_ends_at),
-            seat_id=pack.seat_id,
-            seat_period=seat.grace_period,
+        dm(
+            About(guild_id, pack.seat_id),
+            NotificationKind.GRACE_STARTED,
+            mentor_user_id,
+            texts.grace_started(student_user_id, grace_ends_at),
+            period=seat.grace_period,
         ),
     )
 

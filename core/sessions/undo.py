@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, case, or_, select, update
 
-from core import history, outbox, texts
+from core import changes, texts
+from core.changes import About, dm
 from core.domain import (
     MENTOR_UNDO_WINDOW,
     Actor,
@@ -126,41 +127,23 @@ def undo_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, reason
                 update(seats).where(seats.c.id == ref.seat_id, LIVE_SEAT).values(**GAINS_A_LIVE_PACK)
             )
     _drop_owed(tx, ref, back_from_grace)
-    ids = outbox.queue(
-        tx,
-        [
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=NotificationKind.SESSION_REVERTED,
-                key=outbox.key(NotificationKind.SESSION_REVERTED, "session", session_id),
-                recipient_id=ref.student_id,
-                body=texts.session_reverted(
-                    ref.mentor_user_id, ref.starts_at, why, pack.sessions_left, pack.sessions_total, ended
-                ),
-                mentor_user_id=ref.mentor_user_id,
-                seat_id=ref.seat_id,
-                pack_id=ref.pack_id,
-                session_id=session_id,
-            )
-        ],
+    voided = About(guild_id, ref.seat_id, ref.pack_id, session_id)
+    body = texts.session_reverted(
+        ref.mentor_user_id, ref.starts_at, why, pack.sessions_left, pack.sessions_total, ended
     )
-    history.record(
+    ids = changes.record(
         tx,
-        guild_id=guild_id,
+        voided,
+        "session_voided",
         actor_id=actor.user_id,
-        action="session_voided",
-        seat_id=ref.seat_id,
-        pack_id=ref.pack_id,
-        session_id=session_id,
+        owed=[dm(voided, NotificationKind.SESSION_REVERTED, ref.student_id, body, mentor=ref.mentor_user_id)],
         reason=why,
         number=ref.number,
         forfeited=ended,
         seat_back_from_grace=back_from_grace,
     )
     if back_from_grace:
-        history.record(
-            tx, guild_id=guild_id, actor_id=actor.user_id, action="seat_grace_undone", seat_id=ref.seat_id
-        )
+        changes.record(tx, About(guild_id, ref.seat_id), "seat_grace_undone", actor_id=actor.user_id)
     return SessionReverted(
         session_id=session_id,
         pack_id=ref.pack_id,

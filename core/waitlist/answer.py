@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
 
-from core import history, outbox, texts
+from core import changes, history, texts
+from core.changes import About, dm
 from core.domain import Actor, NotificationKind, SeatStatus, WaitlistStatus
 from core.errors import NotAllowed, NotFound, NothingToDo
 from core.schema import mentors, seats, waitlist
@@ -71,22 +72,15 @@ def accept_offer(tx: Tx, *, actor: Actor, seat_id: int) -> OfferAnswered:
     ).scalar()
     if accepted is None:
         return answer
-    history.record(
-        tx, guild_id=ref.guild_id, actor_id=actor.user_id, action="waitlist_accepted", seat_id=ref.id
-    )
-    ids = outbox.queue(
+    held = About(ref.guild_id, ref.id)
+    # Posted for the admins in the fallback channel; without one, the mentor is DMed.
+    note = texts.waitlist_accepted(ref.student_id, ref.mentor_user_id, ref.offer_ends_at)
+    ids = changes.record(
         tx,
-        [
-            outbox.Owed(
-                guild_id=ref.guild_id,
-                kind=NotificationKind.WAITLIST_ACCEPTED,
-                key=outbox.key(NotificationKind.WAITLIST_ACCEPTED, "seat", ref.id),
-                # Posted for the admins in the fallback channel; without one, the mentor is DMed.
-                recipient_id=ref.mentor_user_id,
-                body=texts.waitlist_accepted(ref.student_id, ref.mentor_user_id, ref.offer_ends_at),
-                seat_id=ref.id,
-            )
-        ],
+        held,
+        "waitlist_accepted",
+        actor_id=actor.user_id,
+        owed=[dm(held, NotificationKind.WAITLIST_ACCEPTED, ref.mentor_user_id, note)],
     )
     return OfferAnswered(
         ref.id, ref.mentor_user_id, ref.student_id, True, ref.offer_ends_at, notification_ids=ids

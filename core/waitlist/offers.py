@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import bindparam, delete, select, update
 
-from core import history, outbox, texts
+from core import changes, outbox, texts
+from core.changes import About, dm
 from core.domain import NotificationKind, SeatStatus, WaitlistStatus
 from core.schema import IN_LINE, OFFERED_SEAT, mentors, seats, sql, waitlist
 from core.tx import PICK_ATTEMPTS, AnyRow, Tx
@@ -107,26 +108,17 @@ def offer_freed_seats(tx: Tx, guild_id: int, mentor_row_id: int) -> Offers:
             tx.conn.execute(_GIVE_BACK, {"mentor": mentor_row_id})
             continue
         offered.append(seat_id)
-        history.record(
+        held = About(guild_id, seat_id)
+        changes.record(
             tx,
-            guild_id=guild_id,
+            held,
+            "waitlist_offered",
             actor_id=None,
-            action="waitlist_offered",
-            seat_id=seat_id,
             student_user_id=entry.student_id,
             offer_ends_at=ends_at.isoformat(),
         )
-        owed.append(
-            outbox.Owed(
-                guild_id=guild_id,
-                kind=NotificationKind.WAITLIST_OFFER,
-                key=outbox.key(NotificationKind.WAITLIST_OFFER, "seat", seat_id),
-                recipient_id=entry.student_id,
-                body=texts.waitlist_offer(policy, mentor_user_id, ends_at),
-                mentor_user_id=mentor_user_id,
-                seat_id=seat_id,
-            )
-        )
+        body = texts.waitlist_offer(policy, mentor_user_id, ends_at)
+        owed.append(dm(held, NotificationKind.WAITLIST_OFFER, entry.student_id, body, mentor=mentor_user_id))
     return Offers(tuple(offered), outbox.queue(tx, owed))
 
 
