@@ -12,7 +12,7 @@ from core.domain import Actor, PackStatus, require_admin
 from core.errors import InvalidInput, NotFound
 from core.packs.results import PackGranted
 from core.schema import mentors, packs, with_people
-from core.seats.placement import seat_for_grant
+from core.seats.placement import seat_for_pack
 from core.texts import mention
 from core.tx import Tx, hold_request
 
@@ -62,7 +62,7 @@ def grant_pack(
             f"{mention(mentor_user_id)} is not a mentor here; register them first with /mentor add."
         )
 
-    taken = seat_for_grant(tx, guild_id, mentor_row, mentor_user_id, student_user_id, student_name)
+    taken = seat_for_pack(tx, guild_id, mentor_row, mentor_user_id, student_user_id, student_name)
     seat_id, new_seat, from_grace = taken.seat_id, taken.new, taken.from_grace
     ends_at = tx.now + timedelta(days=days)
     pack_id = tx.conn.execute(

@@ -11,7 +11,7 @@ from core.domain import Actor, PurchaseStatus, require_admin
 from core.errors import InvalidInput, NotFound, Refusal
 from core.packs.grant import grant_pack
 from core.packs.results import PackGranted
-from core.purchases.record import _placed
+from core.purchases.place import tell_placed
 from core.purchases.results import PurchaseView
 from core.schema import packs, purchases
 from core.texts import mention
@@ -77,17 +77,16 @@ def grant_purchase(
     entitlement_id = tx.conn.execute(
         select(purchases.c.entitlement_id).where(purchases.c.id == purchase_id)
     ).scalar_one()
-    placed = _placed(
+    ids = tell_placed(
         tx,
         guild_id,
         purchase_id,
-        entitlement_id,
         student_user_id,
         granted,
         actor_id=actor.user_id,
-        mark=False,
+        source={"entitlement_id": entitlement_id},
     )
-    return dataclasses.replace(granted, notification_ids=placed.notification_ids, purchase_id=purchase_id)
+    return dataclasses.replace(granted, notification_ids=ids, purchase_id=purchase_id)
 
 
 def unplaced_purchases(tx: Tx, *, guild_id: int, actor: Actor, limit: int = 25) -> tuple[PurchaseView, ...]:

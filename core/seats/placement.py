@@ -1,17 +1,25 @@
-"""The seat a new pack goes on: the student's live seat with the mentor, else the seat offered to them
-from the waitlist (R19), else a free one, reserved with a conditional update of the mentor's
-``seats_held`` that can never pass their capacity."""
+"""The one placement path: the seat a new pack goes on.
+
+With a mentor named (``/pack grant``, and every purchase through it): the student's live seat with
+the mentor, else the seat offered to them from the waitlist (R19), else a free one, reserved with a
+conditional update of the mentor's ``seats_held`` that can never pass their capacity
+(``seat_for_pack``). For a pack the student bought without naming a mentor (R17, and Stripe's
+checkout, R23): their most urgent seat (``buyers_seat``), which the grant then joins.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, exists, select, text, update
+from sqlalchemy import bindparam, exists, func, select, text, update
 
 from core import history
-from core.domain import SeatStatus
+from core.domain import PackStatus, SeatStatus
 from core.errors import NoFreeSeat
-from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, seats
+from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, packs, seats
 from core.seats.lookup import GAINS_A_LIVE_PACK
 from core.texts import mention, plural
 from core.tx import PICK_ATTEMPTS, Tx
@@ -27,6 +35,11 @@ class SeatTaken:
     from_grace: bool
 
 
+# Seats a bought pack can go to, in the spec's order: the one in grace, else one offered to the buyer
+# (R19), else a live one.
+_TARGET_STATUSES = (SeatStatus.GRACE.value, SeatStatus.OFFERED.value, SeatStatus.ACTIVE.value)
+_FAR = datetime.max.replace(tzinfo=UTC)
+
 _LIVE_SEAT_EXISTS = select(
     exists().where(
         seats.c.mentor_id == bindparam("mentor"), seats.c.student_id == bindparam("student"), LIVE_SEAT
@@ -34,7 +47,7 @@ _LIVE_SEAT_EXISTS = select(
 )
 
 
-def seat_for_grant(
+def seat_for_pack(
     tx: Tx, guild_id: int, mentor_row: int, mentor_user_id: int, student_user_id: int, student_name: str
 ) -> SeatTaken:
     """The seat a new pack goes on: the student's live seat with the mentor, else the seat offered to
@@ -129,3 +142,51 @@ def seat_for_grant(
             .values(seats_held=mentors.c.seats_held - 1)
         )
     raise RuntimeError("could not settle the student's seat after several attempts")
+
+
+def buyers_seat(tx: Tx, buyer_user_id: int, *, in_server: int | None, sells: Callable[[int], bool]) -> Any:
+    """The seat a pack the student bought goes on (R17): their seat in grace (the soonest deadline
+    first), else one offered to them (R19), else their live seat with the fewest sessions left; only
+    in ``in_server`` when given, and only in the servers that ``sells`` it. None: no seat takes it.
+    The row has the seat's ``id``, ``guild_id``, ``student_name`` and ``mentor_user_id``."""
+    left = (
+        select(func.coalesce(func.sum(packs.c.sessions_left), 0))
+        .where(packs.c.seat_id == seats.c.id, packs.c.status == PackStatus.ACTIVE.value)
+        .scalar_subquery()
+    )
+    ends = (
+        select(func.min(packs.c.ends_at))
+        .where(packs.c.seat_id == seats.c.id, packs.c.status == PackStatus.ACTIVE.value)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            seats.c.id,
+            seats.c.guild_id,
+            seats.c.status,
+            seats.c.grace_ends_at,
+            seats.c.student_name,
+            mentors.c.user_id.label("mentor_user_id"),
+            left.label("sessions_left"),
+            ends.label("ends_at"),
+        )
+        .join(mentors, mentors.c.id == seats.c.mentor_id)
+        .where(seats.c.student_id == buyer_user_id, seats.c.status.in_(_TARGET_STATUSES))
+    )
+    if in_server is not None:
+        query = query.where(seats.c.guild_id == in_server)
+    rows = list(tx.conn.execute(query))
+    # Each server asked once (its policy is read once per transaction), in id order.
+    selling = {guild for guild in sorted({row.guild_id for row in rows}) if sells(guild)}
+    candidates = [row for row in rows if row.guild_id in selling]
+    return min(candidates, key=_urgency, default=None)
+
+
+def _urgency(row: Any) -> tuple[int, datetime, int, datetime, int]:
+    """R17's order: grace (soonest deadline first), then offered, then the fewest sessions left (the
+    pack ending soonest breaks a tie); across servers the same order, so the most urgent seat wins."""
+    if row.status == SeatStatus.GRACE.value:
+        return (0, row.grace_ends_at or _FAR, 0, _FAR, row.id)
+    if row.status == SeatStatus.OFFERED.value:
+        return (1, _FAR, 0, _FAR, row.id)
+    return (2, _FAR, int(row.sessions_left), row.ends_at or _FAR, row.id)
