@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from core import outbox
-from core.domain import DeliveryReport, gives_up
+from core.domain import gives_up
 from core.outbox import Batch, Claimed, Outcome
 from core.service import Service
 
@@ -24,6 +25,17 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 CONCURRENCY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one delivery round (or all of a drain) did, in counts."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dropped: int = 0
+    fallback: int = 0
 
 
 class SendError(Exception):

@@ -1,7 +1,11 @@
-"""The program's words and its pure rules: statuses, notification kinds, the policy numbers, results.
+"""The program's words and its tiny pure rules: statuses, notification kinds and the sets of them,
+one server's settings (``Policy``), who acts (``Actor``), the constants of the rules, and the rules
+that need no database (a session's number, the renewal DM owed, who is an admin, a reason given).
 
-Standard library only. Storage (``core.schema``), use cases (``core.usecases``) and the sweep
-(``core.sweep``) build on these; nothing here touches a database or the clock.
+Standard library only (and ``core.errors``, for the refusals those rules raise). Storage
+(``core.schema``), the features (``core.sessions`` …) and the sweep (``core.sweep``) build on these;
+nothing here touches a database or the clock. What a use case returns lives with its feature
+(``core.<feature>.results``).
 """
 
 from __future__ import annotations
@@ -257,51 +261,12 @@ def parse_when(text: str) -> datetime | None:
         return None
 
 
-# ---- results of use cases -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SweepReport:
-    """What one sweep pass did (R11), as lists of ids."""
-
-    expired_packs: tuple[int, ...] = ()
-    released_seats: tuple[int, ...] = ()
-    final_warnings: tuple[int, ...] = ()
-    expiry_warnings: tuple[int, ...] = ()
-    session_reminders: tuple[int, ...] = ()
-    notification_ids: tuple[int, ...] = ()
-    # R19: offered seats whose hold ran out, and seats offered to the next in line.
-    lapsed_offers: tuple[int, ...] = ()
-    offered_seats: tuple[int, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        return bool(
-            self.expired_packs
-            or self.released_seats
-            or self.notification_ids
-            or self.lapsed_offers
-            or self.offered_seats
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    dropped: int = 0
-    fallback: int = 0
-
-
-# ---- read models -----------------------------------------------------------------------------------
-
-
-# ---- re-exports ---------------------------------------------------------------------------------------
-# The result classes live with their features now; bot/ still imports them from here. Imported lazily
-# (a feature imports this module), and for the type checker as plain imports.
+# ---- re-exports for bot/ until it imports the new paths; removed at merge ------------------------------
+# The result classes live with their features; bot/ still imports them from here. Imported lazily (the
+# features import this module), and for the type checker as plain imports.
 
 if TYPE_CHECKING:
+    from core.delivery import DeliveryReport as DeliveryReport
     from core.packs.results import PackChoice as PackChoice
     from core.packs.results import PackExtended as PackExtended
     from core.packs.results import PackGranted as PackGranted
@@ -323,12 +288,15 @@ if TYPE_CHECKING:
     from core.sessions.results import SessionCompleted as SessionCompleted
     from core.sessions.results import SessionMissed as SessionMissed
     from core.sessions.results import SessionReverted as SessionReverted
+    from core.sweep import SweepReport as SweepReport
     from core.waitlist.results import OfferAnswered as OfferAnswered
     from core.waitlist.results import WaitlistJoined as WaitlistJoined
     from core.waitlist.results import WaitlistLeft as WaitlistLeft
     from core.waitlist.results import WaitlistPlace as WaitlistPlace
 
 _MOVED = {
+    "DeliveryReport": "core.delivery",
+    "SweepReport": "core.sweep",
     "PurchaseRecorded": "core.purchases.results",
     "PurchaseView": "core.purchases.results",
     "SessionCompleted": "core.sessions.results",

@@ -17,12 +17,11 @@ from datetime import datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from core import outbox
-from core.delivery import Sender, deliver
-from core.domain import DeliveryReport, SweepReport
+from core.delivery import DeliveryReport, Sender, deliver
 from core.outbox import Batch
 from core.purchases.shop import Purchases
 from core.service import Service
-from core.sweep import next_due, sweep
+from core.sweep import SweepReport, next_due, sweep
 from core.tx import Tx
 
 log = logging.getLogger(__name__)

@@ -23,15 +23,35 @@ from sqlalchemy import bindparam, func, select, true, update
 
 from core import changes, outbox, rules, texts, waitlist
 from core.changes import About, dm
-from core.domain import (
-    NotificationKind,
-    PackStatus,
-    SeatStatus,
-    SweepReport,
-    WaitlistStatus,
-)
+from core.domain import NotificationKind, PackStatus, SeatStatus, WaitlistStatus
 from core.schema import mentors, notifications, packs, seats, sessions, sql
 from core.tx import AnyRow, Tx
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What one sweep pass did (R11), as lists of ids."""
+
+    expired_packs: tuple[int, ...] = ()
+    released_seats: tuple[int, ...] = ()
+    final_warnings: tuple[int, ...] = ()
+    expiry_warnings: tuple[int, ...] = ()
+    session_reminders: tuple[int, ...] = ()
+    notification_ids: tuple[int, ...] = ()
+    # R19: offered seats whose hold ran out, and seats offered to the next in line.
+    lapsed_offers: tuple[int, ...] = ()
+    offered_seats: tuple[int, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.expired_packs
+            or self.released_seats
+            or self.notification_ids
+            or self.lapsed_offers
+            or self.offered_seats
+        )
+
 
 # Rows handled per statement; a sweep after long downtime loops until nothing due is left.
 BATCH = 1000

@@ -26,7 +26,7 @@ from bot.app import MentorBot
 from core.clock import ManualClock
 from core.config import Settings
 from core.db import Database, open_database
-from core.domain import Actor, Policy, SweepReport
+from core.domain import Actor, Policy
 from core.outbox import Claimed
 from core.packs import PackGranted, grant_pack
 from core.schema import notifications, packs, seats, sessions
@@ -40,7 +40,7 @@ from core.sessions import (
     complete_session,
     schedule_session,
 )
-from core.sweep import sweep
+from core.sweep import SweepReport, sweep
 
 START = datetime(2026, 1, 5, 12, tzinfo=UTC)
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, func, select
 from core import waitlist as wl
 from core.clock import ManualClock
 from core.db import Database, open_database
-from core.domain import Actor, NotificationKind, Policy, SweepReport
+from core.domain import Actor, NotificationKind, Policy
 from core.errors import InvalidInput, NoFreeSeat, NothingToDo, Refusal
 from core.packs import grant_pack
 from core.purchases import PurchaseRecorded, grant_purchase, record_purchase
@@ -43,6 +43,7 @@ from core.sessions import (
     noshow_session,
     schedule_session,
 )
+from core.sweep import SweepReport
 from core.sweep import sweep as run_sweep
 from core.waitlist import OfferAnswered
 from tests.conftest import ADMIN, GUILD, START

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core import waitlist as wl
-from core.domain import Actor, SweepReport
+from core.domain import Actor
 from core.errors import NoFreeSeat, NotAllowed, NothingToDo
 from core.schema import mentors, seats, waitlist
+from core.sweep import SweepReport
 from tests.conftest import Program
 
 MENTOR = 10
