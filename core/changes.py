@@ -4,8 +4,8 @@
 A change names what it is about once (``About``: the server, and the seat, pack and session as far
 as it goes down); ``dm`` builds each DM owed about it, its once-only key derived from the kind and
 the most specific of those ids (``<kind>:session:<id>``, ``<kind>:pack:<id>``, ``<kind>:seat:<id>``
-with ``:<period>`` for a seat's grace period, the shape ``core.outbox.key`` writes), and ``record``
-queues them and records the entry. A key other than that (a purchase's, a seat move's) is named with
+with ``:<period>`` for a seat's grace period), and ``record`` queues them and records the entry. A
+key other than that (a purchase's, a seat move's, a note about a notification) is named with
 ``subject``.
 """
 

@@ -18,7 +18,8 @@ from typing import Protocol
 
 from core import outbox
 from core.domain import gives_up
-from core.outbox import Batch, Claimed, Outcome
+from core.outbox import Batch, Claimed
+from core.outcomes import Outcome, apply_outcomes
 from core.service import Service
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ async def deliver(
             )
         now = service.clock.now()
         outcomes = list(await asyncio.gather(*(attempt(item, now) for item in leased.items)))
-        applied = await service.write(outbox.apply_outcomes, outcomes)
+        applied = await service.write(apply_outcomes, outcomes)
         totals = DeliveryReport(
             sent=totals.sent + applied.sent,
             retried=totals.retried + applied.retried,

@@ -21,6 +21,7 @@ from core.domain import (
     retry_delay,
 )
 from core.outbox import LEASE, Batch, Claimed
+from core.outcomes import Outcome, apply_outcomes, fail, mark_sent, retry_later
 from core.runtime import Runtime
 from core.service import Service
 from core.sessions import SessionCompleted, complete_session
@@ -211,16 +212,16 @@ async def test_a_worker_whose_lease_ran_out_cannot_mark_sent(program: Program, s
     assert current.lease_token == late.lease_token + 1
     assert current.nonce == late.nonce  # a resend is deduped by Discord
     # The first worker wakes up: it can mark nothing, retry nothing, fail nothing.
-    assert await service.write(outbox.mark_sent, [(late.id, late.lease_token)]) == 0
-    await service.write(outbox.retry_later, late, "late")
-    assert await service.write(outbox.fail, late, "late") == ()
-    applied = await service.write(outbox.apply_outcomes, [outbox.Outcome(late, sent=True)])
+    assert await service.write(mark_sent, [(late.id, late.lease_token)]) == 0
+    await service.write(retry_later, late, "late")
+    assert await service.write(fail, late, "late") == ()
+    applied = await service.write(apply_outcomes, [Outcome(late, sent=True)])
     assert applied.sent == 0
     still = await row(program, notification_id)
     assert (still.status, still.attempts, still.lease_token) == ("pending", 0, current.lease_token)
     # The worker holding the lease marks it sent, once.
-    assert await service.write(outbox.mark_sent, [(current.id, current.lease_token)]) == 1
-    assert await service.write(outbox.mark_sent, [(current.id, current.lease_token)]) == 0
+    assert await service.write(mark_sent, [(current.id, current.lease_token)]) == 1
+    assert await service.write(mark_sent, [(current.id, current.lease_token)]) == 0
     assert (await row(program, notification_id)).status == "sent"
     assert await program.notifications(kind="dm_failed") == []
 

@@ -7,6 +7,7 @@ import pytest
 from core import outbox
 from core.domain import Actor
 from core.errors import InvalidInput, NoFreeSeat, NotAllowed, NotFound
+from core.outcomes import mark_sent
 from tests.conftest import ADMIN, START, Program
 from tests.core.helpers import changes_nothing, held_seats, history_rows
 
@@ -171,7 +172,7 @@ async def test_after_a_renewal_in_grace_a_queued_final_warning_is_dropped_not_se
     await program.complete(key="a")
     # drain what completing queued, so the claim below sees only the warning
     first = await program.service.write(outbox.claim)
-    await program.service.write(outbox.mark_sent, [(item.id, item.lease_token) for item in first.items])
+    await program.service.write(mark_sent, [(item.id, item.lease_token) for item in first.items])
     await program.later(hours=61)
     assert len((await program.sweep()).final_warnings) == 1
     await program.grant()  # renews before delivery
