@@ -15,7 +15,7 @@ from core.schema import LIVE_SEAT, mentors, notifications, packs, seats
 from core.seats.lookup import mentor_row
 from core.seats.results import SeatMoved
 from core.texts import mention, plural
-from core.tx import Tx
+from core.tx import AnyRow, Tx
 from core.waitlist.offers import seat_freed
 
 _LIVE_SEAT_OF = select(seats.c.id, seats.c.status).where(
@@ -63,6 +63,40 @@ def move_seat(
     if seat is None and there is not None:
         # The same move again (a double click, a second process): it is done.
         return SeatMoved(seat_id=there.id, **result, already_moved=True)
+    seat = _movable(seat, there, student_user_id, mentor_user_id, new_mentor_user_id)
+    _hand_over(tx, seat.id, old, new, new_mentor_user_id)
+    _readdress_owed(tx, seat.id, mentor_user_id, new_mentor_user_id)
+    counts = tx.conn.execute(
+        select(
+            func.count(packs.c.id),
+            func.coalesce(
+                func.sum(case((packs.c.status == PackStatus.ACTIVE.value, packs.c.sessions_left), else_=0)), 0
+            ),
+            func.coalesce(func.sum(packs.c.sessions_booked), 0),
+        ).where(packs.c.seat_id == seat.id)
+    ).one()
+    ids = _tell_moved(
+        tx,
+        About(guild_id, seat.id),
+        actor,
+        (student_user_id, mentor_user_id, new_mentor_user_id),
+        int(counts[1]),
+        int(counts[2]),
+    )
+    return SeatMoved(
+        seat_id=seat.id, **result, packs=int(counts[0]), booked_sessions=int(counts[2]), notification_ids=ids
+    )
+
+
+def _movable(
+    seat: AnyRow | None,
+    there: AnyRow | None,
+    student_user_id: int,
+    mentor_user_id: int,
+    new_mentor_user_id: int,
+) -> AnyRow:
+    """The seat to move, refused when the student holds none with the mentor, or one with the new
+    mentor already."""
     if seat is None:
         raise NotFound(
             f"{mention(student_user_id)} holds no seat with {mention(mentor_user_id)}; check /student to see "
@@ -73,6 +107,12 @@ def move_seat(
             f"{mention(student_user_id)} already holds a seat with {mention(new_mentor_user_id)}; revoke the "
             "pack of one of them with /pack revoke instead."
         )
+    return seat
+
+
+def _hand_over(tx: Tx, seat_id: int, old: AnyRow, new: AnyRow, new_mentor_user_id: int) -> None:
+    """Seat ``seat_id`` goes from mentor row ``old`` to ``new``: a seat of the new mentor's reserved
+    (refused when they have none free), the old mentor's freed."""
     reserved = tx.conn.execute(
         update(mentors)
         .where(mentors.c.id == new.id, mentors.c.seats_held < mentors.c.capacity)
@@ -86,39 +126,35 @@ def move_seat(
         )
     moved = tx.conn.execute(
         update(seats)
-        .where(seats.c.id == seat.id, seats.c.mentor_id == old.id, LIVE_SEAT)
+        .where(seats.c.id == seat_id, seats.c.mentor_id == old.id, LIVE_SEAT)
         .values(mentor_id=new.id)
     ).rowcount
     if moved != 1:
-        raise RuntimeError(f"seat {seat.id} changed while it was being moved")
+        raise RuntimeError(f"seat {seat_id} changed while it was being moved")
     tx.conn.execute(
         update(mentors)
         .where(mentors.c.id == old.id, mentors.c.seats_held > 0)
         .values(seats_held=mentors.c.seats_held - 1)
     )
     seat_freed(tx, old.id)
-    _readdress_owed(tx, seat.id, mentor_user_id, new_mentor_user_id)
-    counts = tx.conn.execute(
-        select(
-            func.count(packs.c.id),
-            func.coalesce(
-                func.sum(case((packs.c.status == PackStatus.ACTIVE.value, packs.c.sessions_left), else_=0)), 0
-            ),
-            func.coalesce(func.sum(packs.c.sessions_booked), 0),
-        ).where(packs.c.seat_id == seat.id)
-    ).one()
+
+
+def _tell_moved(
+    tx: Tx, seat: About, actor: Actor, people: tuple[int, int, int], left: int, booked: int
+) -> tuple[int, ...]:
+    """Tell the student and both mentors (``people``: student, old mentor, new mentor) of the move,
+    and record it."""
+    student_user_id, mentor_user_id, new_mentor_user_id = people
     # Each move its own DMs: a seat may move again later (the moment names this one).
-    this_move = f"seat:{seat.id}:{int(tx.now.timestamp())}"
-    about = About(guild_id, seat.id)
-    left, booked = int(counts[1]), int(counts[2])
-    ids = changes.record(
+    this_move = f"seat:{seat.seat_id}:{int(tx.now.timestamp())}"
+    return changes.record(
         tx,
-        about,
+        seat,
         "seat_moved",
         actor_id=actor.user_id,
         owed=[
             dm(
-                about,
+                seat,
                 NotificationKind.SEAT_MOVED,
                 student_user_id,
                 texts.seat_moved(mentor_user_id, new_mentor_user_id),
@@ -126,14 +162,14 @@ def move_seat(
                 subject=this_move,
             ),
             dm(
-                about,
+                seat,
                 NotificationKind.SEAT_MOVED_MENTOR,
                 mentor_user_id,
                 texts.seat_moved_away(student_user_id, new_mentor_user_id),
                 subject=f"{this_move}:from",
             ),
             dm(
-                about,
+                seat,
                 NotificationKind.SEAT_MOVED_MENTOR,
                 new_mentor_user_id,
                 texts.seat_moved_here(student_user_id, mentor_user_id, left, booked),
@@ -142,7 +178,4 @@ def move_seat(
         ],
         from_mentor_user_id=mentor_user_id,
         to_mentor_user_id=new_mentor_user_id,
-    )
-    return SeatMoved(
-        seat_id=seat.id, **result, packs=int(counts[0]), booked_sessions=int(counts[2]), notification_ids=ids
     )

@@ -47,11 +47,24 @@ _LIVE_SEAT_EXISTS = select(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """A seat for ``student_user_id`` with mentor ``mentor_row`` (their row id; ``mentor_user_id`` names
+    them) in server ``guild_id``."""
+
+    guild_id: int
+    mentor_row: int
+    mentor_user_id: int
+    student_user_id: int
+    student_name: str
+
+
 def seat_for_pack(
     tx: Tx, guild_id: int, mentor_row: int, mentor_user_id: int, student_user_id: int, student_name: str
 ) -> SeatTaken:
     """The seat a new pack goes on: the student's live seat with the mentor, else the seat offered to
     them from the waitlist (R19), else a free one."""
+    wanted = _Wanted(guild_id, mentor_row, mentor_user_id, student_user_id, student_name)
     for _ in range(PICK_ATTEMPTS):
         live = tx.conn.execute(
             select(seats.c.id, seats.c.status)
@@ -59,89 +72,108 @@ def seat_for_pack(
             .with_for_update()
         ).one_or_none()
         if live is not None:
-            rejoined = tx.conn.execute(
-                update(seats)
-                .where(seats.c.id == live.id, LIVE_SEAT)
-                .values(**GAINS_A_LIVE_PACK, student_name=student_name[:100] or seats.c.student_name)
-                .returning(seats.c.id)
-            ).scalar()
-            if rejoined is not None:
-                if live.status == SeatStatus.GRACE:
-                    history.record(
-                        tx, guild_id=guild_id, actor_id=None, action="seat_renewed", seat_id=live.id
-                    )
-                return SeatTaken(live.id, new=False, from_grace=live.status == SeatStatus.GRACE)
+            taken = _rejoin(tx, wanted, live)
+            if taken is not None:
+                return taken
             continue  # released in the meantime: take a new seat
-        # R19: the seat held for them turns active; it is already counted in seats_held.
-        offered = tx.conn.execute(
-            update(seats)
-            .where(seats.c.mentor_id == mentor_row, seats.c.student_id == student_user_id, OFFERED_SEAT)
-            .values(
-                status=SeatStatus.ACTIVE.value,
-                offer_ends_at=None,
-                active_packs=seats.c.active_packs + 1,
-                student_name=student_name[:100] or seats.c.student_name,
-            )
-            .returning(seats.c.id)
-        ).scalar()
-        if offered is not None:
-            took_seat(tx, mentor_row, student_user_id)
-            history.record(
-                tx, guild_id=guild_id, actor_id=None, action="waitlist_seat_taken", seat_id=offered
-            )
-            return SeatTaken(offered, new=True, from_grace=False)
-        reserved = tx.conn.execute(
-            update(mentors)
-            .where(mentors.c.id == mentor_row, mentors.c.seats_held < mentors.c.capacity)
-            .values(seats_held=mentors.c.seats_held + 1)
-            .returning(mentors.c.seats_held)
-        ).scalar()
-        if reserved is None:
-            # PostgreSQL: a grant for the same student that held the mentor row may have just created
-            # the seat; this statement sees what it committed, so join it instead of refusing.
-            if tx.conn.execute(
-                _LIVE_SEAT_EXISTS, {"mentor": mentor_row, "student": student_user_id}
-            ).scalar():
-                continue
-            held, capacity = tx.conn.execute(
-                select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
-            ).one()
-            raise NoFreeSeat(
-                f"{mention(mentor_user_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
-                "held); raise their seats with /mentor add or wait for a seat to be released."
-            )
-        seat_id = tx.conn.execute(
-            tx.upsert(seats)
-            .values(
-                guild_id=guild_id,
-                mentor_id=mentor_row,
-                student_id=student_user_id,
-                student_name=student_name[:100],
-                status=SeatStatus.ACTIVE.value,
-                active_packs=1,
-                grace_period=0,
-                final_warning_queued=False,
-                created_at=tx.now,
-            )
-            .on_conflict_do_nothing(
-                index_elements=["mentor_id", "student_id"],
-                # A literal predicate: PostgreSQL cannot match a bound parameter to the partial
-                # unique index once it switches to a generic plan (after 5 runs on one connection).
-                index_where=text(LIVE_SEAT_SQL),
-            )
-            .returning(seats.c.id)
-        ).scalar()
-        if seat_id is not None:
-            took_seat(tx, mentor_row, student_user_id)
-            history.record(tx, guild_id=guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
-            return SeatTaken(seat_id, new=True, from_grace=False)
-        # Another transaction gave this student a seat just now: give the reservation back, join it.
-        tx.conn.execute(
-            update(mentors)
-            .where(mentors.c.id == mentor_row, mentors.c.seats_held > 0)
-            .values(seats_held=mentors.c.seats_held - 1)
-        )
+        taken = _take_offered(tx, wanted) or _take_free(tx, wanted)
+        if taken is not None:
+            return taken
     raise RuntimeError("could not settle the student's seat after several attempts")
+
+
+def _rejoin(tx: Tx, wanted: _Wanted, live: Any) -> SeatTaken | None:
+    """The pack joins the student's live seat (a seat in grace is renewed); None if it was released
+    meanwhile."""
+    rejoined = tx.conn.execute(
+        update(seats)
+        .where(seats.c.id == live.id, LIVE_SEAT)
+        .values(**GAINS_A_LIVE_PACK, student_name=wanted.student_name[:100] or seats.c.student_name)
+        .returning(seats.c.id)
+    ).scalar()
+    if rejoined is None:
+        return None
+    if live.status == SeatStatus.GRACE:
+        history.record(tx, guild_id=wanted.guild_id, actor_id=None, action="seat_renewed", seat_id=live.id)
+    return SeatTaken(live.id, new=False, from_grace=live.status == SeatStatus.GRACE)
+
+
+def _take_offered(tx: Tx, wanted: _Wanted) -> SeatTaken | None:
+    """R19: the seat held for the student turns active; it is already counted in seats_held."""
+    offered = tx.conn.execute(
+        update(seats)
+        .where(
+            seats.c.mentor_id == wanted.mentor_row, seats.c.student_id == wanted.student_user_id, OFFERED_SEAT
+        )
+        .values(
+            status=SeatStatus.ACTIVE.value,
+            offer_ends_at=None,
+            active_packs=seats.c.active_packs + 1,
+            student_name=wanted.student_name[:100] or seats.c.student_name,
+        )
+        .returning(seats.c.id)
+    ).scalar()
+    if offered is None:
+        return None
+    took_seat(tx, wanted.mentor_row, wanted.student_user_id)
+    history.record(tx, guild_id=wanted.guild_id, actor_id=None, action="waitlist_seat_taken", seat_id=offered)
+    return SeatTaken(offered, new=True, from_grace=False)
+
+
+def _take_free(tx: Tx, wanted: _Wanted) -> SeatTaken | None:
+    """A free seat of the mentor's, reserved; refused when they have none. None: another transaction
+    gave the student a seat with the mentor just now (look again, and join it)."""
+    mentor_row, student_user_id = wanted.mentor_row, wanted.student_user_id
+    reserved = tx.conn.execute(
+        update(mentors)
+        .where(mentors.c.id == mentor_row, mentors.c.seats_held < mentors.c.capacity)
+        .values(seats_held=mentors.c.seats_held + 1)
+        .returning(mentors.c.seats_held)
+    ).scalar()
+    if reserved is None:
+        # PostgreSQL: a grant for the same student that held the mentor row may have just created
+        # the seat; this statement sees what it committed, so join it instead of refusing.
+        if tx.conn.execute(_LIVE_SEAT_EXISTS, {"mentor": mentor_row, "student": student_user_id}).scalar():
+            return None
+        held, capacity = tx.conn.execute(
+            select(mentors.c.seats_held, mentors.c.capacity).where(mentors.c.id == mentor_row)
+        ).one()
+        raise NoFreeSeat(
+            f"{mention(wanted.mentor_user_id)} has no free seat ({held} of {plural(capacity, 'seat')} "
+            "held); raise their seats with /mentor add or wait for a seat to be released."
+        )
+    seat_id = tx.conn.execute(
+        tx.upsert(seats)
+        .values(
+            guild_id=wanted.guild_id,
+            mentor_id=mentor_row,
+            student_id=student_user_id,
+            student_name=wanted.student_name[:100],
+            status=SeatStatus.ACTIVE.value,
+            active_packs=1,
+            grace_period=0,
+            final_warning_queued=False,
+            created_at=tx.now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["mentor_id", "student_id"],
+            # A literal predicate: PostgreSQL cannot match a bound parameter to the partial
+            # unique index once it switches to a generic plan (after 5 runs on one connection).
+            index_where=text(LIVE_SEAT_SQL),
+        )
+        .returning(seats.c.id)
+    ).scalar()
+    if seat_id is not None:
+        took_seat(tx, mentor_row, student_user_id)
+        history.record(tx, guild_id=wanted.guild_id, actor_id=None, action="seat_reserved", seat_id=seat_id)
+        return SeatTaken(seat_id, new=True, from_grace=False)
+    # Another transaction gave this student a seat just now: give the reservation back, join it.
+    tx.conn.execute(
+        update(mentors)
+        .where(mentors.c.id == mentor_row, mentors.c.seats_held > 0)
+        .values(seats_held=mentors.c.seats_held - 1)
+    )
+    return None
 
 
 def buyers_seat(tx: Tx, buyer_user_id: int, *, in_server: int | None, sells: Callable[[int], bool]) -> Any:

@@ -68,64 +68,10 @@ def undo_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, reason
         raise NotAllowed(f"Only {mention(ref.mentor_user_id)} or an admin can undo session #{session_id}.")
     if ref.status == SessionStatus.VOIDED:
         return _reverted(ref, ref.void_reason or "", already=True)
-    if ref.status != SessionStatus.COMPLETED:
-        raise NothingToDo(
-            f"Session #{session_id} is {ref.status.replace('_', ' ')}, not completed; nothing to undo."
-        )
-    if not actor.is_admin and tx.now - ref.completed_at > MENTOR_UNDO_WINDOW:
-        raise NotAllowed(
-            f"Session #{session_id} was completed {timestamp(ref.completed_at, 'R')}, more than 24 hours ago, "
-            "so only an admin can undo it now."
-        )
-    if ref.seat_status == SeatStatus.RELEASED:
-        raise NothingToDo(
-            f"{mention(ref.student_id)}'s seat with {mention(ref.mentor_user_id)} has been released, so session "
-            f"#{session_id} can't be undone; grant a new pack with /pack grant instead."
-        )
+    _refuse_unless_undoable(tx, actor, ref)
     why = given_reason(reason)
-    tx.conn.execute(
-        update(sessions)
-        .where(sessions.c.id == session_id, sessions.c.status == SessionStatus.COMPLETED.value)
-        .values(status=SessionStatus.VOIDED.value, voided_at=tx.now, voided_by=actor.user_id, void_reason=why)
-    )
-    # R4: the pack's later completions move down one, so each number is again a count of completions.
-    tx.conn.execute(
-        update(sessions)
-        .where(
-            sessions.c.pack_id == ref.pack_id,
-            sessions.c.status == SessionStatus.COMPLETED.value,
-            sessions.c.number > (ref.number or 0),
-        )
-        .values(number=sessions.c.number - 1)
-    )
-    ended = ref.ends_at <= tx.now or ref.pack_status in (PackStatus.EXPIRED, PackStatus.REVOKED)
-    back_from_grace = False
-    if ended:
-        # Past its end date the session cannot be used any more: forfeited, as R8 forfeits the rest.
-        pack = tx.conn.execute(
-            update(packs)
-            .where(packs.c.id == ref.pack_id)
-            .values(
-                sessions_forfeited=packs.c.sessions_forfeited + 1,
-                status=case(
-                    (packs.c.status == PackStatus.DEPLETED.value, PackStatus.EXPIRED.value),
-                    else_=packs.c.status,
-                ),
-            )
-            .returning(packs.c.sessions_left, packs.c.sessions_total)
-        ).one()
-    else:
-        pack = tx.conn.execute(
-            update(packs)
-            .where(packs.c.id == ref.pack_id, packs.c.sessions_left < packs.c.sessions_total)
-            .values(sessions_left=packs.c.sessions_left + 1, status=PackStatus.ACTIVE.value, closed_at=None)
-            .returning(packs.c.sessions_left, packs.c.sessions_total)
-        ).one()
-        if ref.pack_status == PackStatus.DEPLETED:
-            back_from_grace = ref.seat_status == SeatStatus.GRACE
-            tx.conn.execute(
-                update(seats).where(seats.c.id == ref.seat_id, LIVE_SEAT).values(**GAINS_A_LIVE_PACK)
-            )
+    _void(tx, actor, ref, why)
+    pack, ended, back_from_grace = _give_back(tx, ref)
     _drop_owed(tx, ref, back_from_grace)
     voided = About(guild_id, ref.seat_id, ref.pack_id, session_id)
     body = texts.session_reverted(
@@ -157,6 +103,77 @@ def undo_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, reason
         seat_back_from_grace=back_from_grace,
         notification_ids=ids,
     )
+
+
+def _refuse_unless_undoable(tx: Tx, actor: Actor, ref: AnyRow) -> None:
+    """A completion the caller may undo: completed, within the mentor's 24 hours (an admin any time),
+    on a seat still held."""
+    if ref.status != SessionStatus.COMPLETED:
+        raise NothingToDo(
+            f"Session #{ref.id} is {ref.status.replace('_', ' ')}, not completed; nothing to undo."
+        )
+    if not actor.is_admin and tx.now - ref.completed_at > MENTOR_UNDO_WINDOW:
+        raise NotAllowed(
+            f"Session #{ref.id} was completed {timestamp(ref.completed_at, 'R')}, more than 24 hours ago, "
+            "so only an admin can undo it now."
+        )
+    if ref.seat_status == SeatStatus.RELEASED:
+        raise NothingToDo(
+            f"{mention(ref.student_id)}'s seat with {mention(ref.mentor_user_id)} has been released, so session "
+            f"#{ref.id} can't be undone; grant a new pack with /pack grant instead."
+        )
+
+
+def _void(tx: Tx, actor: Actor, ref: AnyRow, why: str) -> None:
+    """The session becomes voided, with the reason; the pack's later completions are numbered again."""
+    tx.conn.execute(
+        update(sessions)
+        .where(sessions.c.id == ref.id, sessions.c.status == SessionStatus.COMPLETED.value)
+        .values(status=SessionStatus.VOIDED.value, voided_at=tx.now, voided_by=actor.user_id, void_reason=why)
+    )
+    # R4: the pack's later completions move down one, so each number is again a count of completions.
+    tx.conn.execute(
+        update(sessions)
+        .where(
+            sessions.c.pack_id == ref.pack_id,
+            sessions.c.status == SessionStatus.COMPLETED.value,
+            sessions.c.number > (ref.number or 0),
+        )
+        .values(number=sessions.c.number - 1)
+    )
+
+
+def _give_back(tx: Tx, ref: AnyRow) -> tuple[AnyRow, bool, bool]:
+    """The pack gets the session back, or past its end date counts it forfeited; a depleted pack's seat
+    has a live pack again. The pack after (left, total), whether it had ended, and whether the seat
+    came back from grace."""
+    ended = ref.ends_at <= tx.now or ref.pack_status in (PackStatus.EXPIRED, PackStatus.REVOKED)
+    if ended:
+        # Past its end date the session cannot be used any more: forfeited, as R8 forfeits the rest.
+        pack = tx.conn.execute(
+            update(packs)
+            .where(packs.c.id == ref.pack_id)
+            .values(
+                sessions_forfeited=packs.c.sessions_forfeited + 1,
+                status=case(
+                    (packs.c.status == PackStatus.DEPLETED.value, PackStatus.EXPIRED.value),
+                    else_=packs.c.status,
+                ),
+            )
+            .returning(packs.c.sessions_left, packs.c.sessions_total)
+        ).one()
+        return pack, ended, False
+    pack = tx.conn.execute(
+        update(packs)
+        .where(packs.c.id == ref.pack_id, packs.c.sessions_left < packs.c.sessions_total)
+        .values(sessions_left=packs.c.sessions_left + 1, status=PackStatus.ACTIVE.value, closed_at=None)
+        .returning(packs.c.sessions_left, packs.c.sessions_total)
+    ).one()
+    back_from_grace = False
+    if ref.pack_status == PackStatus.DEPLETED:
+        back_from_grace = ref.seat_status == SeatStatus.GRACE
+        tx.conn.execute(update(seats).where(seats.c.id == ref.seat_id, LIVE_SEAT).values(**GAINS_A_LIVE_PACK))
+    return pack, ended, back_from_grace
 
 
 def _reverted(ref: AnyRow, reason: str, *, already: bool) -> SessionReverted:
