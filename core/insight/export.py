@@ -150,62 +150,14 @@ def export_rows(tx: Tx, *, guild_id: int, actor: Actor) -> ExportRows:
         .order_by(history.c.at, history.c.id)
     )
     return ExportRows(
-        packs=tuple(
-            {
-                "pack_id": row.id,
-                "seat_id": row.seat_id,
-                "student_user_id": row.student_user_id,
-                "student_name": row.student_name,
-                "mentor_user_id": row.mentor_user_id,
-                "mentor_name": row.mentor_name,
-                "status": row.status,
-                "sessions_total": row.sessions_total,
-                "sessions_left": row.sessions_left,
-                "sessions_booked": row.sessions_booked,
-                "sessions_forfeited": row.sessions_forfeited,
-                "granted_at": row.granted_at,
-                "ends_at": row.ends_at,
-                "closed_at": row.closed_at,
-                "granted_by": row.granted_by,
-            }
-            for row in pack_rows
-        ),
-        sessions=tuple(
-            {
-                "session_id": row.id,
-                "pack_id": row.pack_id,
-                "seat_id": row.seat_id,
-                "student_user_id": row.student_user_id,
-                "student_name": row.student_name,
-                "mentor_user_id": row.mentor_user_id,
-                "mentor_name": row.mentor_name,
-                "status": row.status,
-                "starts_at": row.starts_at,
-                "minutes": row.minutes,
-                "number": row.number,
-                "booked_by": row.booked_by,
-                "completed_at": row.completed_at,
-                "completed_by": row.completed_by,
-                "cancelled_at": row.cancelled_at,
-                "cancelled_by": row.cancelled_by,
-            }
-            for row in session_rows
-        ),
-        history=tuple(
-            {
-                "history_id": row.id,
-                "at": row.at,
-                "actor_id": row.actor_id,
-                "action": row.action,
-                "seat_id": row.seat_id,
-                "pack_id": row.pack_id,
-                "session_id": row.session_id,
-                "student_user_id": row.student_user_id,
-                "student_name": row.student_name,
-                "mentor_user_id": row.mentor_user_id,
-                "mentor_name": row.mentor_name,
-                "detail": row.detail,
-            }
-            for row in history_rows
-        ),
+        packs=_as_dicts(pack_rows, PACK_COLUMNS),
+        sessions=_as_dicts(session_rows, SESSION_COLUMNS),
+        history=_as_dicts(history_rows, HISTORY_COLUMNS),
     )
+
+
+def _as_dicts(rows: Iterable[Any], columns: Sequence[str]) -> tuple[dict[str, Any], ...]:
+    """Each row as a dict of the export's ``columns``: its own id under the first (``pack_id``,
+    ``session_id``, ``history_id``), every other column under its name."""
+    own_id, *named = columns
+    return tuple({own_id: row.id, **{column: getattr(row, column) for column in named}} for row in rows)

@@ -90,6 +90,44 @@ def student_file(
 ) -> StudentFile:
     """``/student``: the student's seats here (released ones too), every pack and session on them,
     and the last changes to them. An admin sees all; a mentor only their own seats with the student."""
+    seat_rows = _seats_seen(tx, guild_id, actor, student_user_id)
+    ids = [row.id for row in seat_rows]
+    pack_map: dict[int, list[PackView]] = defaultdict(list)
+    for row in tx.conn.execute(
+        select(packs).where(packs.c.seat_id.in_(ids)).order_by(packs.c.granted_at, packs.c.id)
+    ):
+        pack_map[row.seat_id].append(_pack_view(row))
+    session_map: dict[int, list[SessionRecord]] = defaultdict(list)
+    for row in tx.conn.execute(
+        select(sessions).where(sessions.c.seat_id.in_(ids)).order_by(sessions.c.starts_at, sessions.c.id)
+    ):
+        session_map[row.seat_id].append(_session_record(row))
+    student_name = next((row.student_name for row in seat_rows if row.student_name), "")
+    timeline = _timeline(tx, guild_id, ids, (student_user_id, student_name), timeline_length)
+    return StudentFile(
+        student_user_id=student_user_id,
+        student_name=next((row.student_name for row in reversed(seat_rows) if row.student_name), ""),
+        seats=tuple(
+            StudentSeat(
+                seat_id=row.id,
+                mentor_user_id=row.mentor_user_id,
+                mentor_name=row.mentor_name,
+                status=SeatStatus(row.status),
+                grace_ends_at=row.grace_ends_at,
+                created_at=row.created_at,
+                released_at=row.released_at,
+                packs=tuple(pack_map[row.id]),
+                sessions=tuple(session_map[row.id]),
+            )
+            for row in seat_rows
+        ),
+        timeline=timeline,
+    )
+
+
+def _seats_seen(tx: Tx, guild_id: int, actor: Actor, student_user_id: int) -> list[AnyRow]:
+    """The student's seats here the caller may see: all for an admin, a mentor's own with them; refused
+    when there are none."""
     query = (
         select(
             seats.c.id,
@@ -116,29 +154,26 @@ def student_file(
         raise NotAllowed(
             f"Only {mention(student_user_id)}'s mentor or an admin can see their file, and they have no seat with you."
         )
-    ids = [row.id for row in seat_rows]
-    pack_map: dict[int, list[PackView]] = defaultdict(list)
-    for row in tx.conn.execute(
-        select(packs).where(packs.c.seat_id.in_(ids)).order_by(packs.c.granted_at, packs.c.id)
-    ):
-        pack_map[row.seat_id].append(_pack_view(row))
-    session_map: dict[int, list[SessionRecord]] = defaultdict(list)
-    for row in tx.conn.execute(
-        select(sessions).where(sessions.c.seat_id.in_(ids)).order_by(sessions.c.starts_at, sessions.c.id)
-    ):
-        session_map[row.seat_id].append(_session_record(row))
+    return seat_rows
+
+
+def _timeline(
+    tx: Tx, guild_id: int, seat_ids: list[int], student: tuple[int, str], length: int
+) -> tuple[TimelineEntry, ...]:
+    """The last ``length`` changes to the seats (R13), latest first, naming who acted where the program
+    knows them (``student``: the student's id and name)."""
     history_rows = list(
         tx.conn.execute(
             select(history)
-            .where(history.c.guild_id == guild_id, history.c.seat_id.in_(ids))
+            .where(history.c.guild_id == guild_id, history.c.seat_id.in_(seat_ids))
             .order_by(history.c.at.desc(), history.c.id.desc())
-            .limit(timeline_length)
+            .limit(length)
         )
     )
     # Name who acted where the program knows them: the student, or a mentor of this server (an admin
     # stays a mention, which Discord shows by name to whoever has them loaded).
     actors = {row.actor_id for row in history_rows if row.actor_id is not None}
-    names = {student_user_id: next((row.student_name for row in seat_rows if row.student_name), "")}
+    names = dict([student])
     if actors:
         names |= {
             row.user_id: row.display_name
@@ -148,7 +183,7 @@ def student_file(
                 )
             )
         }
-    timeline = [
+    return tuple(
         TimelineEntry(
             at=row.at,
             actor_id=row.actor_id,
@@ -160,25 +195,6 @@ def student_file(
             actor_name=names.get(row.actor_id, "") if row.actor_id is not None else "",
         )
         for row in history_rows
-    ]
-    return StudentFile(
-        student_user_id=student_user_id,
-        student_name=next((row.student_name for row in reversed(seat_rows) if row.student_name), ""),
-        seats=tuple(
-            StudentSeat(
-                seat_id=row.id,
-                mentor_user_id=row.mentor_user_id,
-                mentor_name=row.mentor_name,
-                status=SeatStatus(row.status),
-                grace_ends_at=row.grace_ends_at,
-                created_at=row.created_at,
-                released_at=row.released_at,
-                packs=tuple(pack_map[row.id]),
-                sessions=tuple(session_map[row.id]),
-            )
-            for row in seat_rows
-        ),
-        timeline=tuple(timeline),
     )
 
 

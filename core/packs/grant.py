@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -40,50 +40,14 @@ def grant_pack(
         granted = _granted_by_request(tx, guild_id, request_key)
         if granted is not None:
             return granted
-    total = tx.policy_for(guild_id).pack_size if sessions_count is None else sessions_count
-    days = tx.policy_for(guild_id).pack_valid_days if valid_days is None else valid_days
-    if not MIN_PACK_SESSIONS <= total <= MAX_PACK_SESSIONS:
-        raise InvalidInput(
-            f"A pack holds {MIN_PACK_SESSIONS} to {MAX_PACK_SESSIONS} sessions; you gave {total}."
-        )
-    if not MIN_VALID_DAYS <= days <= MAX_VALID_DAYS:
-        raise InvalidInput(f"A pack is valid for {MIN_VALID_DAYS} to {MAX_VALID_DAYS} days; you gave {days}.")
+    total, days = _pack_size(tx, guild_id, sessions_count, valid_days)
     if student_user_id == mentor_user_id:
         raise InvalidInput("A mentor can't hold a seat with themselves; pick another student or mentor.")
-    mentor_row = tx.conn.execute(
-        select(mentors.c.id).where(
-            mentors.c.guild_id == guild_id,
-            mentors.c.user_id == mentor_user_id,
-            mentors.c.removed_at.is_(None),  # removed with /mentor remove (R16)
-        )
-    ).scalar()
-    if mentor_row is None:
-        raise NotFound(
-            f"{mention(mentor_user_id)} is not a mentor here; register them first with /mentor add."
-        )
-
+    mentor_row = _mentor_row_id(tx, guild_id, mentor_user_id)
     taken = seat_for_pack(tx, guild_id, mentor_row, mentor_user_id, student_user_id, student_name)
     seat_id, new_seat, from_grace = taken.seat_id, taken.new, taken.from_grace
     ends_at = tx.now + timedelta(days=days)
-    pack_id = tx.conn.execute(
-        insert(packs)
-        .values(
-            guild_id=guild_id,
-            seat_id=seat_id,
-            sessions_total=total,
-            sessions_left=total,
-            sessions_booked=0,
-            sessions_forfeited=0,
-            status=PackStatus.ACTIVE.value,
-            granted_at=tx.now,
-            ends_at=ends_at,
-            expiry_warning_at=rules.warning_at(ends_at, tx.policy_for(guild_id).expiry_warning_lead),
-            expiry_warned=False,
-            granted_by=actor.user_id,
-            request_key=request_key,
-        )
-        .returning(packs.c.id)
-    ).scalar_one()
+    pack_id = _add_pack(tx, guild_id, seat_id, total, ends_at, actor, request_key)
     history.record(
         tx,
         guild_id=guild_id,
@@ -107,6 +71,62 @@ def grant_pack(
         renewed_from_grace=from_grace,
         sessions_left_on_seat=_sessions_left_on_seat(tx, seat_id),
     )
+
+
+def _add_pack(
+    tx: Tx, guild_id: int, seat_id: int, total: int, ends_at: datetime, actor: Actor, request_key: str | None
+) -> int:
+    """The pack's row: ``total`` sessions until ``ends_at``, with the moment its expiry warning falls due."""
+    pack_id: int = tx.conn.execute(
+        insert(packs)
+        .values(
+            guild_id=guild_id,
+            seat_id=seat_id,
+            sessions_total=total,
+            sessions_left=total,
+            sessions_booked=0,
+            sessions_forfeited=0,
+            status=PackStatus.ACTIVE.value,
+            granted_at=tx.now,
+            ends_at=ends_at,
+            expiry_warning_at=rules.warning_at(ends_at, tx.policy_for(guild_id).expiry_warning_lead),
+            expiry_warned=False,
+            granted_by=actor.user_id,
+            request_key=request_key,
+        )
+        .returning(packs.c.id)
+    ).scalar_one()
+    return pack_id
+
+
+def _pack_size(tx: Tx, guild_id: int, sessions_count: int | None, valid_days: int | None) -> tuple[int, int]:
+    """The sessions and days of validity a grant gives (the server's defaults when not given),
+    refused out of bounds."""
+    total = tx.policy_for(guild_id).pack_size if sessions_count is None else sessions_count
+    days = tx.policy_for(guild_id).pack_valid_days if valid_days is None else valid_days
+    if not MIN_PACK_SESSIONS <= total <= MAX_PACK_SESSIONS:
+        raise InvalidInput(
+            f"A pack holds {MIN_PACK_SESSIONS} to {MAX_PACK_SESSIONS} sessions; you gave {total}."
+        )
+    if not MIN_VALID_DAYS <= days <= MAX_VALID_DAYS:
+        raise InvalidInput(f"A pack is valid for {MIN_VALID_DAYS} to {MAX_VALID_DAYS} days; you gave {days}.")
+    return total, days
+
+
+def _mentor_row_id(tx: Tx, guild_id: int, mentor_user_id: int) -> int:
+    """The row id of mentor ``mentor_user_id`` here, refused when they are none (or were removed)."""
+    mentor_row: int | None = tx.conn.execute(
+        select(mentors.c.id).where(
+            mentors.c.guild_id == guild_id,
+            mentors.c.user_id == mentor_user_id,
+            mentors.c.removed_at.is_(None),  # removed with /mentor remove (R16)
+        )
+    ).scalar()
+    if mentor_row is None:
+        raise NotFound(
+            f"{mention(mentor_user_id)} is not a mentor here; register them first with /mentor add."
+        )
+    return mentor_row
 
 
 def _granted_by_request(tx: Tx, guild_id: int, request_key: str) -> PackGranted | None:

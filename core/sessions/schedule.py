@@ -40,15 +40,7 @@ def schedule_session(
         booked = _booked_by_request(tx, guild_id, request_key)
         if booked is not None:
             return booked
-    # R15: read in the caller's zone (theirs, else the server's).
-    zone = time_zone_of(tx, guild_id=guild_id, user_id=actor.user_id).zone
-    starts_at = read_when(when, zone=zone, now=tx.now)
-    if starts_at <= tx.now:
-        raise InvalidInput(f"{timestamp(starts_at)} is in the past; pick a time after {timestamp(tx.now)}.")
-    if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
-        raise InvalidInput(
-            f"A session lasts {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES} minutes; you gave {minutes}."
-        )
+    starts_at = _start_of(tx, guild_id, actor, when, minutes)
     seat = seat_for(
         tx,
         guild_id=guild_id,
@@ -64,25 +56,7 @@ def schedule_session(
     if pack is None:
         _refuse_booking(tx, seat, starts_at)
     _refuse_overlap(tx, seat, starts_at, minutes)
-    lead = tx.policy_for(guild_id).session_reminder_lead
-    # The booking DM already tells a session that is this close; "0" turns reminders off.
-    reminder_at = None if starts_at - lead <= tx.now else rules.warning_at(starts_at, lead)
-    session_id = tx.conn.execute(
-        insert(sessions)
-        .values(
-            guild_id=guild_id,
-            seat_id=seat.seat_id,
-            pack_id=pack.id,
-            status=SessionStatus.SCHEDULED.value,
-            starts_at=starts_at,
-            minutes=minutes,
-            reminder_at=reminder_at,
-            booking_key=request_key,
-            booked_by=actor.user_id,
-            created_at=tx.now,
-        )
-        .returning(sessions.c.id)
-    ).scalar_one()
+    session_id = _book(tx, guild_id, actor, (seat.seat_id, pack.id), starts_at, minutes, request_key)
     about = About(guild_id, seat.seat_id, pack.id, session_id)
     ids = changes.record(
         tx,
@@ -110,6 +84,53 @@ def schedule_session(
         minutes=minutes,
         notification_ids=ids,
     )
+
+
+def _start_of(tx: Tx, guild_id: int, actor: Actor, when: str, minutes: int) -> datetime:
+    """When the session starts: ``when`` read in the caller's zone (R15: theirs, else the server's),
+    refused in the past; and ``minutes`` refused out of bounds."""
+    zone = time_zone_of(tx, guild_id=guild_id, user_id=actor.user_id).zone
+    starts_at = read_when(when, zone=zone, now=tx.now)
+    if starts_at <= tx.now:
+        raise InvalidInput(f"{timestamp(starts_at)} is in the past; pick a time after {timestamp(tx.now)}.")
+    if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
+        raise InvalidInput(
+            f"A session lasts {MIN_SESSION_MINUTES} to {MAX_SESSION_MINUTES} minutes; you gave {minutes}."
+        )
+    return starts_at
+
+
+def _book(
+    tx: Tx,
+    guild_id: int,
+    actor: Actor,
+    on: tuple[int, int],
+    starts_at: datetime,
+    minutes: int,
+    request_key: str | None,
+) -> int:
+    """The booked session's row, on (seat id, pack id), with the moment its reminder falls due."""
+    seat_id, pack_id = on
+    lead = tx.policy_for(guild_id).session_reminder_lead
+    # The booking DM already tells a session that is this close; "0" turns reminders off.
+    reminder_at = None if starts_at - lead <= tx.now else rules.warning_at(starts_at, lead)
+    session_id: int = tx.conn.execute(
+        insert(sessions)
+        .values(
+            guild_id=guild_id,
+            seat_id=seat_id,
+            pack_id=pack_id,
+            status=SessionStatus.SCHEDULED.value,
+            starts_at=starts_at,
+            minutes=minutes,
+            reminder_at=reminder_at,
+            booking_key=request_key,
+            booked_by=actor.user_id,
+            created_at=tx.now,
+        )
+        .returning(sessions.c.id)
+    ).scalar_one()
+    return session_id
 
 
 _LAST_END = select(func.max(packs.c.ends_at)).where(
