@@ -67,6 +67,45 @@ def report(tx: Tx, *, guild_id: int, actor: Actor, days: int = REPORT_DAYS_DEFAU
             history, history.c.guild_id == guild_id, history.c.action == action, history.c.at >= since
         )
 
+    completed, weeks, per_mentor = _completed_per_week(tx, guild_id, since)
+    held, capacity = tx.conn.execute(
+        select(
+            func.coalesce(func.sum(mentors.c.seats_held), 0), func.coalesce(func.sum(mentors.c.capacity), 0)
+        ).where(mentors.c.guild_id == guild_id)
+    ).one()
+    return Report(
+        days=days,
+        since=since,
+        until=tx.now,
+        sessions_completed=completed,
+        packs_granted=count(packs, packs.c.guild_id == guild_id, packs.c.granted_at >= since),
+        graces_started=logged("seat_grace_started"),
+        renewed_in_grace=logged("seat_renewed"),
+        seats_released=count(
+            seats,
+            seats.c.guild_id == guild_id,
+            seats.c.status == SeatStatus.RELEASED.value,
+            seats.c.released_at >= since,
+        ),
+        no_shows=count(
+            sessions,
+            sessions.c.guild_id == guild_id,
+            sessions.c.status == SessionStatus.NO_SHOW.value,
+            sessions.c.starts_at >= since,
+            sessions.c.starts_at <= tx.now,
+        ),
+        seats_held=int(held),
+        capacity=int(capacity),
+        weeks=weeks,
+        per_mentor=per_mentor,
+    )
+
+
+def _completed_per_week(
+    tx: Tx, guild_id: int, since: datetime
+) -> tuple[int, tuple[date, ...], tuple[MentorWeeks, ...]]:
+    """The sessions completed since ``since``: how many, the weeks (from Monday, UTC) they fall in, and
+    how many each mentor completed in each week (mentors by name)."""
     completions = list(
         tx.conn.execute(
             select(sessions.c.completed_at, mentors.c.user_id, mentors.c.display_name)
@@ -91,37 +130,8 @@ def report(tx: Tx, *, guild_id: int, actor: Actor, days: int = REPORT_DAYS_DEFAU
     for row in completions:
         counts.setdefault(row.user_id, [0] * len(weeks))[index[_week_of(row.completed_at)]] += 1
         names[row.user_id] = row.display_name
-    held, capacity = tx.conn.execute(
-        select(
-            func.coalesce(func.sum(mentors.c.seats_held), 0), func.coalesce(func.sum(mentors.c.capacity), 0)
-        ).where(mentors.c.guild_id == guild_id)
-    ).one()
-    return Report(
-        days=days,
-        since=since,
-        until=tx.now,
-        sessions_completed=len(completions),
-        packs_granted=count(packs, packs.c.guild_id == guild_id, packs.c.granted_at >= since),
-        graces_started=logged("seat_grace_started"),
-        renewed_in_grace=logged("seat_renewed"),
-        seats_released=count(
-            seats,
-            seats.c.guild_id == guild_id,
-            seats.c.status == SeatStatus.RELEASED.value,
-            seats.c.released_at >= since,
-        ),
-        no_shows=count(
-            sessions,
-            sessions.c.guild_id == guild_id,
-            sessions.c.status == SessionStatus.NO_SHOW.value,
-            sessions.c.starts_at >= since,
-            sessions.c.starts_at <= tx.now,
-        ),
-        seats_held=int(held),
-        capacity=int(capacity),
-        weeks=tuple(weeks),
-        per_mentor=tuple(
-            MentorWeeks(user_id, names[user_id], tuple(counts[user_id]))
-            for user_id in sorted(counts, key=lambda user_id: (names[user_id].lower(), user_id))
-        ),
+    per_mentor = tuple(
+        MentorWeeks(user_id, names[user_id], tuple(counts[user_id]))
+        for user_id in sorted(counts, key=lambda user_id: (names[user_id].lower(), user_id))
     )
+    return len(completions), tuple(weeks), per_mentor

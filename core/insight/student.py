@@ -15,6 +15,7 @@ from core.domain import Actor, PackStatus, SeatStatus, SessionStatus
 from core.errors import NotAllowed, NotFound
 from core.schema import history, mentors, packs, seats, sessions
 from core.seats.results import PackView
+from core.seats.views import pack_view
 from core.texts import mention
 from core.tx import AnyRow, Tx
 
@@ -96,7 +97,7 @@ def student_file(
     for row in tx.conn.execute(
         select(packs).where(packs.c.seat_id.in_(ids)).order_by(packs.c.granted_at, packs.c.id)
     ):
-        pack_map[row.seat_id].append(_pack_view(row))
+        pack_map[row.seat_id].append(pack_view(row))
     session_map: dict[int, list[SessionRecord]] = defaultdict(list)
     for row in tx.conn.execute(
         select(sessions).where(sessions.c.seat_id.in_(ids)).order_by(sessions.c.starts_at, sessions.c.id)
@@ -195,19 +196,6 @@ def _timeline(
             actor_name=names.get(row.actor_id, "") if row.actor_id is not None else "",
         )
         for row in history_rows
-    )
-
-
-def _pack_view(row: AnyRow) -> PackView:
-    return PackView(
-        pack_id=row.id,
-        total=row.sessions_total,
-        left=row.sessions_left,
-        booked=row.sessions_booked,
-        forfeited=row.sessions_forfeited,
-        status=PackStatus(row.status),
-        granted_at=row.granted_at,
-        ends_at=row.ends_at,
     )
 
 

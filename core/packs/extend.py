@@ -16,7 +16,7 @@ from core.packs.results import PackExtended
 from core.schema import LIVE_SEAT, packs, seats
 from core.seats.lookup import GAINS_A_LIVE_PACK
 from core.texts import mention
-from core.tx import Tx, hold_request
+from core.tx import AnyRow, Tx, hold_request
 
 
 def extend_pack(
@@ -35,19 +35,8 @@ def extend_pack(
     result = {"pack_id": pack_id, "student_user_id": ref.student_id, "mentor_user_id": ref.mentor_user_id}
     if request_key is not None and ref.extend_key == request_key:
         return PackExtended(**result, ends_at=ref.ends_at, already_extended=True)
-    who = f"{mention(ref.student_id)}'s pack #{pack_id} with {mention(ref.mentor_user_id)}"
-    if ref.status == PackStatus.REVOKED:
-        raise NothingToDo(f"{who} was refunded, so it can't be extended; grant a new pack with /pack grant.")
-    if ref.status == PackStatus.DEPLETED:
-        raise NothingToDo(f"{who} has no session left to extend; grant a new pack with /pack grant.")
+    _refuse_unless_extendable(ref)
     expired = ref.status == PackStatus.EXPIRED
-    if expired and ref.sessions_left + ref.sessions_forfeited == 0:
-        raise NothingToDo(f"{who} has no session left to extend; grant a new pack with /pack grant.")
-    if expired and ref.seat_status == SeatStatus.RELEASED:
-        raise NothingToDo(
-            f"{who} expired and the seat has been released, so it can't be extended; grant a new pack with "
-            "/pack grant."
-        )
     # From the later of its end date and now, so an expired pack gets the days it was given.
     ends_at = max(ref.ends_at, tx.now) + timedelta(days=days)
     policy = tx.policy_for(guild_id)
@@ -89,3 +78,20 @@ def extend_pack(
         sessions_restored=restored,
     )
     return PackExtended(**result, ends_at=ends_at, reactivated=reactivated, sessions_restored=restored)
+
+
+def _refuse_unless_extendable(ref: AnyRow) -> None:
+    """A pack can be extended unless it was refunded or used up, or expired on a seat since released."""
+    who = f"{mention(ref.student_id)}'s pack #{ref.id} with {mention(ref.mentor_user_id)}"
+    if ref.status == PackStatus.REVOKED:
+        raise NothingToDo(f"{who} was refunded, so it can't be extended; grant a new pack with /pack grant.")
+    if ref.status == PackStatus.DEPLETED:
+        raise NothingToDo(f"{who} has no session left to extend; grant a new pack with /pack grant.")
+    expired = ref.status == PackStatus.EXPIRED
+    if expired and ref.sessions_left + ref.sessions_forfeited == 0:
+        raise NothingToDo(f"{who} has no session left to extend; grant a new pack with /pack grant.")
+    if expired and ref.seat_status == SeatStatus.RELEASED:
+        raise NothingToDo(
+            f"{who} expired and the seat has been released, so it can't be extended; grant a new pack with "
+            "/pack grant."
+        )

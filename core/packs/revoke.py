@@ -33,23 +33,7 @@ def revoke_pack(tx: Tx, *, guild_id: int, actor: Actor, pack_id: int, reason: st
     if ref.status == PackStatus.REVOKED:
         return PackRevoked(**people, reason="", forfeited=ref.sessions_forfeited, already_revoked=True)
     why = given_reason(reason)
-    cancelled = tx.conn.execute(
-        update(sessions)
-        .where(sessions.c.pack_id == pack_id, sessions.c.status == SessionStatus.SCHEDULED.value)
-        .values(status=SessionStatus.CANCELLED.value, cancelled_at=tx.now, cancelled_by=actor.user_id)
-        .returning(sessions.c.id, sessions.c.starts_at)
-    ).all()
-    tx.conn.execute(
-        update(packs)
-        .where(packs.c.id == pack_id, packs.c.status == ref.status)
-        .values(
-            status=PackStatus.REVOKED.value,
-            sessions_forfeited=packs.c.sessions_forfeited + packs.c.sessions_left,
-            sessions_left=0,
-            sessions_booked=0,
-            closed_at=func.coalesce(packs.c.closed_at, tx.now),
-        )
-    )
+    cancelled = _refund(tx, actor, ref)
     forfeited = ref.sessions_left  # booked ones included: they were cancelled with the refund
     revoked = About(guild_id, ref.seat_id, pack_id)
     owed = [
@@ -62,31 +46,11 @@ def revoke_pack(tx: Tx, *, guild_id: int, actor: Actor, pack_id: int, reason: st
         )
         for row in cancelled
     ]
-    if ref.status == PackStatus.ACTIVE:
-        tx.conn.execute(
-            update(seats)
-            .where(seats.c.id == ref.seat_id, seats.c.active_packs > 0)
-            .values(active_packs=seats.c.active_packs - 1)
-        )
     released = _release_if_bare(tx, guild_id, actor, ref, why)
     if released is not None:
         owed += released
     else:
-        owed += [
-            dm(
-                revoked,
-                NotificationKind.PACK_REVOKED,
-                ref.student_id,
-                texts.pack_revoked(ref.mentor_user_id, forfeited, why),
-                mentor=ref.mentor_user_id,
-            ),
-            dm(
-                revoked,
-                NotificationKind.PACK_REVOKED_MENTOR,
-                ref.mentor_user_id,
-                texts.pack_revoked_mentor(ref.student_id, forfeited, why),
-            ),
-        ]
+        owed += _told_of_refund(revoked, ref, forfeited, why)
     ids = changes.record(
         tx,
         revoked,
@@ -106,6 +70,54 @@ def revoke_pack(tx: Tx, *, guild_id: int, actor: Actor, pack_id: int, reason: st
         seat_released=released is not None,
         notification_ids=ids,
     )
+
+
+def _told_of_refund(revoked: About, ref: AnyRow, forfeited: int, why: str) -> list[outbox.Owed]:
+    """The student and the mentor told of a refund that left the seat held."""
+    return [
+        dm(
+            revoked,
+            NotificationKind.PACK_REVOKED,
+            ref.student_id,
+            texts.pack_revoked(ref.mentor_user_id, forfeited, why),
+            mentor=ref.mentor_user_id,
+        ),
+        dm(
+            revoked,
+            NotificationKind.PACK_REVOKED_MENTOR,
+            ref.mentor_user_id,
+            texts.pack_revoked_mentor(ref.student_id, forfeited, why),
+        ),
+    ]
+
+
+def _refund(tx: Tx, actor: Actor, ref: AnyRow) -> list[AnyRow]:
+    """Pack ``ref`` revoked: its booked sessions cancelled (the rows: id, start), its unused sessions
+    forfeited, and it leaves its seat's active packs."""
+    cancelled = tx.conn.execute(
+        update(sessions)
+        .where(sessions.c.pack_id == ref.id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .values(status=SessionStatus.CANCELLED.value, cancelled_at=tx.now, cancelled_by=actor.user_id)
+        .returning(sessions.c.id, sessions.c.starts_at)
+    ).all()
+    tx.conn.execute(
+        update(packs)
+        .where(packs.c.id == ref.id, packs.c.status == ref.status)
+        .values(
+            status=PackStatus.REVOKED.value,
+            sessions_forfeited=packs.c.sessions_forfeited + packs.c.sessions_left,
+            sessions_left=0,
+            sessions_booked=0,
+            closed_at=func.coalesce(packs.c.closed_at, tx.now),
+        )
+    )
+    if ref.status == PackStatus.ACTIVE:
+        tx.conn.execute(
+            update(seats)
+            .where(seats.c.id == ref.seat_id, seats.c.active_packs > 0)
+            .values(active_packs=seats.c.active_packs - 1)
+        )
+    return list(cancelled)
 
 
 _OTHER_LIVE = select(func.count()).where(

@@ -33,21 +33,7 @@ def grant_purchase(
 ) -> PackGranted:
     """``/pack grant … purchase:``: place an unplaced purchase as a pack with a mentor (R2, R17)."""
     require_admin(actor, "grant packs")
-    row = tx.conn.execute(
-        select(purchases.c.id, purchases.c.user_id, purchases.c.status, packs.c.request_key)
-        .outerjoin(packs, packs.c.id == purchases.c.pack_id)
-        .where(purchases.c.id == purchase_id, purchases.c.guild_id == guild_id)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"There is no purchase #{purchase_id} in this server; pick one from the list.")
-    repeated = request_key is not None and row.request_key == request_key
-    if row.status == PurchaseStatus.PLACED.value and not repeated:
-        raise InvalidInput(f"Purchase #{purchase_id} is already placed; pick one that is still unplaced.")
-    if row.user_id != student_user_id:
-        raise InvalidInput(
-            f"Purchase #{purchase_id} was bought by {mention(row.user_id)}; grant it to them, "
-            "or pick another purchase."
-        )
+    _refuse_unless_unplaced(tx, guild_id, purchase_id, student_user_id, request_key)
     granted = grant_pack(
         tx,
         guild_id=guild_id,
@@ -87,6 +73,28 @@ def grant_purchase(
         source={"entitlement_id": entitlement_id},
     )
     return dataclasses.replace(granted, notification_ids=ids, purchase_id=purchase_id)
+
+
+def _refuse_unless_unplaced(
+    tx: Tx, guild_id: int, purchase_id: int, student_user_id: int, request_key: str | None
+) -> None:
+    """Purchase ``purchase_id`` is this server's, still unplaced (or placed by this very request), and
+    the student's own."""
+    row = tx.conn.execute(
+        select(purchases.c.id, purchases.c.user_id, purchases.c.status, packs.c.request_key)
+        .outerjoin(packs, packs.c.id == purchases.c.pack_id)
+        .where(purchases.c.id == purchase_id, purchases.c.guild_id == guild_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no purchase #{purchase_id} in this server; pick one from the list.")
+    repeated = request_key is not None and row.request_key == request_key
+    if row.status == PurchaseStatus.PLACED.value and not repeated:
+        raise InvalidInput(f"Purchase #{purchase_id} is already placed; pick one that is still unplaced.")
+    if row.user_id != student_user_id:
+        raise InvalidInput(
+            f"Purchase #{purchase_id} was bought by {mention(row.user_id)}; grant it to them, "
+            "or pick another purchase."
+        )
 
 
 def unplaced_purchases(tx: Tx, *, guild_id: int, actor: Actor, limit: int = 25) -> tuple[PurchaseView, ...]:

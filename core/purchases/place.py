@@ -108,21 +108,25 @@ def place_purchase(
             # PostgreSQL: the seat was released between the pick and the grant; pick again.
             tx.conn.execute(purchases.delete().where(purchases.c.id == purchase_id))
             continue
-        tx.conn.execute(
-            update(purchases)
-            .where(purchases.c.id == purchase_id)
-            .values(
-                status=PurchaseStatus.PLACED.value,
-                pack_id=granted.pack_id,
-                placed_at=tx.now,
-                placed_by=buyer_user_id,
-            )
-        )
+        _mark_placed(tx, purchase_id, granted, buyer_user_id)
         ids = tell_placed(
             tx, target.guild_id, purchase_id, buyer_user_id, granted, actor_id=buyer_user_id, source=source
         )
         return Placement(purchase_id, target.guild_id, PurchaseStatus.PLACED, granted, ids)
     raise RuntimeError("could not settle the seat for a purchase after several attempts")
+
+
+def _mark_placed(tx: Tx, purchase_id: int, granted: PackGranted, buyer_user_id: int) -> None:
+    tx.conn.execute(
+        update(purchases)
+        .where(purchases.c.id == purchase_id)
+        .values(
+            status=PurchaseStatus.PLACED.value,
+            pack_id=granted.pack_id,
+            placed_at=tx.now,
+            placed_by=buyer_user_id,
+        )
+    )
 
 
 def tell_placed(

@@ -47,18 +47,7 @@ def seat_views(tx: Tx, seat_rows: list[AnyRow]) -> list[SeatView]:
         )
         .order_by(packs.c.granted_at, packs.c.id)
     ):
-        pack_map[row.seat_id].append(
-            PackView(
-                pack_id=row.id,
-                total=row.sessions_total,
-                left=row.sessions_left,
-                booked=row.sessions_booked,
-                forfeited=row.sessions_forfeited,
-                status=PackStatus(row.status),
-                granted_at=row.granted_at,
-                ends_at=row.ends_at,
-            )
-        )
+        pack_map[row.seat_id].append(pack_view(row))
     session_map: dict[int, list[SessionView]] = defaultdict(list)
     names = {row.id: (row.student_id, row.student_name, row.mentor_user_id) for row in seat_rows}
     for row in tx.conn.execute(
@@ -95,6 +84,20 @@ def seat_views(tx: Tx, seat_rows: list[AnyRow]) -> list[SeatView]:
         )
         for row in seat_rows
     ]
+
+
+def pack_view(row: AnyRow) -> PackView:
+    """A row of ``packs`` as a ``PackView``."""
+    return PackView(
+        pack_id=row.id,
+        total=row.sessions_total,
+        left=row.sessions_left,
+        booked=row.sessions_booked,
+        forfeited=row.sessions_forfeited,
+        status=PackStatus(row.status),
+        granted_at=row.granted_at,
+        ends_at=row.ends_at,
+    )
 
 
 def my_seats(tx: Tx, *, user_id: int, guild_id: int | None = None) -> list[SeatView]:

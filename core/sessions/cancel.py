@@ -16,7 +16,7 @@ from core.sessions.noshow import missed
 from core.sessions.results import LateCancelToConfirm, SessionCancelled, SessionMissed
 from core.sessions.taking import IF_EXPIRED
 from core.texts import mention, timestamp
-from core.tx import Tx
+from core.tx import AnyRow, Tx
 
 
 def cancel_session(
@@ -36,38 +36,10 @@ def cancel_session(
         actor.user_id == ref.student_id and actor.user_id != ref.mentor_user_id and not actor.is_admin
     )
     if by_student:
-        if ref.starts_at <= tx.now:
-            raise NothingToDo(
-                f"Session #{session_id} started {timestamp(ref.starts_at, 'R')}, so it can't be cancelled; "
-                f"talk to {mention(ref.mentor_user_id)} about it."
-            )
-        policy = tx.policy_for(guild_id)
-        if policy.late_cancel_hours and ref.starts_at - tx.now < policy.late_cancel_lead:
-            if not confirm_late:
-                return LateCancelToConfirm(
-                    session_id, ref.mentor_user_id, ref.starts_at, policy.late_cancel_hours
-                )
-            return missed(tx, guild_id, actor, ref, SessionStatus.LATE_CANCELLED, take=True)
-    changed = tx.conn.execute(
-        update(sessions)
-        .where(sessions.c.id == session_id, sessions.c.status == SessionStatus.SCHEDULED.value)
-        .values(status=SessionStatus.CANCELLED.value, cancelled_at=tx.now, cancelled_by=actor.user_id)
-        .returning(sessions.c.id)
-    ).scalar()
-    released = tx.conn.execute(
-        update(packs)
-        .where(packs.c.id == ref.pack_id, packs.c.sessions_booked > 0)
-        .values(
-            sessions_booked=packs.c.sessions_booked - 1,
-            # R10: on a pack that has expired meanwhile the session is forfeited, as R8 forfeits
-            # the unbooked ones, so its counters keep adding up.
-            sessions_left=packs.c.sessions_left - IF_EXPIRED,
-            sessions_forfeited=packs.c.sessions_forfeited + IF_EXPIRED,
-        )
-        .returning(packs.c.id)
-    ).scalar()
-    if changed is None or released is None:
-        raise RuntimeError(f"session {session_id} changed while it was being cancelled")
+        late = _late_cancel(tx, guild_id, actor, ref, confirm_late)
+        if late is not None:
+            return late
+    _unbook(tx, actor, ref)
     cancelled = About(guild_id, ref.seat_id, ref.pack_id, session_id)
     ids = changes.record(
         tx,
@@ -92,3 +64,46 @@ def cancel_session(
         starts_at=ref.starts_at,
         notification_ids=ids,
     )
+
+
+def _late_cancel(
+    tx: Tx, guild_id: int, actor: Actor, ref: AnyRow, confirm_late: bool
+) -> SessionMissed | LateCancelToConfirm | None:
+    """R18, the student cancelling their own session: refused once it started; within
+    ``late_cancel_hours`` of its start a late cancel, asked first, taken once confirmed. None: an
+    ordinary cancel."""
+    if ref.starts_at <= tx.now:
+        raise NothingToDo(
+            f"Session #{ref.id} started {timestamp(ref.starts_at, 'R')}, so it can't be cancelled; "
+            f"talk to {mention(ref.mentor_user_id)} about it."
+        )
+    policy = tx.policy_for(guild_id)
+    if policy.late_cancel_hours and ref.starts_at - tx.now < policy.late_cancel_lead:
+        if not confirm_late:
+            return LateCancelToConfirm(ref.id, ref.mentor_user_id, ref.starts_at, policy.late_cancel_hours)
+        return missed(tx, guild_id, actor, ref, SessionStatus.LATE_CANCELLED, take=True)
+    return None
+
+
+def _unbook(tx: Tx, actor: Actor, ref: AnyRow) -> None:
+    """The session cancelled, its pack's booking given back (nothing taken off it)."""
+    changed = tx.conn.execute(
+        update(sessions)
+        .where(sessions.c.id == ref.id, sessions.c.status == SessionStatus.SCHEDULED.value)
+        .values(status=SessionStatus.CANCELLED.value, cancelled_at=tx.now, cancelled_by=actor.user_id)
+        .returning(sessions.c.id)
+    ).scalar()
+    released = tx.conn.execute(
+        update(packs)
+        .where(packs.c.id == ref.pack_id, packs.c.sessions_booked > 0)
+        .values(
+            sessions_booked=packs.c.sessions_booked - 1,
+            # R10: on a pack that has expired meanwhile the session is forfeited, as R8 forfeits
+            # the unbooked ones, so its counters keep adding up.
+            sessions_left=packs.c.sessions_left - IF_EXPIRED,
+            sessions_forfeited=packs.c.sessions_forfeited + IF_EXPIRED,
+        )
+        .returning(packs.c.id)
+    ).scalar()
+    if changed is None or released is None:
+        raise RuntimeError(f"session {ref.id} changed while it was being cancelled")

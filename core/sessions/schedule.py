@@ -58,20 +58,13 @@ def schedule_session(
     _refuse_overlap(tx, seat, starts_at, minutes)
     session_id = _book(tx, guild_id, actor, (seat.seat_id, pack.id), starts_at, minutes, request_key)
     about = About(guild_id, seat.seat_id, pack.id, session_id)
+    body = texts.session_booked(seat.mentor_user_id, starts_at, minutes)
     ids = changes.record(
         tx,
         about,
         "session_booked",
         actor_id=actor.user_id,
-        owed=[
-            dm(
-                about,
-                NotificationKind.SESSION_BOOKED,
-                student_user_id,
-                texts.session_booked(seat.mentor_user_id, starts_at, minutes),
-                mentor=seat.mentor_user_id,
-            )
-        ],
+        owed=[dm(about, NotificationKind.SESSION_BOOKED, student_user_id, body, mentor=seat.mentor_user_id)],
         starts_at=starts_at.isoformat(),
         minutes=minutes,
     )

@@ -41,26 +41,7 @@ def join_waitlist(
     if actor.user_id == mentor_user_id:
         raise InvalidInput("You can't wait for a seat with yourself; pick another mentor.")
     mentor = _mentor(tx, guild_id, mentor_user_id)
-    held = tx.conn.execute(
-        select(seats.c.status).where(
-            seats.c.mentor_id == mentor.id,
-            seats.c.student_id == actor.user_id,
-            LIVE_SEAT | OFFERED_SEAT,
-        )
-    ).scalar()
-    if held == SeatStatus.OFFERED:
-        raise NothingToDo(
-            f"A seat with {mention(mentor_user_id)} is already held for you; answer the offer in your DMs."
-        )
-    if held is not None:
-        raise NothingToDo(
-            f"You already hold a seat with {mention(mentor_user_id)}; there is no need to wait."
-        )
-    if mentor.seats_held < mentor.capacity:
-        raise NothingToDo(
-            f"{mention(mentor_user_id)} has a free seat, so there is no line; ask an admin to grant you a "
-            "pack with /pack grant."
-        )
+    _refuse_unless_waiting_makes_sense(tx, mentor, actor, mentor_user_id)
     entry_id = tx.conn.execute(
         tx.upsert(waitlist)
         .values(
@@ -99,6 +80,31 @@ def join_waitlist(
             joined_at=tx.now,
         )
     )
+
+
+def _refuse_unless_waiting_makes_sense(tx: Tx, mentor: AnyRow, actor: Actor, mentor_user_id: int) -> None:
+    """Refused when the student holds (or is offered) a seat with the mentor already, or the mentor has
+    a free seat: then there is no line to wait in."""
+    held = tx.conn.execute(
+        select(seats.c.status).where(
+            seats.c.mentor_id == mentor.id,
+            seats.c.student_id == actor.user_id,
+            LIVE_SEAT | OFFERED_SEAT,
+        )
+    ).scalar()
+    if held == SeatStatus.OFFERED:
+        raise NothingToDo(
+            f"A seat with {mention(mentor_user_id)} is already held for you; answer the offer in your DMs."
+        )
+    if held is not None:
+        raise NothingToDo(
+            f"You already hold a seat with {mention(mentor_user_id)}; there is no need to wait."
+        )
+    if mentor.seats_held < mentor.capacity:
+        raise NothingToDo(
+            f"{mention(mentor_user_id)} has a free seat, so there is no line; ask an admin to grant you a "
+            "pack with /pack grant."
+        )
 
 
 def _place_of(tx: Tx, mentor_row: int, student_user_id: int) -> int:

@@ -11,6 +11,7 @@ grant racing for the last seat cannot both win.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, update
 
@@ -71,41 +72,9 @@ def offer_freed_seats(tx: Tx, guild_id: int, mentor_row_id: int) -> Offers:
             tx.conn.execute(_GIVE_BACK, {"mentor": mentor_row_id})
             break  # nobody waits: the seat stays free for a grant
         ends_at = tx.now + hold
-        seat_id = tx.conn.execute(
-            tx.upsert(seats)
-            .values(
-                guild_id=guild_id,
-                mentor_id=mentor_row_id,
-                student_id=entry.student_id,
-                student_name=entry.student_name,
-                status=SeatStatus.OFFERED.value,
-                active_packs=0,
-                grace_period=0,
-                final_warning_queued=False,
-                offer_ends_at=ends_at,
-                created_at=tx.now,
-            )
-            # Either unique index: the student already holds a seat or an offer with this mentor.
-            .on_conflict_do_nothing()
-            .returning(seats.c.id)
-        ).scalar()
-        placed = (
-            None
-            if seat_id is None
-            else tx.conn.execute(_TAKE_PLACE, {"entry": entry.id, "seat": seat_id, "now": tx.now}).scalar()
-        )
-        if seat_id is None or placed is None:
-            # The place changed meanwhile (left, seated), or they hold a seat already: undo, next one.
+        seat_id = _hold_for(tx, guild_id, mentor_row_id, entry, ends_at)
+        if seat_id is None:
             attempts += 1
-            if seat_id is not None:
-                tx.conn.execute(delete(seats).where(seats.c.id == seat_id))
-            else:
-                tx.conn.execute(
-                    update(waitlist)
-                    .where(_w.id == entry.id, _w.status == WAITING)
-                    .values(status=WaitlistStatus.SEATED.value, updated_at=tx.now)
-                )
-            tx.conn.execute(_GIVE_BACK, {"mentor": mentor_row_id})
             continue
         offered.append(seat_id)
         held = About(guild_id, seat_id)
@@ -120,6 +89,47 @@ def offer_freed_seats(tx: Tx, guild_id: int, mentor_row_id: int) -> Offers:
         body = texts.waitlist_offer(policy, mentor_user_id, ends_at)
         owed.append(dm(held, NotificationKind.WAITLIST_OFFER, entry.student_id, body, mentor=mentor_user_id))
     return Offers(tuple(offered), outbox.queue(tx, owed))
+
+
+def _hold_for(tx: Tx, guild_id: int, mentor_row_id: int, entry: AnyRow, ends_at: datetime) -> int | None:
+    """Hold a seat (reserved already) for the first in line until ``ends_at``; its id. None: their place
+    changed meanwhile (left, seated), or they hold a seat already; undone, and the reservation given
+    back, for the next in line."""
+    seat_id = tx.conn.execute(
+        tx.upsert(seats)
+        .values(
+            guild_id=guild_id,
+            mentor_id=mentor_row_id,
+            student_id=entry.student_id,
+            student_name=entry.student_name,
+            status=SeatStatus.OFFERED.value,
+            active_packs=0,
+            grace_period=0,
+            final_warning_queued=False,
+            offer_ends_at=ends_at,
+            created_at=tx.now,
+        )
+        # Either unique index: the student already holds a seat or an offer with this mentor.
+        .on_conflict_do_nothing()
+        .returning(seats.c.id)
+    ).scalar()
+    placed = (
+        None
+        if seat_id is None
+        else tx.conn.execute(_TAKE_PLACE, {"entry": entry.id, "seat": seat_id, "now": tx.now}).scalar()
+    )
+    if seat_id is not None and placed is not None:
+        return int(seat_id)
+    if seat_id is not None:
+        tx.conn.execute(delete(seats).where(seats.c.id == seat_id))
+    else:
+        tx.conn.execute(
+            update(waitlist)
+            .where(_w.id == entry.id, _w.status == WAITING)
+            .values(status=WaitlistStatus.SEATED.value, updated_at=tx.now)
+        )
+    tx.conn.execute(_GIVE_BACK, {"mentor": mentor_row_id})
+    return None
 
 
 _WAITED_FOR = (
