@@ -2,10 +2,10 @@
 ``csv``).
 
 The rows are read by ``export_rows``; the files are pure functions of them: one row per thing, a
-header of column names, ids as numbers, times as UTC ISO 8601, empty cells for what is unset. A spreadsheet opens the
-files as they are; a text cell that a spreadsheet would take for a formula (a display name starting
-with ``=``, ``+``, ``-`` or ``@``) is written with a leading apostrophe, so opening an export never
-runs anything.
+header of column names, ids as numbers, times as UTC ISO 8601, empty cells for what is unset. A
+spreadsheet opens the files as they are; a text cell that a spreadsheet would take for a formula (a
+display name starting with ``=``, ``+``, ``-`` or ``@``) is written with a leading apostrophe, so
+opening an export never runs anything.
 """
 
 from __future__ import annotations

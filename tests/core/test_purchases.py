@@ -1,6 +1,6 @@
 """R17 at the rule level, on SQLite and PostgreSQL: which seat a purchase goes to, once per
-entitlement whatever the races, unplaced purchases and their notices, and ``core.purchases.shop``'s order
-(grant committed, then consume)."""
+entitlement whatever the races, unplaced purchases and their notices, and ``core.purchases.shop``'s
+order (grant committed, then consume)."""
 
 from __future__ import annotations
 
