@@ -34,11 +34,11 @@ import discord
 import simcord
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from bot import render
 from bot.app import MentorBot, create_bot
 from core.clock import ManualClock
 from core.config import Settings
 from core.domain import Actor
+from core.runtime import sweep_summary
 from core.texts import plural
 from core.usecases.corrections import undo_choices
 
@@ -212,7 +212,7 @@ class Transcript:
         """One sweep pass as the scheduled job runs it (then delivery); show what it did and the DMs."""
         self.when()
         report = await self.bot.run_sweep()
-        self.write(f"  ⟳ sweep: {render.sweep_summary(report)}")
+        self.write(f"  ⟳ sweep: {sweep_summary(report)}")
         self.dms()
 
     def dms(self) -> None:

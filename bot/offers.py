@@ -1,22 +1,21 @@
 """The buttons of R18 and R19 that outlive a restart: Accept / Decline on a waitlist offer's DM, and
 the student's confirmation of a late cancel. Each is a ``DynamicItem`` whose custom id carries the ids
-it acts on, and answers through ``MentorBot.run_command`` like a slash command."""
+it acts on, and answers through ``Host.run_command`` like a slash command."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.interaction import actor
+from bot.kit.host import host_of
+from bot.kit.interaction import actor
 from core.domain import LateCancelToConfirm, OfferAnswered, SessionCancelled, SessionMissed
+from core.outbox import Claimed
 from core.texts import mention, timestamp, when
 from core.usecases.sessions import cancel_session
 from core.usecases.waitlist import accept_offer, decline_offer
-
-if TYPE_CHECKING:
-    from bot.app import MentorBot
 
 
 def answered(result: OfferAnswered) -> str:
@@ -54,7 +53,7 @@ class OfferButton(
         return cls(int(match["seat"]), match["answer"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: MentorBot = interaction.client
+        bot = host_of(interaction)
         use_case = accept_offer if self.answer == "accept" else decline_offer
         await bot.run_command(
             interaction, use_case, answered, actor=actor(interaction, bot.settings), seat_id=self.seat_id
@@ -67,6 +66,13 @@ def offer_buttons(seat_id: int, view: discord.ui.View | None = None) -> discord.
     view.add_item(OfferButton(seat_id, "accept"))
     view.add_item(OfferButton(seat_id, "decline"))
     return view
+
+
+def offer_dm_buttons(notification: Claimed, view: discord.ui.View | None) -> discord.ui.View | None:
+    """The buttons of a waitlist offer's DM: Accept and Decline beside the way to buy, if any."""
+    if notification.seat_id is None:
+        return view
+    return offer_buttons(notification.seat_id, view)
 
 
 # ---- R18: the student's late cancel -------------------------------------------------------------
@@ -120,7 +126,7 @@ class LateCancelButton(
                 ephemeral=True,
             )
             return
-        bot: MentorBot = interaction.client
+        bot = host_of(interaction)
         await bot.run_command(
             interaction,
             cancel_session,

@@ -8,14 +8,13 @@ client shows in their own time zone (autocomplete labels cannot render them, so 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import discord
 
-from bot.pages import Block, Listing
+from bot.kit.pages import Block, Listing
+from bot.kit.text import AMBER, BLURPLE, bar, choice_label, name_or, seat_status
 from core.domain import (
     CompletedChoice,
     CompletionChoice,
@@ -39,7 +38,6 @@ from core.domain import (
     SessionStatus,
     SessionView,
 )
-from core.runtime import sweep_summary as sweep_summary  # the runtime logs it; the CLI and demo print it
 from core.texts import mention, plural, timestamp, when
 from core.views import (
     ClosedSeat,
@@ -53,29 +51,6 @@ from core.views import (
     StudentSeat,
     TimelineEntry,
 )
-
-BLURPLE = discord.Colour.blurple()
-AMBER = discord.Colour.gold()
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A command's answer with buttons under it (a plain ``str`` answer has none): shown in one edit,
-    so the buttons come with the text, before the DMs the command caused are sent."""
-
-    content: str
-    view: discord.ui.View | None = None
-
-
-def bar(used: int, total: int) -> str:
-    """■■■□ for 3 of 4 sessions used (long packs are scaled to 12 marks)."""
-    if total <= 0:
-        return ""
-    if total > 12:
-        used = round(used * 12 / total)
-        total = 12
-    return "■" * used + "□" * (total - used)
-
 
 # ---- replies ---------------------------------------------------------------------------------------
 
@@ -164,17 +139,6 @@ def _session_lines(sessions: Sequence[SessionView]) -> list[str]:
     return [f"📅 {when(session.starts_at)} · #{session.session_id}" for session in sessions]
 
 
-def _seat_status(seat: SeatView) -> str:
-    if seat.status == SeatStatus.GRACE and seat.grace_ends_at is not None:
-        return f"⏳ in grace — renew by {when(seat.grace_ends_at)}"
-    return "✅ active"
-
-
-def _name(name: str, fallback: str) -> str:
-    """A display name in a list: its own * _ ~ ` | must not turn into markup."""
-    return discord.utils.escape_markdown(name) if name else fallback
-
-
 def _urgency(seat: SeatView) -> tuple[int, datetime, int]:
     """Grace first (soonest deadline first), then the seat whose pack ends soonest, then by age."""
     if seat.status == SeatStatus.GRACE and seat.grace_ends_at is not None:
@@ -188,14 +152,14 @@ def my_sessions(seats: Sequence[SeatView], guild_names: dict[int, str] | None = 
 
     def block(seat: SeatView) -> Block:
         server = (
-            f" · {_name(guild_names[seat.guild_id], '')}"
+            f" · {name_or(guild_names[seat.guild_id], '')}"
             if guild_names and seat.guild_id in guild_names
             else ""
         )
-        lines = [_seat_status(seat)]
+        lines = [seat_status(seat)]
         lines += [_pack_line(pack) for pack in seat.packs]
         lines += _session_lines(seat.sessions) or ["No session booked yet."]
-        return Block(f"{_name(seat.mentor_name, 'Mentor')}{server}", tuple(lines))
+        return Block(f"{name_or(seat.mentor_name, 'Mentor')}{server}", tuple(lines))
 
     return Listing(
         title="Your mentorship",
@@ -210,10 +174,10 @@ def roster(result: Roster) -> Listing:
     def block(seat: SeatView) -> Block:
         upcoming = seat.next_session
         lines = (
-            f"{_seat_status(seat)} · {plural(seat.sessions_left, 'session')} left{_ends(seat)}",
+            f"{seat_status(seat)} · {plural(seat.sessions_left, 'session')} left{_ends(seat)}",
             f"next: {when(upcoming.starts_at)} (#{upcoming.session_id})" if upcoming else "next: none booked",
         )
-        return Block(_name(seat.student_name, f"Student {seat.student_user_id}"), lines)
+        return Block(name_or(seat.student_name, f"Student {seat.student_user_id}"), lines)
 
     return Listing(
         title="Your students",
@@ -223,14 +187,6 @@ def roster(result: Roster) -> Listing:
     )
 
 
-def _choice(people: str, tail: str) -> str:
-    """An autocomplete label within Discord's 100 characters: the names give way, the tail stays."""
-    room = 100 - len(tail)
-    if len(people) > room:
-        people = people[: room - 1].rstrip() + "…"
-    return people + tail
-
-
 def session_label(session: SessionView) -> str:
     """An autocomplete choice, e.g. "alice with mia — Tue 13 Jan 18:00 UTC (#12)": the person, the
     state (for a booked session, its time) and the number. Discord shows these as plain text, so the
@@ -238,7 +194,7 @@ def session_label(session: SessionView) -> str:
     starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
     student = session.student_name or str(session.student_user_id)
     mentor = session.mentor_name or str(session.mentor_user_id)
-    return _choice(f"{student} with {mentor}", f" — {starts} (#{session.session_id})")
+    return choice_label(f"{student} with {mentor}", f" — {starts} (#{session.session_id})")
 
 
 # ---- corrections (R16) and the /complete that asks (R3) ------------------------------------------------
@@ -252,11 +208,6 @@ def completed_or_choice(result: SessionCompleted | CompletionChoice) -> str:
             "session, or a new one now?"
         )
     return completed(result)
-
-
-def local_time(moment: datetime, zone: str) -> str:
-    """A time as plain text (button labels and choices can't show Discord timestamps), in ``zone``."""
-    return f"{moment.astimezone(ZoneInfo(zone)).strftime('%a %d %b %H:%M')} {zone}"
 
 
 def reverted(result: SessionReverted) -> str:
@@ -337,14 +288,14 @@ def pack_choice_label(choice: PackChoice) -> str:
         state = f"expired {day}, {choice.left} of {choice.total} left"
     else:
         state = choice.status.value
-    return _choice(f"{student} with {mentor}", f" — {state} (#{choice.pack_id})")
+    return choice_label(f"{student} with {mentor}", f" — {state} (#{choice.pack_id})")
 
 
 def undo_choice_label(choice: CompletedChoice) -> str:
     student = choice.student_name or "a student"
     mentor = choice.mentor_name or "a mentor"
     done = choice.completed_at.strftime("%a %d %b %H:%M UTC")
-    return _choice(
+    return choice_label(
         f"{student} with {mentor}",
         f" — session {choice.number} of {choice.total}, completed {done} (#{choice.session_id})",
     )
@@ -354,7 +305,7 @@ def undo_choice_label(choice: CompletedChoice) -> str:
 
 
 def _student(seat: SeatView) -> str:
-    return _name(seat.student_name, f"Student {seat.student_user_id}")
+    return name_or(seat.student_name, f"Student {seat.student_user_id}")
 
 
 def _ends(seat: SeatView) -> str:
@@ -368,10 +319,10 @@ def roster_of(result: Roster, mentor_name: str | None = None) -> Listing:
     if mentor_name is None:
         return listing
     return Listing(
-        title=f"{_name(mentor_name, 'Mentor')}'s students",
+        title=f"{name_or(mentor_name, 'Mentor')}'s students",
         summary=listing.summary,
         blocks=listing.blocks,
-        empty=f"No student holds a seat with {_name(mentor_name, 'this mentor')} right now.",
+        empty=f"No student holds a seat with {name_or(mentor_name, 'this mentor')} right now.",
     )
 
 
@@ -397,7 +348,7 @@ def seat_board(boards: Sequence[MentorSeats]) -> Listing:
         shown = f"`{seats_bar}` " if seats_bar else ""
         lines = [f"{shown}{board.seats_held} of {plural(board.capacity, 'seat')} held"]
         lines += [seat_line(seat) for seat in sorted(board.seats, key=_urgency)]
-        return Block(_name(board.mentor_name, f"Mentor {board.mentor_user_id}"), tuple(lines))
+        return Block(name_or(board.mentor_name, f"Mentor {board.mentor_user_id}"), tuple(lines))
 
     return Listing(
         title="Seats",
@@ -433,8 +384,8 @@ def closed_block(closed: ClosedSeat, server: str | None, heading_server: bool) -
         )
     else:
         why = RELEASED_BECAUSE[closed.reason]
-    title = _name(closed.mentor_name, "Mentor") + (
-        f" · {_name(server, 'server')}" if server and heading_server else ""
+    title = name_or(closed.mentor_name, "Mentor") + (
+        f" · {name_or(server, 'server')}" if server and heading_server else ""
     )
     return Block(
         f"{title} (released)",
@@ -444,8 +395,8 @@ def closed_block(closed: ClosedSeat, server: str | None, heading_server: bool) -
 
 def place_line(place: LinePlace, server: str | None) -> str:
     """A place in a mentor's line on /mysessions (R19)."""
-    where = f" ({_name(server, 'server')})" if server else ""
-    mentor = _name(place.mentor_name, "a mentor")
+    where = f" ({name_or(server, 'server')})" if server else ""
+    mentor = name_or(place.mentor_name, "a mentor")
     if place.offered_until is not None:
         return f"🎟️ A seat with {mentor}{where} is held for you until {when(place.offered_until)}: accept it in the DM."
     return f"⏱️ #{place.position} in {mentor}'s line{where}"
@@ -528,7 +479,7 @@ def _student_seat_block(seat: StudentSeat) -> Block:
     ]
     lines += [_student_pack_line(pack) for pack in seat.packs]
     lines += [_record_line(session) for session in seat.sessions] or ["No session booked yet."]
-    return Block(f"with {_name(seat.mentor_name, 'Mentor')} (seat #{seat.seat_id})", tuple(lines))
+    return Block(f"with {name_or(seat.mentor_name, 'Mentor')} (seat #{seat.seat_id})", tuple(lines))
 
 
 def timeline_line(entry: TimelineEntry) -> str:
@@ -538,7 +489,7 @@ def timeline_line(entry: TimelineEntry) -> str:
         for label, ident in (("pack #", entry.pack_id), ("session #", entry.session_id))
         if ident is not None
     )
-    who = "the bot" if entry.actor_id is None else _name(entry.actor_name, "") or mention(entry.actor_id)
+    who = "the bot" if entry.actor_id is None else name_or(entry.actor_name, "") or mention(entry.actor_id)
     reason = entry.detail.get("reason")
     because = f" — {discord.utils.escape_markdown(str(reason))}" if reason else ""
     return f"{timestamp(entry.at, 'f')} · {what}{f' {about}' if about else ''} by {who}{because}"
@@ -546,7 +497,7 @@ def timeline_line(entry: TimelineEntry) -> str:
 
 def student_file(file: StudentFile) -> Listing:
     """``/student``: a block per seat (its packs and sessions), then the timeline of the last changes."""
-    name = _name(file.student_name, f"Student {file.student_user_id}")
+    name = name_or(file.student_name, f"Student {file.student_user_id}")
     live = [seat for seat in file.seats if seat.status != SeatStatus.RELEASED]
     blocks = [_student_seat_block(seat) for seat in file.seats]
     if file.timeline:

@@ -9,14 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import pages, render
-from bot.interaction import ADMIN_ONLY, actor, guild_id, request_key, user_id_of
+from bot import render
+from bot.kit import pages
+from bot.kit.interaction import ADMIN_ONLY, actor, guild_id, request_key, user_id_of
 from core import bounds, views
 from core.usecases import grant_pack, grant_purchase, register_mentor, unplaced_purchases
 from core.usecases.corrections import extend_pack, move_seat, pack_choices, remove_mentor, revoke_pack
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class AdminCog(commands.Cog):
         name="seat", description="Manage seats.", guild_only=True, default_permissions=ADMIN_ONLY
     )
 
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @mentor_group.command(name="add")

@@ -16,28 +16,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.interaction import actor, guild_id
-from bot.render import Reply
+from bot.kit.host import host_of
+from bot.kit.interaction import actor, guild_id
+from bot.kit.text import Reply, local_time
 from core.domain import UNDO_BUTTON_WINDOW, CompletionChoice, SessionCompleted
 from core.usecases.corrections import complete_chosen, undo_choices, undo_session
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 REASON_LABEL = "Why is this completion undone?"
 
 
-def _bot(interaction: discord.Interaction[Any]) -> MentorBot:
-    from bot.app import MentorBot
-
-    client = interaction.client
-    if not isinstance(client, MentorBot):
-        raise RuntimeError("a mentorbot button pressed on another client")
-    return client
-
-
 async def _undo(interaction: discord.Interaction[Any], session_id: int, reason: str) -> None:
-    bot = _bot(interaction)
+    bot = host_of(interaction)
     await bot.run_command(
         interaction,
         undo_session,
@@ -88,7 +80,7 @@ class UndoButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         completed_at = datetime.fromtimestamp(self.completed_at, UTC)
-        if _bot(interaction).clock.now() > completed_at + UNDO_BUTTON_WINDOW:
+        if host_of(interaction).clock.now() > completed_at + UNDO_BUTTON_WINDOW:
             await interaction.response.send_message(
                 f"The Undo button works for 15 minutes after a completion; run /undo for session "
                 f"#{self.session_id} with a reason instead.",
@@ -134,7 +126,7 @@ class ChoiceButton(
                 f"Only <@{self.owner}> can answer this question; run /complete yourself.", ephemeral=True
             )
             return
-        bot = _bot(interaction)
+        bot = host_of(interaction)
         await bot.run_command(
             interaction,
             complete_chosen,
@@ -148,7 +140,7 @@ class ChoiceButton(
 
 
 def choice_view(owner: int, ask: int, result: CompletionChoice) -> discord.ui.View:
-    at = render.local_time(result.starts_at, result.time_zone)
+    at = local_time(result.starts_at, result.time_zone)
     view = discord.ui.View(timeout=None)
     view.add_item(
         ChoiceButton(
@@ -170,13 +162,13 @@ def completion_reply(
     return Reply(render.completed(result), None if result.already_completed else undo_view(result))
 
 
-def install(bot: MentorBot) -> None:
+def install(bot: Host) -> None:
     """Listen for these buttons, also on replies sent before a restart."""
     bot.add_dynamic_items(UndoButton, ChoiceButton)
 
 
 class CorrectionsCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     async def completed_autocomplete(

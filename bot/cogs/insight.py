@@ -1,7 +1,7 @@
 """Seeing everything: /student (everything about one student), /export (CSV files of the server's
 packs, sessions and history) and /report (the figures of the last days, with a chart).
 
-Each reads one view of ``core.views`` in one transaction (``MentorBot.run_view``, which answers a
+Each reads one view of ``core.views`` in one transaction (``Host.run_view``, which answers a
 refusal); the CSV text comes from ``core.export`` and the chart from ``bot.chart``."""
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import chart, pages, render
-from bot.interaction import actor, guild_id
+from bot import render
+from bot.kit import chart, pages
+from bot.kit.interaction import actor, guild_id
 from core import export, views
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 ZIP_NAME = "mentorbot-export.zip"
 
@@ -41,7 +42,7 @@ def export_attachments(
 
 
 class InsightCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @app_commands.command(name="student")

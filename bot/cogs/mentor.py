@@ -9,9 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import offers, pages, render
+from bot import offers, render
 from bot.cogs import corrections
-from bot.interaction import actor, guild_id, request_key, user_id_of
+from bot.kit import pages
+from bot.kit.interaction import actor, guild_id, request_key, user_id_of
 from core import bounds, views
 from core.domain import SESSION_MINUTES_DEFAULT, CompletionChoice, LateCancelToConfirm, SessionMissed
 from core.texts import mention, timestamp
@@ -22,7 +23,7 @@ from core.usecases.settings import time_zone_of
 from core.when import read_when, when_choice
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def no_show_marked(result: SessionMissed) -> str:
 
 
 class MentorCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     async def session_autocomplete(

@@ -13,11 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interaction import guild_id
+from bot.kit.interaction import guild_id
 from core.usecases.settings import YOURS, TimeZoneShown, set_time_zone, time_zone_of
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 MAX_CHOICES = 25  # Discord's limit on autocomplete choices
 
@@ -51,7 +51,7 @@ def zone_set(result: TimeZoneShown) -> str:
 
 
 class PeopleCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @app_commands.command(name="timezone")

@@ -18,7 +18,7 @@ from discord.ext import commands
 from core.shop import Bought, ShopError
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def bought(entitlement: discord.Entitlement) -> Bought | None:
 class DiscordShop:
     """Discord's entitlements of this application: listed unconsumed, consumed once placed."""
 
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     async def unconsumed(self) -> Sequence[Bought]:
@@ -67,7 +67,7 @@ class DiscordShop:
 
 
 class PurchasesCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @commands.Cog.listener()

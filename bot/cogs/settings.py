@@ -13,8 +13,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import pages
-from bot.interaction import ADMIN_ONLY, actor, guild_id
+from bot.kit import pages
+from bot.kit.interaction import ADMIN_ONLY, actor, guild_id
 from core.config import SECRETS, SERVER_SETTINGS, Value
 from core.usecases.settings import (
     DEFAULT,
@@ -28,7 +28,7 @@ from core.usecases.settings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 # A channel or role mention as Discord writes it: <#123>, <@&123>; the id is what core reads.
 MENTION = re.compile(r"^<(?:#|@&)(\d+)>$")
@@ -100,7 +100,7 @@ class SettingsCog(commands.Cog):
         default_permissions=ADMIN_ONLY,
     )
 
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     async def name_autocomplete(

@@ -8,17 +8,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import pages, render
-from bot.delivery import renewal_item
+from bot import render
+from bot.kit import pages
+from bot.kit.delivery import renewal_item
 from core import views
 from core.server_settings import policy_of
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 
 class StudentCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @app_commands.command(name="mysessions")

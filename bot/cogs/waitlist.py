@@ -9,15 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import pages
-from bot.interaction import actor, guild_id
-from bot.pages import Block, Listing
+from bot.kit import pages
+from bot.kit.interaction import actor, guild_id
+from bot.kit.pages import Block, Listing
 from core.domain import WaitlistJoined, WaitlistLeft, WaitlistPlace, WaitlistStatus
 from core.texts import mention, when
 from core.usecases.waitlist import join_waitlist, leave_waitlist, waitlist_places
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 
 def joined(result: WaitlistJoined) -> str:
@@ -56,7 +56,7 @@ def listing(places: Sequence[WaitlistPlace]) -> Listing:
 class WaitlistCog(commands.GroupCog, group_name="waitlist"):
     """Wait in line for a seat with a mentor whose seats are all taken."""
 
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @app_commands.command(name="join")

@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import discord
 
-from bot import chart, render
+from bot import render
 from bot.app import MentorBot
 from bot.cogs.insight import ZIP_NAME, export_attachments
+from bot.kit import chart
 from core.clock import ManualClock
 from core.domain import PackChoice, PackStatus, SessionView
 from core.views import MentorWeeks, Report
