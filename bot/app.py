@@ -42,6 +42,9 @@ INVITE_SCOPES = ("bot", "applications.commands")
 # The server the last guild sync registered the commands on (bot_state), to remove them from later.
 GUILD_SYNC_KEY = "command_guild"
 
+# The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
+FEATURES = ("sessions",)
+
 
 def invite_url(application_id: int) -> str:
     """The link that adds the bot to a server, with the scopes and permissions it needs."""
@@ -98,7 +101,7 @@ class MentorBot(Host):
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
         from bot import offers
-        from bot.cogs import admin, corrections, insight, mentor, people, purchases, student, waitlist
+        from bot.cogs import admin, insight, mentor, people, purchases, student, waitlist
         from bot.cogs import settings as settings_cog
 
         await self.add_cog(student.StudentCog(self))
@@ -106,13 +109,13 @@ class MentorBot(Host):
         await self.add_cog(admin.AdminCog(self))
         await self.add_cog(settings_cog.SettingsCog(self))
         await self.add_cog(people.PeopleCog(self))
-        await self.add_cog(corrections.CorrectionsCog(self))  # R16, and the question /complete asks (R3)
-        corrections.install(self)
         await self.add_cog(insight.InsightCog(self))
         await self.add_cog(purchases.PurchasesCog(self))
         await self.add_cog(waitlist.WaitlistCog(self))
         self.add_dynamic_items(*offers.ITEMS)
         self.sender.add_dm_buttons(NotificationKind.WAITLIST_OFFER, offers.offer_dm_buttons)
+        for name in FEATURES:
+            await self.load_extension(f"bot.features.{name}")
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.

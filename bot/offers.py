@@ -1,6 +1,6 @@
-"""The buttons of R18 and R19 that outlive a restart: Accept / Decline on a waitlist offer's DM, and
-the student's confirmation of a late cancel. Each is a ``DynamicItem`` whose custom id carries the ids
-it acts on, and answers through ``Host.run_command`` like a slash command."""
+"""The buttons of R19 that outlive a restart: Accept / Decline on a waitlist offer's DM. Each is a
+``DynamicItem`` whose custom id carries the ids it acts on, and answers through ``Host.run_command``
+like a slash command."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import discord
 
 from bot.kit.host import host_of
 from bot.kit.interaction import actor
-from core.domain import LateCancelToConfirm, OfferAnswered, SessionCancelled, SessionMissed
+from core.domain import OfferAnswered
 from core.outbox import Claimed
-from core.texts import mention, timestamp, when
-from core.usecases.sessions import cancel_session
+from core.texts import mention, when
 from core.usecases.waitlist import accept_offer, decline_offer
 
 
@@ -75,73 +74,4 @@ def offer_dm_buttons(notification: Claimed, view: discord.ui.View | None) -> dis
     return offer_buttons(notification.seat_id, view)
 
 
-# ---- R18: the student's late cancel -------------------------------------------------------------
-
-
-def cancelled(result: SessionCancelled | SessionMissed | LateCancelToConfirm) -> str:
-    """The reply to /cancel (and its confirmation): what happened to the session and the pack."""
-    if isinstance(result, LateCancelToConfirm):
-        return (
-            f"Session #{result.session_id} with {mention(result.mentor_user_id)} starts {when(result.starts_at)}, "
-            f"less than {result.late_cancel_hours} hours from now: cancelling it now takes it off your pack. "
-            "Press Cancel it anyway to go ahead; otherwise nothing changes."
-        )
-    if isinstance(result, SessionMissed):
-        return (
-            f"Cancelled session #{result.session_id} on {timestamp(result.starts_at)}, late: it was taken off "
-            f"your pack ({result.left} left)."
-        )
-    return (
-        f"Cancelled session #{result.session_id} with {mention(result.student_user_id)} on "
-        f"{timestamp(result.starts_at)}; nothing was taken off their pack. They have been told."
-    )
-
-
-class LateCancelButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"mentorbot:latecancel:(?P<session>\d+):(?P<student>\d+)",
-):
-    """The student's confirmation of a late cancel (R18); nothing changes until it is pressed."""
-
-    def __init__(self, session_id: int, student_user_id: int) -> None:
-        self.session_id, self.student_user_id = session_id, student_user_id
-        super().__init__(
-            discord.ui.Button(
-                label="Cancel it anyway",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"mentorbot:latecancel:{session_id}:{student_user_id}",
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> LateCancelButton:
-        return cls(int(match["session"]), int(match["student"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.user.id != self.student_user_id or interaction.guild_id is None:
-            await interaction.response.send_message(
-                f"Only {mention(self.student_user_id)} can confirm this cancel; use /cancel for your own sessions.",
-                ephemeral=True,
-            )
-            return
-        bot = host_of(interaction)
-        await bot.run_command(
-            interaction,
-            cancel_session,
-            cancelled,
-            guild_id=interaction.guild_id,
-            actor=actor(interaction, bot.settings),
-            session_id=self.session_id,
-            confirm_late=True,
-        )
-
-
-def late_cancel_button(result: LateCancelToConfirm, student_user_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(LateCancelButton(result.session_id, student_user_id))
-    return view
-
-
-ITEMS = (OfferButton, LateCancelButton)
+ITEMS = (OfferButton,)

@@ -16,8 +16,6 @@ import discord
 from bot.kit.pages import Block, Listing
 from bot.kit.text import AMBER, BLURPLE, bar, choice_label, name_or, seat_status
 from core.domain import (
-    CompletedChoice,
-    CompletionChoice,
     MentorRegistered,
     MentorRemoved,
     PackChoice,
@@ -31,10 +29,6 @@ from core.domain import (
     SeatMoved,
     SeatStatus,
     SeatView,
-    SessionBooked,
-    SessionCancelled,
-    SessionCompleted,
-    SessionReverted,
     SessionStatus,
     SessionView,
 )
@@ -53,38 +47,6 @@ from core.views import (
 )
 
 # ---- replies ---------------------------------------------------------------------------------------
-
-
-def completed(result: SessionCompleted) -> str:
-    student = mention(result.student_user_id)
-    if result.already_completed:
-        return (
-            f"Session {result.number} of {result.total} for {student} was already completed "
-            f"{timestamp(result.completed_at, 'R')}; nothing changed."
-        )
-    text = f"Session {result.number} of {result.total} completed for {student} — {result.left} left."
-    if result.grace_ends_at is not None:
-        text += f" Their seat is held until {when(result.grace_ends_at)} for them to renew."
-    return text
-
-
-def booked(result: SessionBooked) -> str:
-    if result.already_booked:
-        return (
-            f"Session #{result.session_id} with {mention(result.student_user_id)} for {when(result.starts_at)} "
-            "was already booked by this request; nothing changed."
-        )
-    return (
-        f"Booked session #{result.session_id} with {mention(result.student_user_id)} for {when(result.starts_at)}, "
-        f"{result.minutes} minutes. They have been told."
-    )
-
-
-def cancelled(result: SessionCancelled) -> str:
-    return (
-        f"Cancelled session #{result.session_id} with {mention(result.student_user_id)} on "
-        f"{timestamp(result.starts_at)}; nothing was taken off their pack. They have been told."
-    )
 
 
 def mentor_registered(result: MentorRegistered) -> str:
@@ -187,39 +149,7 @@ def roster(result: Roster) -> Listing:
     )
 
 
-def session_label(session: SessionView) -> str:
-    """An autocomplete choice, e.g. "alice with mia — Tue 13 Jan 18:00 UTC (#12)": the person, the
-    state (for a booked session, its time) and the number. Discord shows these as plain text, so the
-    time is spelled in UTC; the number stays whole however long the names are."""
-    starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
-    student = session.student_name or str(session.student_user_id)
-    mentor = session.mentor_name or str(session.mentor_user_id)
-    return choice_label(f"{student} with {mentor}", f" — {starts} (#{session.session_id})")
-
-
 # ---- corrections (R16) and the /complete that asks (R3) ------------------------------------------------
-
-
-def completed_or_choice(result: SessionCompleted | CompletionChoice) -> str:
-    if isinstance(result, CompletionChoice):
-        return (
-            f"{mention(result.student_user_id)} has session #{result.session_id} booked for "
-            f"{when(result.starts_at)}, not within the hour, so nothing was completed yet: is it that "
-            "session, or a new one now?"
-        )
-    return completed(result)
-
-
-def reverted(result: SessionReverted) -> str:
-    student = mention(result.student_user_id)
-    if result.already_voided:
-        return f"Session #{result.session_id} of {student} was already undone {timestamp(result.voided_at, 'R')}; nothing changed."
-    if result.forfeited:
-        back = "its pack has ended, so the session counts as forfeited"
-    else:
-        back = f"{result.left} of {result.total} left"
-    grace = " Their seat is no longer in grace." if result.seat_back_from_grace else ""
-    return f"Undid session #{result.session_id} of {student}: {back}.{grace} They have been told."
 
 
 def pack_extended(result: PackExtended) -> str:
@@ -289,16 +219,6 @@ def pack_choice_label(choice: PackChoice) -> str:
     else:
         state = choice.status.value
     return choice_label(f"{student} with {mentor}", f" — {state} (#{choice.pack_id})")
-
-
-def undo_choice_label(choice: CompletedChoice) -> str:
-    student = choice.student_name or "a student"
-    mentor = choice.mentor_name or "a mentor"
-    done = choice.completed_at.strftime("%a %d %b %H:%M UTC")
-    return choice_label(
-        f"{student} with {mentor}",
-        f" — session {choice.number} of {choice.total}, completed {done} (#{choice.session_id})",
-    )
 
 
 # ---- /roster [mentor], /seats with every student ---------------------------------------------------

@@ -14,6 +14,7 @@ import discord
 from bot import render
 from bot.app import MentorBot
 from bot.cogs.insight import ZIP_NAME, export_attachments
+from bot.features.sessions.replies import session_label
 from bot.kit import chart
 from core.clock import ManualClock
 from core.domain import PackChoice, PackStatus, SessionView
@@ -328,6 +329,6 @@ def test_autocomplete_labels_name_the_people_and_the_state_and_keep_the_number_w
         minutes=60,
         mentor_name="mia",
     )
-    label = render.session_label(session)
+    label = session_label(session)
     assert len(label) == 100
     assert label.endswith("… — Tue 13 Jan 18:00 UTC (#123456)")
