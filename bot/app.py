@@ -43,7 +43,7 @@ INVITE_SCOPES = ("bot", "applications.commands")
 GUILD_SYNC_KEY = "command_guild"
 
 # The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
-FEATURES = ("sessions",)
+FEATURES = ("sessions", "packs")
 
 
 def invite_url(application_id: int) -> str:
