@@ -43,7 +43,7 @@ INVITE_SCOPES = ("bot", "applications.commands")
 GUILD_SYNC_KEY = "command_guild"
 
 # The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
-FEATURES = ("sessions", "packs")
+FEATURES = ("sessions", "packs", "seats")
 
 
 def invite_url(application_id: int) -> str:
@@ -101,12 +101,10 @@ class MentorBot(Host):
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
         from bot import offers
-        from bot.cogs import admin, insight, mentor, people, purchases, student, waitlist
+        from bot.cogs import insight, people, purchases, student, waitlist
         from bot.cogs import settings as settings_cog
 
         await self.add_cog(student.StudentCog(self))
-        await self.add_cog(mentor.MentorCog(self))
-        await self.add_cog(admin.AdminCog(self))
         await self.add_cog(settings_cog.SettingsCog(self))
         await self.add_cog(people.PeopleCog(self))
         await self.add_cog(insight.InsightCog(self))

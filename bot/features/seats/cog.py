@@ -1,28 +1,26 @@
-"""Admins: /mentor add, /mentor remove, /seat move, /seats."""
+"""The seat commands: /mentor add and /mentor remove (R1, R16), /seat move (R16) and /seats (admins),
+and /roster (a mentor's own students; an admin's, any mentor's)."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot.features.seats import replies
 from bot.kit import pages
+from bot.kit.host import Host
 from bot.kit.interaction import ADMIN_ONLY, actor, guild_id
 from core import bounds, views
 from core.usecases import register_mentor
 from core.usecases.corrections import move_seat, remove_mentor
 
-if TYPE_CHECKING:
-    from bot.kit.host import Host
-
 log = logging.getLogger(__name__)
 
 
-class AdminCog(commands.Cog):
+class SeatsCog(commands.Cog):
     # Admin commands are hidden from members without Manage Server (a server may widen that in its
     # Integrations settings); core still checks who is an admin.
     mentor_group = app_commands.Group(
@@ -49,7 +47,7 @@ class AdminCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             register_mentor,
-            render.mentor_registered,
+            replies.mentor_registered,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             mentor_user_id=mentor.id,
@@ -75,7 +73,7 @@ class AdminCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             remove_mentor,
-            render.mentor_removed,
+            replies.mentor_removed,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             mentor_user_id=mentor.id,
@@ -102,7 +100,7 @@ class AdminCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             move_seat,
-            render.seat_moved,
+            replies.seat_moved,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             student_user_id=student.id,
@@ -131,4 +129,23 @@ class AdminCog(commands.Cog):
         )
         if boards is None:
             return
-        await pages.show(interaction, render.seat_board(boards))
+        await pages.show(interaction, replies.seat_board(boards))
+
+    @app_commands.command(name="roster")
+    @app_commands.guild_only()
+    @app_commands.describe(mentor="An admin: whose roster to see (default: your own)")
+    async def roster(self, interaction: discord.Interaction, mentor: discord.Member | None = None) -> None:
+        """Your students (an admin: any mentor's): status, sessions left, next session, grace deadline."""
+        result = await self.bot.run_view(
+            interaction,
+            views.roster_of,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            mentor_user_id=mentor.id if mentor is not None else None,
+        )
+        if result is None:
+            return
+        other = mentor is not None and mentor.id != interaction.user.id
+        await pages.show(
+            interaction, replies.roster_of(result, mentor.display_name if other and mentor else None)
+        )
