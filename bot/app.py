@@ -28,7 +28,7 @@ from core import state
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database, open_database
-from core.domain import DeliveryReport, NotificationKind, SweepReport
+from core.domain import DeliveryReport, SweepReport
 from core.runtime import Runtime
 from core.service import Service
 from core.shop import Purchases
@@ -43,7 +43,7 @@ INVITE_SCOPES = ("bot", "applications.commands")
 GUILD_SYNC_KEY = "command_guild"
 
 # The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
-FEATURES = ("sessions", "packs", "seats")
+FEATURES = ("sessions", "packs", "seats", "waitlist")
 
 
 def invite_url(application_id: int) -> str:
@@ -100,8 +100,7 @@ class MentorBot(Host):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot import offers
-        from bot.cogs import insight, people, purchases, student, waitlist
+        from bot.cogs import insight, people, purchases, student
         from bot.cogs import settings as settings_cog
 
         await self.add_cog(student.StudentCog(self))
@@ -109,9 +108,6 @@ class MentorBot(Host):
         await self.add_cog(people.PeopleCog(self))
         await self.add_cog(insight.InsightCog(self))
         await self.add_cog(purchases.PurchasesCog(self))
-        await self.add_cog(waitlist.WaitlistCog(self))
-        self.add_dynamic_items(*offers.ITEMS)
-        self.sender.add_dm_buttons(NotificationKind.WAITLIST_OFFER, offers.offer_dm_buttons)
         for name in FEATURES:
             await self.load_extension(f"bot.features.{name}")
         pages.install(self)

@@ -1,6 +1,7 @@
-"""The buttons of R19 that outlive a restart: Accept / Decline on a waitlist offer's DM. Each is a
-``DynamicItem`` whose custom id carries the ids it acts on, and answers through ``Host.run_command``
-like a slash command."""
+"""The buttons of a waitlist offer's DM (R19), which outlive a restart: Accept and Decline. Each is a
+``DynamicItem`` whose custom id carries the seat offered (fixed: DMs sent long ago carry it), and
+answers through ``Host.run_command`` like a slash command. ``offer_dm_buttons`` is what the feature
+registers with the sender for ``WAITLIST_OFFER`` DMs."""
 
 from __future__ import annotations
 
@@ -9,24 +10,11 @@ from typing import Any
 
 import discord
 
+from bot.features.waitlist import replies
 from bot.kit.host import host_of
 from bot.kit.interaction import actor
-from core.domain import OfferAnswered
 from core.outbox import Claimed
-from core.texts import mention, when
 from core.usecases.waitlist import accept_offer, decline_offer
-
-
-def answered(result: OfferAnswered) -> str:
-    mentor = mention(result.mentor_user_id)
-    if not result.accepted:
-        return f"You declined the seat with {mentor}; it goes to the next in line."
-    if result.already:
-        return f"You already accepted the seat with {mentor}; it is held for you until {when(result.offer_ends_at)}."
-    return (
-        f"Accepted: the seat with {mentor} is held for you until {when(result.offer_ends_at)}. "
-        "The admins have been told to grant you a pack."
-    )
 
 
 class OfferButton(
@@ -55,7 +43,11 @@ class OfferButton(
         bot = host_of(interaction)
         use_case = accept_offer if self.answer == "accept" else decline_offer
         await bot.run_command(
-            interaction, use_case, answered, actor=actor(interaction, bot.settings), seat_id=self.seat_id
+            interaction,
+            use_case,
+            replies.answered,
+            actor=actor(interaction, bot.settings),
+            seat_id=self.seat_id,
         )
 
 
@@ -72,6 +64,3 @@ def offer_dm_buttons(notification: Claimed, view: discord.ui.View | None) -> dis
     if notification.seat_id is None:
         return view
     return offer_buttons(notification.seat_id, view)
-
-
-ITEMS = (OfferButton,)
