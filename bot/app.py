@@ -31,7 +31,6 @@ from core.db import Database, open_database
 from core.domain import DeliveryReport, SweepReport
 from core.runtime import Runtime
 from core.service import Service
-from core.shop import Purchases
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ INVITE_SCOPES = ("bot", "applications.commands")
 GUILD_SYNC_KEY = "command_guild"
 
 # The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
-FEATURES = ("sessions", "packs", "seats", "waitlist")
+FEATURES = ("sessions", "packs", "seats", "waitlist", "purchases")
 
 
 def invite_url(application_id: int) -> str:
@@ -82,10 +81,7 @@ class MentorBot(Host):
             database or open_database(settings.database_url), self.clock, settings.policy()
         )
         self.sender = DiscordSender(self, settings)
-        self.runtime = Runtime(self.service, self.sender)
-        from bot.cogs.purchases import DiscordShop
-
-        self.runtime.purchases = Purchases(self.service, DiscordShop(self), self.runtime.deliver_caused)
+        self.runtime = Runtime(self.service, self.sender)  # the purchases feature adds its shop
         self.ticks: Ticks | None = None
         if run_scheduler:
             self.ticks = Ticks(
@@ -100,14 +96,13 @@ class MentorBot(Host):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot.cogs import insight, people, purchases, student
+        from bot.cogs import insight, people, student
         from bot.cogs import settings as settings_cog
 
         await self.add_cog(student.StudentCog(self))
         await self.add_cog(settings_cog.SettingsCog(self))
         await self.add_cog(people.PeopleCog(self))
         await self.add_cog(insight.InsightCog(self))
-        await self.add_cog(purchases.PurchasesCog(self))
         for name in FEATURES:
             await self.load_extension(f"bot.features.{name}")
         pages.install(self)
