@@ -42,7 +42,7 @@ INVITE_SCOPES = ("bot", "applications.commands")
 GUILD_SYNC_KEY = "command_guild"
 
 # The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
-FEATURES = ("sessions", "packs", "seats", "waitlist", "purchases", "settings")
+FEATURES = ("sessions", "packs", "seats", "waitlist", "purchases", "settings", "insight")
 
 
 def invite_url(application_id: int) -> str:
@@ -96,10 +96,6 @@ class MentorBot(Host):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot.cogs import insight, student
-
-        await self.add_cog(student.StudentCog(self))
-        await self.add_cog(insight.InsightCog(self))
         for name in FEATURES:
             await self.load_extension(f"bot.features.{name}")
         pages.install(self)

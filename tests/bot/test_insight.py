@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import discord
 
 from bot.app import MentorBot
-from bot.cogs.insight import ZIP_NAME, export_attachments
+from bot.features.insight.cog import ZIP_NAME, export_attachments
 from bot.features.packs.replies import pack_choice_label
 from bot.features.sessions.replies import session_label
 from bot.kit import chart

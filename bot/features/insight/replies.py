@@ -1,8 +1,9 @@
-"""How results look in Discord: reply sentences, the lists (as listings that ``bot.pages`` cuts into
-pages), bars of sessions used, autocomplete labels.
+"""What the insight commands show: /mysessions (live seats, seats released lately with why and how
+to renew, places in line), /student (seats, packs, sessions and the last changes), the /export reply
+and the /report embed. Lists are listings the kit cuts into pages (R20).
 
-Pure functions of core's result and view objects. Times are Discord timestamps, which each reader's
-client shows in their own time zone (autocomplete labels cannot render them, so they say UTC).
+Pure functions of core's view objects. Times are Discord timestamps, which each reader's client shows
+in their own time zone.
 """
 
 from __future__ import annotations
@@ -35,10 +36,7 @@ from core.views import (
     TimelineEntry,
 )
 
-# ---- replies ---------------------------------------------------------------------------------------
-
-
-# ---- embeds ----------------------------------------------------------------------------------------
+# ---- /mysessions ------------------------------------------------------------------------------------
 
 
 def _pack_line(pack: PackView) -> str:
@@ -79,13 +77,7 @@ def my_sessions(seats: Sequence[SeatView], guild_names: dict[int, str] | None = 
     )
 
 
-# ---- corrections (R16) and the /complete that asks (R3) ------------------------------------------------
-
-
-# ---- /roster [mentor], /seats with every student ---------------------------------------------------
-
-
-# ---- /mysessions with what happened lately ---------------------------------------------------------
+# ---- /mysessions: what happened lately ----------------------------------------------------------------
 
 RELEASED_BECAUSE = {
     ReleaseReason.GRACE_ENDED: "the grace period ended without a renewal",
