@@ -3,11 +3,12 @@ delivery, ``core.runtime``) with its Discord sender, and the scheduler's ticks i
 Tests, the demo and the CLI all come through this door.
 
 ``MentorBot`` is the kit's ``Host`` (``bot.kit.host``, which holds the one path every command takes)
-with everything built in.
+with everything built in. It imports no feature: it loads each by name (``FEATURES``), and each
+feature's ``setup`` adds its commands, its buttons and the DM buttons it owns.
 
-Once started (discord.py runs ``setup_hook``): the schema is migrated, the cogs are loaded, the
-command tree is synced if it changed since the last sync, and the scheduler runs the sweep and
-delivery (``bot.scheduler``).
+Once started (discord.py runs ``setup_hook``): the schema is migrated, the features are loaded, the
+command tree is synced if it changed since the last sync, the purchases made while the bot was down
+are placed, and the scheduler runs the sweep and delivery (``bot.scheduler``).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class MentorBot(Host):
             **options,  # type: ignore[arg-type]
         )
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        self.clock = clock or SystemClock()
         self.service = Service(
             database or open_database(settings.database_url), self.clock, settings.policy()
         )
