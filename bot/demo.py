@@ -101,6 +101,20 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> None:
         clock.set(datetime(year, month, day, hour, minute, tzinfo=UTC))
 
+    introduction(show)
+    await grant_to_release_scene(env, show, at, ada=ada, mia=mia, alice=alice, bob=bob)
+    await renewal_in_grace_scene(show, at, ada=ada, mia=mia, bob=bob)
+    await corrections_scene(show, at, mia=mia, bob=bob)
+    await each_server_its_own(show, ada, mia, bob)
+    await renewal_bought_in_discord(env, bot, clock, show, ada, mia, alice)
+    cleo_user = env.create_user("cleo")
+    show.track(cleo_user)
+    cleo = guild.add_member(cleo_user)
+    at(2026, 3, 2, 10)
+    await waitlist_scene(show, ada, mia, cleo, cleo_user)
+
+
+def introduction(show: Transcript) -> None:
     show.write("mentorbot demo: the real bot on a simulated Discord server (SimCord). No token, no network;")
     show.write(
         "SQLite in a temporary directory. The bot's clock is moved by hand, so weeks pass in a second."
@@ -110,6 +124,11 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     show.write()
     show.write('Server "Mentorship": @ada is an admin (Manage Server), @mia mentors, @alice and @bob study.')
 
+
+async def grant_to_release_scene(
+    env: Any, show: Transcript, at: Any, *, ada: Any, mia: Any, alice: Any, bob: Any
+) -> None:
+    """R2 to R9: a pack granted, its sessions booked and completed, grace, the final warning, release."""
     show.title("1. A pack from grant to release: @alice")
     await show.command(ada, "mentor add", mentor=mia, seats=1)
     await show.command(ada, "pack grant", student=alice, mentor=mia)
@@ -149,6 +168,9 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     show.note("She did not renew: the grace has ended, so the sweep releases the seat.")
     await show.sweep()
 
+
+async def renewal_in_grace_scene(show: Transcript, at: Any, *, ada: Any, mia: Any, bob: Any) -> None:
+    """R2 in grace: a new pack while the seat is held; no final warning, no release."""
     show.title("2. A renewal in grace: @bob")
     at(2026, 2, 2, 9)
     await show.command(ada, "pack grant", student=bob, mentor=mia, sessions=2)
@@ -169,14 +191,6 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await show.sweep()
     await show.command(bob, "mysessions")
     await show.command(ada, "seats")
-    await corrections_scene(show, at, mia=mia, bob=bob)
-    await each_server_its_own(show, ada, mia, bob)
-    await renewal_bought_in_discord(env, bot, clock, show, ada, mia, alice)
-    cleo_user = env.create_user("cleo")
-    show.track(cleo_user)
-    cleo = guild.add_member(cleo_user)
-    at(2026, 3, 2, 10)
-    await waitlist_scene(show, ada, mia, cleo, cleo_user)
 
 
 async def each_server_its_own(show: Transcript, ada: Any, mia: Any, bob: Any) -> None:

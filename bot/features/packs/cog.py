@@ -14,10 +14,29 @@ from bot.kit.host import Host
 from bot.kit.interaction import ADMIN_ONLY, actor, guild_id, request_key, user_id_of
 from bot.kit.text import narrowed
 from core import bounds
+from core.domain import PackGranted
 from core.usecases import grant_pack, grant_purchase, unplaced_purchases
 from core.usecases.corrections import extend_pack, pack_choices, revoke_pack
 
 log = logging.getLogger(__name__)
+
+
+def log_grant(interaction: discord.Interaction, result: PackGranted) -> None:
+    """A grant on one log line, with the ids that matter."""
+    log.info(
+        "user %s granted pack %s (%d sessions, until %s) to student %s on seat %s with mentor %s in "
+        "server %s (new seat: %s, renewed from grace: %s)",
+        interaction.user.id,
+        result.pack_id,
+        result.sessions,
+        result.ends_at.isoformat(),
+        result.student_user_id,
+        result.seat_id,
+        result.mentor_user_id,
+        interaction.guild_id,
+        result.new_seat,
+        result.renewed_from_grace,
+    )
 
 
 class PacksCog(commands.Cog):
@@ -78,22 +97,8 @@ class PacksCog(commands.Cog):
                 valid_days=valid_days,
                 request_key=request_key(interaction),
             )
-        if result is None:
-            return
-        log.info(
-            "user %s granted pack %s (%d sessions, until %s) to student %s on seat %s with mentor %s in "
-            "server %s (new seat: %s, renewed from grace: %s)",
-            interaction.user.id,
-            result.pack_id,
-            result.sessions,
-            result.ends_at.isoformat(),
-            result.student_user_id,
-            result.seat_id,
-            result.mentor_user_id,
-            interaction.guild_id,
-            result.new_seat,
-            result.renewed_from_grace,
-        )
+        if result is not None:
+            log_grant(interaction, result)
 
     async def pack_autocomplete(
         self, interaction: discord.Interaction, current: str
