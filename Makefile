@@ -30,10 +30,13 @@ run: $(RUNTIME)
 test: lint
 	$(BIN)/pytest
 
+## Lint, format check, types, the import contracts (pyproject, [tool.importlinter]) and module sizes.
 lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy core bot
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/python scripts/module_sizes.py bot
 
 ## The whole story on a simulated Discord: no token, no network.
 demo: $(DEV)
@@ -56,4 +59,4 @@ screenshots: $(SHOTS)
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

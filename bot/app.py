@@ -2,12 +2,13 @@
 delivery, ``core.runtime``) with its Discord sender, and the scheduler's ticks into one discord.py bot.
 Tests, the demo and the CLI all come through this door.
 
-It also holds the one path every command takes (``run_command`` for a change, ``run_view`` for a
-read): defer, one transaction, the reply, then the DMs it caused; a refusal is answered there.
+``MentorBot`` is the kit's ``Host`` (``bot.kit.host``, which holds the one path every command takes)
+with everything built in. It imports no feature: it loads each by name (``FEATURES``), and each
+feature's ``setup`` adds its commands, its buttons and the DM buttons it owns.
 
-Once started (discord.py runs ``setup_hook``): the schema is migrated, the cogs are loaded, the
-command tree is synced if it changed since the last sync, and the scheduler runs the sweep and
-delivery (``bot.scheduler``).
+Once started (discord.py runs ``setup_hook``): the schema is migrated, the features are loaded, the
+command tree is synced if it changed since the last sync, the purchases made while the bot was down
+are placed, and the scheduler runs the sweep and delivery (``bot.scheduler``).
 """
 
 from __future__ import annotations
@@ -15,33 +16,24 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
 
 import discord
 from discord.ext import commands
 
-from bot import pages
-from bot.delivery import DiscordSender
-from bot.errors import answer_refusal, install_error_handler, mark_saved
-from bot.interaction import check_people
-from bot.render import Reply
+from bot.kit import pages
+from bot.kit.delivery import DiscordSender
+from bot.kit.errors import install_error_handler
+from bot.kit.host import Host
 from bot.scheduler import Ticks
 from core import state
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database, open_database
 from core.domain import DeliveryReport, SweepReport
-from core.errors import Refusal
 from core.runtime import Runtime
 from core.service import Service
-from core.shop import Purchases
-from core.tx import Tx
 
 log = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 # What the bot needs in a server: see channels and post there (the fallback channel), with embeds.
 # Slash commands, their replies and DMs need no channel permission.
@@ -49,6 +41,9 @@ INVITE_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, 
 INVITE_SCOPES = ("bot", "applications.commands")
 # The server the last guild sync registered the commands on (bot_state), to remove them from later.
 GUILD_SYNC_KEY = "command_guild"
+
+# The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
+FEATURES = ("sessions", "packs", "seats", "waitlist", "purchases", "settings", "insight")
 
 
 def invite_url(application_id: int) -> str:
@@ -60,7 +55,7 @@ def invite_url(application_id: int) -> str:
 discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
-class MentorBot(commands.Bot):
+class MentorBot(Host):
     """mentorbot: slash commands for mentors, students and admins; DMs from the outbox."""
 
     def __init__(
@@ -82,14 +77,12 @@ class MentorBot(commands.Bot):
             **options,  # type: ignore[arg-type]
         )
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        self.clock = clock or SystemClock()
         self.service = Service(
             database or open_database(settings.database_url), self.clock, settings.policy()
         )
-        self.runtime = Runtime(self.service, DiscordSender(self, settings))
-        from bot.cogs.purchases import DiscordShop
-
-        self.runtime.purchases = Purchases(self.service, DiscordShop(self), self.runtime.deliver_caused)
+        self.sender = DiscordSender(self, settings)
+        self.runtime = Runtime(self.service, self.sender)  # the purchases feature adds its shop
         self.ticks: Ticks | None = None
         if run_scheduler:
             self.ticks = Ticks(
@@ -104,21 +97,8 @@ class MentorBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
-        from bot import offers
-        from bot.cogs import admin, corrections, insight, mentor, people, purchases, student, waitlist
-        from bot.cogs import settings as settings_cog
-
-        await self.add_cog(student.StudentCog(self))
-        await self.add_cog(mentor.MentorCog(self))
-        await self.add_cog(admin.AdminCog(self))
-        await self.add_cog(settings_cog.SettingsCog(self))
-        await self.add_cog(people.PeopleCog(self))
-        await self.add_cog(corrections.CorrectionsCog(self))  # R16, and the question /complete asks (R3)
-        corrections.install(self)
-        await self.add_cog(insight.InsightCog(self))
-        await self.add_cog(purchases.PurchasesCog(self))
-        await self.add_cog(waitlist.WaitlistCog(self))
-        self.add_dynamic_items(*offers.ITEMS)
+        for name in FEATURES:
+            await self.load_extension(f"bot.features.{name}")
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
@@ -197,59 +177,6 @@ class MentorBot(commands.Bot):
     async def deliver_pending(self) -> DeliveryReport:
         """Deliver every due notification now."""
         return await self.runtime.deliver_pending()
-
-    # ---- the one path of every command ------------------------------------------------------------
-
-    async def run_command(
-        self,
-        interaction: discord.Interaction,
-        use_case: Callable[Concatenate[Tx, P], R],
-        render: Callable[[R], str | Reply],
-        /,
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> R | None:
-        """A write command: defer, run ``use_case`` in one transaction, show ``render(result)`` (a text,
-        or a ``Reply`` with buttons), then deliver the DMs it caused. A refusal is the answer (private,
-        nothing changed): None is returned.
-
-        Anything unexpected propagates to the one error handler (``bot.errors``), which tells the user
-        whether the change was saved (the transaction committed) or nothing was changed.
-        """
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            check_people(interaction)
-            result, caused = await self.runtime.command(use_case, *args, **kwargs)
-        except Refusal as refusal:
-            await answer_refusal(interaction, refusal)
-            return None
-        mark_saved(interaction)
-        shown = render(result)
-        reply = shown if isinstance(shown, Reply) else Reply(shown)
-        if reply.view is None:
-            await interaction.edit_original_response(content=reply.content)
-        else:
-            await interaction.edit_original_response(content=reply.content, view=reply.view)
-        if getattr(result, "notification_ids", ()):
-            await self.runtime.deliver_caused(leased=caused)
-        return result
-
-    async def run_view(
-        self,
-        interaction: discord.Interaction,
-        view: Callable[Concatenate[Tx, P], R],
-        /,
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> R | None:
-        """A read command: defer and read ``view`` in one transaction. A refusal (e.g. NotAllowed for a
-        view only admins may see) is answered here and None returned; else the caller shows the result."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            return await self.service.read(view, *args, **kwargs)
-        except Refusal as refusal:
-            await answer_refusal(interaction, refusal)
-            return None
 
 
 class ShardedMentorBot(MentorBot, commands.AutoShardedBot):

@@ -163,7 +163,7 @@ def sweep() -> None:
     import discord
 
     from bot import create_bot
-    from bot.render import sweep_summary
+    from core.runtime import sweep_summary
     from core.sweep import sweep as sweep_once
 
     async def go() -> str:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import relative, run_demo, terminal
+from bot.demo import run_demo
+from bot.transcript import relative, terminal
 from core.config import Settings
 
 ONE_LEFT = "You have 1 session remaining. Renew now to continue."

@@ -11,9 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import discord
 
-from bot import chart, render
 from bot.app import MentorBot
-from bot.cogs.insight import ZIP_NAME, export_attachments
+from bot.features.insight.cog import ZIP_NAME, export_attachments
+from bot.features.packs.replies import pack_choice_label
+from bot.features.sessions.replies import session_label
+from bot.kit import chart
 from core.clock import ManualClock
 from core.domain import PackStatus
 from core.insight import MentorWeeks, Report
@@ -294,7 +296,7 @@ def test_an_export_too_big_for_discord_is_zipped_into_one_file() -> None:
 def test_autocomplete_labels_name_the_people_and_the_state_and_keep_the_number_whole() -> None:
     ends = datetime(2026, 1, 13, 18, tzinfo=UTC)
     assert (
-        render.pack_choice_label(
+        pack_choice_label(
             PackChoice(
                 pack_id=12,
                 student_name="alice",
@@ -307,7 +309,7 @@ def test_autocomplete_labels_name_the_people_and_the_state_and_keep_the_number_w
         )
         == "alice with mia — 3 of 4 left, ends Tue 13 Jan 2026 (#12)"
     )
-    expired = render.pack_choice_label(
+    expired = pack_choice_label(
         PackChoice(
             pack_id=7,
             student_name="bob",
@@ -329,6 +331,6 @@ def test_autocomplete_labels_name_the_people_and_the_state_and_keep_the_number_w
         minutes=60,
         mentor_name="mia",
     )
-    label = render.session_label(session)
+    label = session_label(session)
     assert len(label) == 100
     assert label.endswith("… — Tue 13 Jan 18:00 UTC (#123456)")

@@ -13,9 +13,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from simcord.actors import _component_interaction
 
-from bot import create_bot, pages
+from bot import create_bot
 from bot.app import MentorBot
-from bot.pages import Block, Listing
+from bot.kit import pages
+from bot.kit.pages import Block, Listing
 from core.clock import ManualClock
 from core.config import Settings
 from tests.bot.helpers import one_sentence

@@ -1,47 +1,39 @@
-"""Corrections a mentor makes (R16) and the question /complete asks (R3): /undo, the Undo button on a
-/complete reply with its reason modal, and the two buttons that say which session a /complete meant.
+"""The session buttons, which outlive a restart: Undo on a /complete reply with its reason modal
+(R16), the two answers to the question /complete asks (R3), and the student's confirmation of a late
+cancel (R18).
 
-The buttons are ``DynamicItem``s whose custom ids carry what a press needs (the session, the moment of
-the completion, the question's key), so they work after a restart; core decides every rule.
+Each button is a ``DynamicItem`` whose custom id carries what a press needs (the session, the moment
+of the completion, the question's key), so it works after a restart; core decides every rule. The
+custom ids are fixed: messages sent long ago carry them.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
-from discord import app_commands
-from discord.ext import commands
 
-from bot import render
-from bot.interaction import actor, guild_id
-from bot.render import Reply
-from core.domain import UNDO_BUTTON_WINDOW, CompletionChoice, SessionCompleted
-from core.usecases.corrections import complete_chosen, undo_choices, undo_session
-
-if TYPE_CHECKING:
-    from bot.app import MentorBot
+from bot.features.sessions import replies
+from bot.kit.host import host_of
+from bot.kit.interaction import actor, guild_id
+from bot.kit.text import Reply, local_time
+from core.domain import UNDO_BUTTON_WINDOW, CompletionChoice, LateCancelToConfirm, SessionCompleted
+from core.texts import mention
+from core.usecases.corrections import complete_chosen, undo_session
+from core.usecases.sessions import cancel_session
 
 REASON_LABEL = "Why is this completion undone?"
 
 
-def _bot(interaction: discord.Interaction[Any]) -> MentorBot:
-    from bot.app import MentorBot
-
-    client = interaction.client
-    if not isinstance(client, MentorBot):
-        raise RuntimeError("a mentorbot button pressed on another client")
-    return client
-
-
-async def _undo(interaction: discord.Interaction[Any], session_id: int, reason: str) -> None:
-    bot = _bot(interaction)
+async def undo(interaction: discord.Interaction[Any], session_id: int, reason: str) -> None:
+    """Revert a completion, with the reason (/undo, and the Undo button's modal)."""
+    bot = host_of(interaction)
     await bot.run_command(
         interaction,
         undo_session,
-        render.reverted,
+        replies.reverted,
         guild_id=guild_id(interaction),
         actor=actor(interaction, bot.settings),
         session_id=session_id,
@@ -61,7 +53,7 @@ class UndoModal(discord.ui.Modal, title="Undo this completion"):
         self.session_id = session_id
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await _undo(interaction, self.session_id, self.reason.value)
+        await undo(interaction, self.session_id, self.reason.value)
 
 
 class UndoButton(
@@ -88,7 +80,7 @@ class UndoButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         completed_at = datetime.fromtimestamp(self.completed_at, UTC)
-        if _bot(interaction).clock.now() > completed_at + UNDO_BUTTON_WINDOW:
+        if host_of(interaction).clock.now() > completed_at + UNDO_BUTTON_WINDOW:
             await interaction.response.send_message(
                 f"The Undo button works for 15 minutes after a completion; run /undo for session "
                 f"#{self.session_id} with a reason instead.",
@@ -134,7 +126,7 @@ class ChoiceButton(
                 f"Only <@{self.owner}> can answer this question; run /complete yourself.", ephemeral=True
             )
             return
-        bot = _bot(interaction)
+        bot = host_of(interaction)
         await bot.run_command(
             interaction,
             complete_chosen,
@@ -148,7 +140,7 @@ class ChoiceButton(
 
 
 def choice_view(owner: int, ask: int, result: CompletionChoice) -> discord.ui.View:
-    at = render.local_time(result.starts_at, result.time_zone)
+    at = local_time(result.starts_at, result.time_zone)
     view = discord.ui.View(timeout=None)
     view.add_item(
         ChoiceButton(
@@ -165,45 +157,60 @@ def completion_reply(
     """/complete's reply (R3, R16): the question with its two answers, or the completion with Undo."""
     if isinstance(result, CompletionChoice):
         return Reply(
-            render.completed_or_choice(result), choice_view(interaction.user.id, interaction.id, result)
+            replies.completed_or_choice(result), choice_view(interaction.user.id, interaction.id, result)
         )
-    return Reply(render.completed(result), None if result.already_completed else undo_view(result))
+    return Reply(replies.completed(result), None if result.already_completed else undo_view(result))
 
 
-def install(bot: MentorBot) -> None:
-    """Listen for these buttons, also on replies sent before a restart."""
-    bot.add_dynamic_items(UndoButton, ChoiceButton)
+# ---- R18: the student's late cancel -------------------------------------------------------------
 
 
-class CorrectionsCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
-        self.bot = bot
+class LateCancelButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"mentorbot:latecancel:(?P<session>\d+):(?P<student>\d+)",
+):
+    """The student's confirmation of a late cancel (R18); nothing changes until it is pressed."""
 
-    async def completed_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
-            return []
-        choices = await self.bot.service.read(
-            undo_choices,
+    def __init__(self, session_id: int, student_user_id: int) -> None:
+        self.session_id, self.student_user_id = session_id, student_user_id
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel it anyway",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"mentorbot:latecancel:{session_id}:{student_user_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> LateCancelButton:
+        return cls(int(match["session"]), int(match["student"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.user.id != self.student_user_id or interaction.guild_id is None:
+            await interaction.response.send_message(
+                f"Only {mention(self.student_user_id)} can confirm this cancel; use /cancel for your own sessions.",
+                ephemeral=True,
+            )
+            return
+        bot = host_of(interaction)
+        await bot.run_command(
+            interaction,
+            cancel_session,
+            replies.cancelled,
             guild_id=interaction.guild_id,
-            actor=actor(interaction, self.bot.settings),
-            typed=current,
+            actor=actor(interaction, bot.settings),
+            session_id=self.session_id,
+            confirm_late=True,
         )
-        return [
-            app_commands.Choice(name=render.undo_choice_label(choice), value=choice.session_id)
-            for choice in choices
-        ][:25]
 
-    @app_commands.command(name="undo")
-    @app_commands.guild_only()
-    @app_commands.describe(
-        session="The completed session to undo", reason="Why (kept, and told to the student)"
-    )
-    async def undo(
-        self, interaction: discord.Interaction, session: int, reason: app_commands.Range[str, 1, 300]
-    ) -> None:
-        """Undo a completion: the session is given back to the pack and the student is told."""
-        await _undo(interaction, session, reason)
 
-    undo.autocomplete("session")(completed_autocomplete)
+def late_cancel_button(result: LateCancelToConfirm, student_user_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(LateCancelButton(result.session_id, student_user_id))
+    return view
+
+
+# Listened for in ``setup``, also on replies sent before a restart.
+ITEMS = (UndoButton, ChoiceButton, LateCancelButton)

@@ -1,36 +1,30 @@
 """Admins: /settings show, /settings set name value, /settings reset name (R14).
 
 The cog reads a channel or role given as a mention or an id, tells core which channels the bot can
-post in and which roles this server has (``ServerFacts``), and core decides; the replies are here.
+post in and which roles this server has (``ServerFacts``), and core decides; the replies are in
+``replies``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import pages
-from bot.interaction import ADMIN_ONLY, actor, guild_id
-from core.config import SECRETS, SERVER_SETTINGS, Value
+from bot.features.settings import replies
+from bot.kit import pages
+from bot.kit.host import Host
+from bot.kit.interaction import ADMIN_ONLY, actor, guild_id
+from core.config import SERVER_SETTINGS
 from core.usecases.settings import (
-    DEFAULT,
     ServerFacts,
-    SettingChanged,
-    SettingShown,
-    as_text,
     reset_server_setting,
     server_settings_shown,
     set_server_setting,
 )
 
-if TYPE_CHECKING:
-    from bot.app import MentorBot
-
-# A channel or role mention as Discord writes it: <#123>, <@&123>; the id is what core reads.
 MENTION = re.compile(r"^<(?:#|@&)(\d+)>$")
 
 
@@ -56,42 +50,6 @@ def server_facts(guild: discord.Guild | None) -> ServerFacts:
     return ServerFacts(postable_channel_ids=postable, role_ids=frozenset(role.id for role in guild.roles))
 
 
-def shown(name: str, value: Value) -> str:
-    """A value as an admin reads it: a channel or role as its mention, nothing as "not set"."""
-    if value is None or value == "":
-        return "not set"
-    if name in SECRETS:
-        return "set (hidden)"
-    if name == "fallback_channel_id":
-        return f"<#{value}>"
-    if name == "admin_role_id":
-        return f"<@&{value}>"
-    return f"`{as_text(value)}`"
-
-
-def settings_listing(rows: list[SettingShown]) -> pages.Listing:
-    return pages.Listing(
-        title="Server settings",
-        summary="Each value in force here: this server's own (set with /settings set) or the default.",
-        blocks=tuple(
-            pages.Block(row.name, (f"{shown(row.name, row.value)} — {row.source}", row.meaning))
-            for row in rows
-        ),
-    )
-
-
-def changed(result: SettingChanged) -> str:
-    if result.source == DEFAULT:
-        return (
-            f"{result.name} is back to the default, {shown(result.name, result.value)} "
-            f"(it was {shown(result.name, result.previous)}); it applies from now on."
-        )
-    return (
-        f"{result.name} is now {shown(result.name, result.value)} in this server "
-        f"(it was {shown(result.name, result.previous)}); it applies from now on."
-    )
-
-
 class SettingsCog(commands.Cog):
     settings_group = app_commands.Group(
         name="settings",
@@ -100,7 +58,7 @@ class SettingsCog(commands.Cog):
         default_permissions=ADMIN_ONLY,
     )
 
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     async def name_autocomplete(
@@ -121,7 +79,7 @@ class SettingsCog(commands.Cog):
         )
         if rows is None:
             return
-        await pages.show(interaction, settings_listing(rows))
+        await pages.show(interaction, replies.settings_listing(rows))
 
     @settings_group.command(name="set")
     @app_commands.describe(
@@ -133,7 +91,7 @@ class SettingsCog(commands.Cog):
         await self.bot.run_command(
             interaction,
             set_server_setting,
-            changed,
+            replies.changed,
             guild_id=guild_id(interaction),
             actor=actor(interaction),
             name=name,
@@ -148,7 +106,7 @@ class SettingsCog(commands.Cog):
         await self.bot.run_command(
             interaction,
             reset_server_setting,
-            changed,
+            replies.changed,
             guild_id=guild_id(interaction),
             actor=actor(interaction),
             name=name,

@@ -1,46 +1,35 @@
-"""Mentors (and admins): /complete, /schedule, /cancel (a student's own too), /noshow, /roster."""
+"""The session commands: /complete (R3), /schedule (R10, R15), /cancel (R10, R18; a student's own
+too), /noshow (R18) and /undo (R16), with the ``session`` and ``when`` autocompletes.
+
+A command parses its options and hands one core use case and its reply to ``Host.run_command``; the
+buttons its replies carry are in ``buttons``, the texts in ``replies``.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import offers, pages, render
-from bot.cogs import corrections
-from bot.interaction import actor, guild_id, request_key, user_id_of
+from bot.features.sessions import buttons, replies
+from bot.kit.host import Host
+from bot.kit.interaction import actor, guild_id, request_key, user_id_of
+from bot.kit.text import narrowed
 from core import bounds, views
 from core.domain import SESSION_MINUTES_DEFAULT, CompletionChoice, LateCancelToConfirm, SessionMissed
-from core.texts import mention, timestamp
 from core.usecases import cancel_session, schedule_session
-from core.usecases.corrections import complete_or_ask
+from core.usecases.corrections import complete_or_ask, undo_choices
 from core.usecases.sessions import noshow_session
 from core.usecases.settings import time_zone_of
 from core.when import read_when, when_choice
 
-if TYPE_CHECKING:
-    from bot.app import MentorBot
-
 log = logging.getLogger(__name__)
 
 
-def no_show_marked(result: SessionMissed) -> str:
-    taken = (
-        f"a session was taken off their pack ({result.left} left)"
-        if result.taken
-        else f"nothing was taken off their pack, as this server counts no-shows as free ({result.left} left)"
-    )
-    return (
-        f"Marked session #{result.session_id} of {mention(result.student_user_id)} on "
-        f"{timestamp(result.starts_at)} as a no-show: {taken}. They have been told."
-    )
-
-
-class MentorCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+class SessionsCog(commands.Cog):
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     async def session_autocomplete(
@@ -69,18 +58,22 @@ class MentorCog(commands.Cog):
             typed=current,  # narrowed in SQL before the 25 are taken
             as_student=as_student,
         )
-        typed = current.strip().lower()
-        labels = [(render.session_label(session), session.session_id) for session in choices]
+        labels = ((replies.session_label(session), session.session_id) for session in choices)
+        return narrowed(labels, current.strip(), numbered=True)
 
-        def wanted(label: str, session_id: int) -> bool:
-            # "#12" picks sessions by number (not "12:00" in a time); anything else matches the label.
-            if typed.startswith("#"):
-                return str(session_id).startswith(typed[1:])
-            return typed in label.lower()
-
-        return [
-            app_commands.Choice(name=label, value=value) for label, value in labels if wanted(label, value)
-        ][:25]
+    async def completed_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The completions the caller may undo (core narrows them by what was typed)."""
+        if interaction.guild_id is None:
+            return []
+        choices = await self.bot.service.read(
+            undo_choices,
+            guild_id=interaction.guild_id,
+            actor=actor(interaction, self.bot.settings),
+            typed=current,
+        )
+        return narrowed((replies.undo_choice_label(choice), choice.session_id) for choice in choices)
 
     @app_commands.command(name="complete")
     @app_commands.guild_only()
@@ -95,7 +88,7 @@ class MentorCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             complete_or_ask,
-            lambda result: corrections.completion_reply(interaction, result),
+            lambda result: buttons.completion_reply(interaction, result),
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             student_user_id=student.id,
@@ -147,7 +140,7 @@ class MentorCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             schedule_session,
-            render.booked,
+            replies.booked,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             student_user_id=student.id,
@@ -193,7 +186,7 @@ class MentorCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             cancel_session,
-            offers.cancelled,
+            replies.cancelled,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             session_id=session,
@@ -203,7 +196,7 @@ class MentorCog(commands.Cog):
         if isinstance(result, LateCancelToConfirm):
             # Nothing changed: the student confirms with the button, or leaves it (nothing happens).
             await interaction.edit_original_response(
-                view=offers.late_cancel_button(result, interaction.user.id)
+                view=buttons.late_cancel_button(result, interaction.user.id)
             )
             return
         log.info(
@@ -225,7 +218,7 @@ class MentorCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             noshow_session,
-            no_show_marked,
+            replies.no_show_marked,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             session_id=session,
@@ -241,21 +234,15 @@ class MentorCog(commands.Cog):
 
     noshow.autocomplete("session")(session_autocomplete)
 
-    @app_commands.command(name="roster")
+    @app_commands.command(name="undo")
     @app_commands.guild_only()
-    @app_commands.describe(mentor="An admin: whose roster to see (default: your own)")
-    async def roster(self, interaction: discord.Interaction, mentor: discord.Member | None = None) -> None:
-        """Your students (an admin: any mentor's): status, sessions left, next session, grace deadline."""
-        result = await self.bot.run_view(
-            interaction,
-            views.roster_of,
-            guild_id=guild_id(interaction),
-            actor=actor(interaction, self.bot.settings),
-            mentor_user_id=mentor.id if mentor is not None else None,
-        )
-        if result is None:
-            return
-        other = mentor is not None and mentor.id != interaction.user.id
-        await pages.show(
-            interaction, render.roster_of(result, mentor.display_name if other and mentor else None)
-        )
+    @app_commands.describe(
+        session="The completed session to undo", reason="Why (kept, and told to the student)"
+    )
+    async def undo(
+        self, interaction: discord.Interaction, session: int, reason: app_commands.Range[str, 1, 300]
+    ) -> None:
+        """Undo a completion: the session is given back to the pack and the student is told."""
+        await buttons.undo(interaction, session, reason)
+
+    undo.autocomplete("session")(completed_autocomplete)

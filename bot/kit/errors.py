@@ -1,6 +1,6 @@
 """The one app-command error handler, and the answer to a refusal.
 
-A ``Refusal`` is answered on the command's own path (``answer_refusal``, from ``MentorBot.run_command``
+A ``Refusal`` is answered on the command's own path (``answer_refusal``, from ``Host.run_command``
 and ``run_view``): it is an answer, not an error. What discord.py itself refuses before a command runs
 (a DM, an option it cannot read) becomes one sentence too. Anything unexpected is logged with the command, the user, the server and an error id; the user reads that
 nothing was changed (every command does its work in one transaction, which an error rolls back), or,
@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from core.errors import Refusal
 
-if TYPE_CHECKING:
-    from bot.app import MentorBot
-
-log = logging.getLogger(__name__)
+# Named as before the kit existed: operators filter the log on it.
+log = logging.getLogger("bot.errors")
 
 
 # Set on an interaction once its command's transaction has committed (``mark_saved``).
@@ -77,7 +75,7 @@ def _refusal_text(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
-def install_error_handler(bot: MentorBot) -> None:
+def install_error_handler(bot: commands.Bot) -> None:
     @bot.tree.error
     async def on_app_command_error(
         interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -7,19 +7,21 @@ Each send carries the notification's nonce, which Discord dedupes, so a resend a
 once. What a DM says is core's text; the sender heads it with the server's name and writes each
 person's display name beside their mention, and the server's settings in force at send time choose
 the renew link and the fallback channel (R14).
+
+A feature that owns the buttons of a kind of DM registers them here (``add_dm_buttons``, in its
+``setup``): the waitlist's Accept and Decline on a waitlist offer. Delivery imports no feature.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 import discord
 
-from bot.offers import offer_buttons
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
 from core.domain import CHANNEL_KINDS, DMED_WITHOUT_CHANNEL, RENEWAL_KINDS, NotificationKind, Policy
@@ -27,11 +29,12 @@ from core.letterhead import MENTION
 from core.outbox import Claimed
 from core.texts import mention
 
-if TYPE_CHECKING:
-    from bot.app import MentorBot
-
 UNREACHABLE_CODES = frozenset({50007, 50278})
 T = TypeVar("T")
+
+# The buttons a feature adds to a DM of one kind: given the notification and the view it carries so
+# far (the renewal button, or None), the view to send (or None for none).
+DmButtons = Callable[[Claimed, discord.ui.View | None], discord.ui.View | None]
 
 
 # The DMs that carry the way to renew (R17: the renewal DMs, the final warning, waitlist offers).
@@ -93,11 +96,17 @@ class DiscordSender:
     the server's. The server's settings and the recorded names come with the notification, read in
     the transaction that claimed it (``core.letterhead``)."""
 
-    def __init__(self, bot: MentorBot, settings: Settings) -> None:
+    def __init__(self, bot: discord.Client, settings: Settings) -> None:
         self.bot = bot
         self.settings = settings
         self._channel_servers: dict[int, int | None] = {}
         self._in_owed_order = asyncio.Lock()
+        self._dm_buttons: dict[NotificationKind, DmButtons] = {}
+
+    def add_dm_buttons(self, kind: NotificationKind, buttons: DmButtons) -> None:
+        """The feature that owns DMs of ``kind`` adds its buttons to them (one owner per kind: a later
+        registration, e.g. the feature loaded again, replaces the earlier)."""
+        self._dm_buttons[kind] = buttons
 
     def server_name(self, guild_id: int) -> str:
         guild = self.bot.get_guild(guild_id)
@@ -141,8 +150,9 @@ class DiscordSender:
         view, _ = renewal_button(
             notification.kind, notification.letterhead.policy, self.server_name(notification.guild_id)
         )
-        if notification.kind == NotificationKind.WAITLIST_OFFER and notification.seat_id is not None:
-            view = offer_buttons(notification.seat_id, view)  # R19: Accept / Decline
+        buttons = self._dm_buttons.get(notification.kind)
+        if buttons is not None:
+            view = buttons(notification, view)  # e.g. R19: Accept / Decline on a waitlist offer
         if view is None:
             await _translated(channel.send(content, nonce=notification.nonce))
         else:

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interaction import guild_id
-from core.usecases.settings import YOURS, TimeZoneShown, set_time_zone, time_zone_of
-
-if TYPE_CHECKING:
-    from bot.app import MentorBot
+from bot.features.settings import replies
+from bot.kit.host import Host
+from bot.kit.interaction import guild_id
+from core.usecases.settings import set_time_zone, time_zone_of
 
 MAX_CHOICES = 25  # Discord's limit on autocomplete choices
 
@@ -37,21 +35,8 @@ def zones_matching(typed: str) -> list[str]:
     return (starts + inside)[:MAX_CHOICES]
 
 
-def zone_reply(result: TimeZoneShown) -> str:
-    if result.source == YOURS:
-        return f"Your time zone is {result.zone} (your own); the times you type are read in it."
-    return (
-        f"Your time zone is {result.zone} (this server's); "
-        "set your own with /timezone zone and the times you type are read in it."
-    )
-
-
-def zone_set(result: TimeZoneShown) -> str:
-    return f"Your time zone is now {result.zone}; the times you type are read in it in every server."
-
-
-class PeopleCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+class TimeZoneCog(commands.Cog):
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @app_commands.command(name="timezone")
@@ -64,12 +49,12 @@ class PeopleCog(commands.Cog):
                 interaction, time_zone_of, guild_id=guild_id(interaction), user_id=interaction.user.id
             )
             if shown is not None:
-                await interaction.edit_original_response(content=zone_reply(shown))
+                await interaction.edit_original_response(content=replies.zone_reply(shown))
             return
         await self.bot.run_command(
             interaction,
             set_time_zone,
-            zone_set,
+            replies.zone_set,
             guild_id=guild_id(interaction),
             user_id=interaction.user.id,
             zone=zone,

@@ -1,26 +1,27 @@
-"""Seeing everything: /student (everything about one student), /export (CSV files of the server's
-packs, sessions and history) and /report (the figures of the last days, with a chart).
+"""Seeing everything: /mysessions (a user's own seats and packs, in every server from a DM),
+/student (everything about one student), /export (CSV files of the server's packs, sessions and
+history) and /report (the figures of the last days, with a chart).
 
-Each reads one view of ``core.views`` in one transaction (``MentorBot.run_view``, which answers a
-refusal); the CSV text comes from ``core.export`` and the chart from ``bot.chart``."""
+Each reads one view of ``core.views`` in one transaction (``Host.run_view``, which answers a
+refusal); the CSV text comes from ``core.export`` and the chart from ``bot.kit.chart``."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import zipfile
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import chart, pages, render
-from bot.interaction import actor, guild_id
+from bot.features.insight import replies
+from bot.kit import chart, pages
+from bot.kit.delivery import renewal_item
+from bot.kit.host import Host
+from bot.kit.interaction import actor, guild_id
 from core import export, views
-
-if TYPE_CHECKING:
-    from bot.app import MentorBot
+from core.server_settings import policy_of
 
 ZIP_NAME = "mentorbot-export.zip"
 
@@ -41,8 +42,46 @@ def export_attachments(
 
 
 class InsightCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
+
+    @app_commands.command(name="mysessions")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
+    async def my_sessions(self, interaction: discord.Interaction) -> None:
+        """Your seats and packs: sessions left, end dates, grace deadline, booked sessions, lately released."""
+        mine = await self.bot.run_view(
+            interaction, views.my_sessions, user_id=interaction.user.id, guild_id=interaction.guild_id
+        )
+        if mine is None:
+            return
+        servers = {seat.guild_id for seat in mine.seats} | {seat.guild_id for seat in mine.closed}
+        names = {
+            server: guild.name for server in servers if (guild := self.bot.get_guild(server)) is not None
+        }
+        # Name the server in the headings only when the list spans servers (from a DM).
+        await pages.show(
+            interaction,
+            replies.my_sessions_overview(
+                mine, names if interaction.guild_id is None else None, servers=names
+            ),
+        )
+        await self._offer_renewal(interaction, sorted(servers))
+
+    async def _offer_renewal(self, interaction: discord.Interaction, seat_servers: list[int]) -> None:
+        """R17: the way to renew under the list, as each server set it (premium button, else link)."""
+        servers = [interaction.guild_id] if interaction.guild_id is not None else seat_servers
+        view = discord.ui.View(timeout=None)
+        seen: set[object] = set()
+        for server in servers:
+            item = renewal_item(await self.bot.service.read(policy_of, server))
+            key = item and (item.sku_id or item.url)
+            if item is None or key in seen or len(view.children) >= 5:
+                continue
+            seen.add(key)
+            view.add_item(item)
+        if view.children:
+            await interaction.followup.send("Renew here:", view=view, ephemeral=True)
 
     @app_commands.command(name="student")
     @app_commands.guild_only()
@@ -58,7 +97,7 @@ class InsightCog(commands.Cog):
         )
         if file is None:
             return
-        await pages.show(interaction, render.student_file(file))
+        await pages.show(interaction, replies.student_file(file))
 
     @app_commands.command(name="export")
     @app_commands.guild_only()
@@ -81,7 +120,7 @@ class InsightCog(commands.Cog):
             "history.csv": len(rows.history),
         }
         await interaction.edit_original_response(
-            content=render.exported(counts, zipped), attachments=attachments
+            content=replies.exported(counts, zipped), attachments=attachments
         )
 
     @app_commands.command(name="report")
@@ -108,6 +147,6 @@ class InsightCog(commands.Cog):
         # Drawing takes a tenth of a second or so: off the event loop.
         png = await asyncio.to_thread(chart.weekly_chart, result)
         await interaction.edit_original_response(
-            embed=render.report_embed(result, chart.CHART_NAME),
+            embed=replies.report_embed(result, chart.CHART_NAME),
             attachments=[discord.File(io.BytesIO(png), filename=chart.CHART_NAME)],
         )

@@ -24,7 +24,7 @@ import discord
 from core.clock import Clock
 
 if TYPE_CHECKING:
-    from bot.app import MentorBot
+    from bot.kit.host import Host
 
 # Discord's limits for one message (NOTES "Discord message limits"; SimCord enforces the same).
 CONTENT_LIMIT = 2000
@@ -177,7 +177,7 @@ class PageStore:
 _stores: weakref.WeakKeyDictionary[discord.Client, PageStore] = weakref.WeakKeyDictionary()
 
 
-def install(bot: MentorBot) -> None:
+def install(bot: Host) -> None:
     """Listen for page buttons (also those of lists sent before a restart) and keep pages in memory."""
     _stores[bot] = PageStore(bot.clock)
     bot.add_dynamic_items(PageButton)
@@ -186,7 +186,7 @@ def install(bot: MentorBot) -> None:
 def _store(client: discord.Client) -> PageStore:
     store = _stores.get(client)
     if store is None:
-        raise RuntimeError("bot.pages.install(bot) was not called in setup_hook")
+        raise RuntimeError("bot.kit.pages.install(bot) was not called in setup_hook")
     return store
 
 

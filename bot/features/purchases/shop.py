@@ -1,5 +1,4 @@
-"""Purchases inside Discord (R17): the ``ENTITLEMENT_CREATE`` listener, and Discord's entitlements API
-as the store ``core.shop`` reads and consumes from.
+"""Discord's entitlements API as the store ``core.shop`` reads and consumes from (R17).
 
 A purchase is placed by core (``core.shop.Purchases``); this module only turns Discord's entitlements
 into ``Bought`` values and back into a consume call.
@@ -7,20 +6,12 @@ into ``Bought`` values and back into a consume call.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
-from discord.ext import commands
 
 from core.shop import Bought, ShopError
-
-if TYPE_CHECKING:
-    from bot.app import MentorBot
-
-log = logging.getLogger(__name__)
 
 ALREADY_CONSUMED = 40022  # Discord: "Entitlement already consumed"
 
@@ -35,7 +26,7 @@ def bought(entitlement: discord.Entitlement) -> Bought | None:
 class DiscordShop:
     """Discord's entitlements of this application: listed unconsumed, consumed once placed."""
 
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: discord.Client) -> None:
         self.bot = bot
 
     async def unconsumed(self) -> Sequence[Bought]:
@@ -64,15 +55,3 @@ class DiscordShop:
 
     def server_ids(self) -> Sequence[int]:
         return [guild.id for guild in self.bot.guilds]
-
-
-class PurchasesCog(commands.Cog):
-    def __init__(self, bot: MentorBot) -> None:
-        self.bot = bot
-
-    @commands.Cog.listener()
-    async def on_entitlement_create(self, entitlement: discord.Entitlement) -> None:
-        item = bought(entitlement)
-        if item is None or self.bot.runtime.purchases is None:
-            return
-        await self.bot.runtime.purchases.take(item)

@@ -1,74 +1,53 @@
-"""Admins: /mentor add, /pack grant, /seats."""
+"""The pack commands (admins): /pack grant (R2, and a purchase that had no seat to go to, R17),
+/pack extend and /pack revoke (R16), with the ``pack`` and ``purchase`` autocompletes."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import pages, render
-from bot.interaction import ADMIN_ONLY, actor, guild_id, request_key, user_id_of
-from core import bounds, views
-from core.usecases import grant_pack, grant_purchase, register_mentor, unplaced_purchases
-from core.usecases.corrections import extend_pack, move_seat, pack_choices, remove_mentor, revoke_pack
-
-if TYPE_CHECKING:
-    from bot.app import MentorBot
+from bot.features.packs import replies
+from bot.kit.host import Host
+from bot.kit.interaction import ADMIN_ONLY, actor, guild_id, request_key, user_id_of
+from bot.kit.text import narrowed
+from core import bounds
+from core.domain import PackGranted
+from core.usecases import grant_pack, grant_purchase, unplaced_purchases
+from core.usecases.corrections import extend_pack, pack_choices, revoke_pack
 
 log = logging.getLogger(__name__)
 
 
-class AdminCog(commands.Cog):
-    # Admin commands are hidden from members without Manage Server (a server may widen that in its
-    # Integrations settings); core still checks who is an admin.
-    mentor_group = app_commands.Group(
-        name="mentor", description="Manage mentors.", guild_only=True, default_permissions=ADMIN_ONLY
+def log_grant(interaction: discord.Interaction, result: PackGranted) -> None:
+    """A grant on one log line, with the ids that matter."""
+    log.info(
+        "user %s granted pack %s (%d sessions, until %s) to student %s on seat %s with mentor %s in "
+        "server %s (new seat: %s, renewed from grace: %s)",
+        interaction.user.id,
+        result.pack_id,
+        result.sessions,
+        result.ends_at.isoformat(),
+        result.student_user_id,
+        result.seat_id,
+        result.mentor_user_id,
+        interaction.guild_id,
+        result.new_seat,
+        result.renewed_from_grace,
     )
+
+
+class PacksCog(commands.Cog):
+    # Hidden from members without Manage Server (a server may widen that in its Integrations
+    # settings); core still checks who is an admin.
     pack_group = app_commands.Group(
         name="pack", description="Manage session packs.", guild_only=True, default_permissions=ADMIN_ONLY
     )
-    seat_group = app_commands.Group(
-        name="seat", description="Manage seats.", guild_only=True, default_permissions=ADMIN_ONLY
-    )
 
-    def __init__(self, bot: MentorBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
-
-    @mentor_group.command(name="add")
-    @app_commands.describe(
-        mentor="The member who mentors", seats="How many students they take at once (0–100)"
-    )
-    async def mentor_add(
-        self,
-        interaction: discord.Interaction,
-        mentor: discord.Member,
-        seats: app_commands.Range[int, bounds.MIN_SEATS, bounds.MAX_SEATS],
-    ) -> None:
-        """Register a mentor with a number of seats, or change their seats."""
-        result = await self.bot.run_command(
-            interaction,
-            register_mentor,
-            render.mentor_registered,
-            guild_id=guild_id(interaction),
-            actor=actor(interaction, self.bot.settings),
-            mentor_user_id=mentor.id,
-            mentor_name=mentor.display_name,
-            seats_capacity=seats,
-        )
-        if result is None:
-            return
-        log.info(
-            "user %s set mentor %s to %d seats (was %s; %d held) in server %s",
-            interaction.user.id,
-            result.mentor_user_id,
-            result.capacity,
-            result.previous_capacity,
-            result.seats_held,
-            interaction.guild_id,
-        )
 
     @pack_group.command(name="grant")
     @app_commands.describe(
@@ -93,7 +72,7 @@ class AdminCog(commands.Cog):
             result = await self.bot.run_command(
                 interaction,
                 grant_pack,
-                render.pack_granted,
+                replies.pack_granted,
                 guild_id=guild_id(interaction),
                 actor=who,
                 student_user_id=student.id,
@@ -107,7 +86,7 @@ class AdminCog(commands.Cog):
             result = await self.bot.run_command(
                 interaction,
                 grant_purchase,
-                render.pack_granted,
+                replies.pack_granted,
                 guild_id=guild_id(interaction),
                 actor=who,
                 purchase_id=purchase,
@@ -118,24 +97,8 @@ class AdminCog(commands.Cog):
                 valid_days=valid_days,
                 request_key=request_key(interaction),
             )
-        if result is None:
-            return
-        log.info(
-            "user %s granted pack %s (%d sessions, until %s) to student %s on seat %s with mentor %s in "
-            "server %s (new seat: %s, renewed from grace: %s)",
-            interaction.user.id,
-            result.pack_id,
-            result.sessions,
-            result.ends_at.isoformat(),
-            result.student_user_id,
-            result.seat_id,
-            result.mentor_user_id,
-            interaction.guild_id,
-            result.new_seat,
-            result.renewed_from_grace,
-        )
-
-    # ---- corrections (R16) ----------------------------------------------------------------------
+        if result is not None:
+            log_grant(interaction, result)
 
     async def pack_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -149,27 +112,7 @@ class AdminCog(commands.Cog):
             actor=actor(interaction, self.bot.settings),
             typed=current,
         )
-        return [
-            app_commands.Choice(name=render.pack_choice_label(choice), value=choice.pack_id)
-            for choice in choices
-        ][:25]
-
-    @mentor_group.command(name="remove")
-    @app_commands.describe(mentor="The mentor to remove (they must hold no seat)")
-    async def mentor_remove(self, interaction: discord.Interaction, mentor: discord.Member) -> None:
-        """Remove a mentor who holds no seat."""
-        result = await self.bot.run_command(
-            interaction,
-            remove_mentor,
-            render.mentor_removed,
-            guild_id=guild_id(interaction),
-            actor=actor(interaction, self.bot.settings),
-            mentor_user_id=mentor.id,
-        )
-        if result is not None:
-            log.info(
-                "user %s removed mentor %s in server %s", interaction.user.id, mentor.id, interaction.guild_id
-            )
+        return narrowed((replies.pack_choice_label(choice), choice.pack_id) for choice in choices)
 
     @pack_group.command(name="extend")
     @app_commands.describe(pack="The pack to extend", days="Days to add to its end date (1–730)")
@@ -183,7 +126,7 @@ class AdminCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             extend_pack,
-            render.pack_extended,
+            replies.pack_extended,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             pack_id=pack,
@@ -204,7 +147,7 @@ class AdminCog(commands.Cog):
         result = await self.bot.run_command(
             interaction,
             revoke_pack,
-            render.pack_revoked,
+            replies.pack_revoked,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             pack_id=pack,
@@ -216,39 +159,6 @@ class AdminCog(commands.Cog):
             )
 
     pack_revoke.autocomplete("pack")(pack_autocomplete)
-
-    @seat_group.command(name="move")
-    @app_commands.describe(
-        student="The student whose seat moves",
-        mentor="Their mentor now",
-        new_mentor="The mentor who takes the seat (needs a free one)",
-    )
-    async def seat_move(
-        self,
-        interaction: discord.Interaction,
-        student: discord.Member,
-        mentor: discord.Member,
-        new_mentor: discord.Member,
-    ) -> None:
-        """Move a student's seat, packs and bookings to another mentor."""
-        result = await self.bot.run_command(
-            interaction,
-            move_seat,
-            render.seat_moved,
-            guild_id=guild_id(interaction),
-            actor=actor(interaction, self.bot.settings),
-            student_user_id=student.id,
-            mentor_user_id=mentor.id,
-            new_mentor_user_id=new_mentor.id,
-        )
-        if result is not None:
-            log.info(
-                "user %s moved the seat of %s from %s to %s",
-                interaction.user.id,
-                student.id,
-                mentor.id,
-                new_mentor.id,
-            )
 
     @pack_grant.autocomplete("purchase")
     async def purchase_autocomplete(
@@ -273,13 +183,11 @@ class AdminCog(commands.Cog):
                 chosen = guild.get_member(student) or await guild.fetch_member(student)  # type: ignore[arg-type]
             except discord.HTTPException:
                 chosen = None
-        typed = current.strip().lstrip("#").lower()
-        choices = []
-        for item in sorted(waiting, key=lambda item: (item.buyer_user_id != student, item.purchase_id)):
-            label = render.purchase_label(item, self._name_of(item.buyer_user_id, chosen))
-            if typed in label.lower():
-                choices.append(app_commands.Choice(name=label, value=item.purchase_id))
-        return choices[:25]
+        labelled = (
+            (replies.purchase_label(item, self._name_of(item.buyer_user_id, chosen)), item.purchase_id)
+            for item in sorted(waiting, key=lambda item: (item.buyer_user_id != student, item.purchase_id))
+        )
+        return narrowed(labelled, current.strip().lstrip("#"))
 
     def _name_of(self, user_id: int, chosen: object) -> str:
         """A buyer's name for a plain-text label: the chosen student's, a known user's, else the id."""
@@ -287,18 +195,3 @@ class AdminCog(commands.Cog):
             return chosen.display_name
         user = self.bot.get_user(user_id)
         return user.display_name if user else f"user {user_id}"
-
-    @app_commands.command(name="seats")
-    @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)
-    async def seats(self, interaction: discord.Interaction) -> None:
-        """Every mentor's seats held of capacity, and under each their students, grace and expiring first."""
-        boards = await self.bot.run_view(
-            interaction,
-            views.seat_board,
-            guild_id=guild_id(interaction),
-            actor=actor(interaction, self.bot.settings),
-        )
-        if boards is None:
-            return
-        await pages.show(interaction, render.seat_board(boards))

@@ -1,0 +1,18 @@
+"""Purchases inside Discord (R17): the entitlement listener, and Discord's entitlements as the store
+core places purchases from (``DiscordShop``), wired into the runtime here.
+
+The bot loads the features before it reads the purchases made while it was down (``setup_hook``), so
+the store is in place for that first read and for every sweep after it.
+"""
+
+from __future__ import annotations
+
+from bot.features.purchases.cog import PurchasesCog
+from bot.features.purchases.shop import DiscordShop
+from bot.kit.host import Host
+from core.shop import Purchases
+
+
+async def setup(bot: Host) -> None:
+    bot.runtime.purchases = Purchases(bot.service, DiscordShop(bot), bot.runtime.deliver_caused)
+    await bot.add_cog(PurchasesCog(bot))
