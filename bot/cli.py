@@ -91,16 +91,21 @@ def main() -> None:
 
 @main.command()
 def run() -> None:
-    """Start the bot (needs DISCORD_TOKEN). Stop it with Ctrl+C."""
+    """Start the bot (needs DISCORD_TOKEN). Stop it with Ctrl+C (or SIGTERM).
+
+    While Discord cannot be reached it keeps trying, logging each attempt, the waits doubling up to
+    five minutes; a token Discord refuses stops it with exit status 2.
+    """
     settings = settings_or_exit()
     if settings.discord_token is None:
         fail(NO_TOKEN)
     configure_logging(settings.log_level)
     from bot import create_bot
+    from bot.runner import run_until_stopped
 
-    bot = create_bot(settings)
+    token = settings.discord_token.get_secret_value()
     with talking_to_discord():
-        bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+        asyncio.run(run_until_stopped(lambda: create_bot(settings), token))
 
 
 @main.command()
