@@ -113,26 +113,23 @@ def migrate() -> None:
     """Bring the database schema to the latest migration, and say what that took."""
     settings = settings_or_exit()
     configure_logging(settings.log_level)
-    from core.db import open_database
-    from core.migrate import current_revision
+    from core.db import Migration, open_database
 
-    async def go() -> tuple[str | None, str | None]:
+    async def go() -> Migration:
         db = open_database(settings.database_url)
         try:
-            before = await db.read(current_revision)
-            await db.migrate()
-            return before, await db.read(current_revision)
+            return await db.migrate()
         finally:
             await db.dispose()
 
     try:
-        before, after = asyncio.run(go())
+        done = asyncio.run(go())
     except Exception as error:
         fail(f"database: cannot migrate {where(settings.database_url)}: {type(error).__name__}: {error}")
-    if before == after:
-        click.echo(f"database: already at the latest migration ({after})")
+    if done.changed:
+        click.echo(f"database: migrated from {done.before or 'an empty database'} to {done.after}")
     else:
-        click.echo(f"database: migrated from {before or 'an empty database'} to {after}")
+        click.echo(f"database: already at the latest migration ({done.after})")
 
 
 @main.command()
