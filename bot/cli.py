@@ -62,11 +62,20 @@ def settings_or_exit() -> Settings:
         fail(str(error))
 
 
-def configure_logging(level: str) -> None:
-    """One line per event on stdout; discord.py's own logs go through the same handler."""
+def configure_logging(level: str, *, one_shot: bool = False) -> None:
+    """One line per event on stdout; discord.py's own logs go through the same handler.
+
+    A one-shot command (``migrate``, ``sync``, ``sweep``: run by hand or from cron, which mails what
+    it prints) prints its own result on stdout and nothing else there: its log lines go to stderr,
+    and only from WARNING on, so the login line and the bot's start line stay out of it while
+    failures still show. ``LOG_LEVEL=DEBUG`` shows everything, for looking into a problem.
+    """
+    threshold = logging.getLevelName(level)
+    if one_shot and threshold != logging.DEBUG:
+        threshold = max(logging.WARNING, threshold)
     logging.basicConfig(
-        level=level,
-        stream=sys.stdout,
+        level=threshold,
+        stream=sys.stderr if one_shot else sys.stdout,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         force=True,
     )
@@ -77,10 +86,11 @@ def configure_logging(level: str) -> None:
         "alembic.runtime.migration",
         "alembic.runtime.plugins",
     ):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, threshold))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mentorbot", prog_name="mentorbot", message="%(prog)s %(version)s")
 def main() -> None:
     """mentorbot: session packs, seats and renewal reminders for a mentorship program on Discord.
 
@@ -112,7 +122,7 @@ def run() -> None:
 def migrate() -> None:
     """Bring the database schema to the latest migration, and say what that took."""
     settings = settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, one_shot=True)
     from core.db import Migration, open_database
 
     async def go() -> Migration:
@@ -138,7 +148,7 @@ def sync() -> None:
     settings = settings_or_exit()
     if settings.discord_token is None:
         fail(NO_TOKEN)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, one_shot=True)
     from bot import create_bot
 
     async def go() -> None:
@@ -160,7 +170,7 @@ def sweep() -> None:
     queues waits in the database for the next delivery.
     """
     settings = settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, one_shot=True)
     import aiohttp
     import discord
 
