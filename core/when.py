@@ -218,9 +218,10 @@ def _refuse_digits_only_day_and_month(cleaned: str, today: date, text: str) -> N
             raise _ambiguous(text, *valid[0], int(year) if year else None, today)
 
 
-def _is_day_of_month(day: int, month: int) -> bool:
+def _is_day_of_month(day: int, month: int, year: int = 2000) -> bool:
+    """Whether ``day``/``month`` is a date in ``year`` (by default a leap year: 29/02 is one)."""
     try:
-        date(2000, month, day)  # a leap year: 29/02 is a day of the month
+        date(year, month, day)
     except ValueError:
         return False
     return True
@@ -263,22 +264,14 @@ def _ambiguous(text: str, day: int, month: int, year: int | None, today: date) -
         year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
     elif year < 100:
         year += 2000
-    while not _is_valid_date(year, month, day):  # 29 Feb: the next leap year
-        year += 1
+    # 29 Feb: the next leap year (a year past datetime's range falls back to one that holds it).
+    year = next((y for y in range(year, year + 8) if _is_day_of_month(day, month, y)), 2028)
     worded = f"{day} {date(year, month, day):%b}"
     return InvalidInput(
         f"“{_shown(text)}” gives a day and month in digits only, which reads differently around the "
         f"world; write the month as a word or the date as ISO, e.g. {worded} {EXAMPLE_TIME} or "
         f"{year:04d}-{month:02d}-{day:02d}T{EXAMPLE_TIME}."
     )
-
-
-def _is_valid_date(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
 
 
 def _shown(text: str) -> str:

@@ -269,3 +269,10 @@ def test_a_day_with_a_time_and_iso_still_read(text: str, expected: datetime) -> 
 )
 def test_a_time_alone_is_its_next_occurrence_in_the_callers_zone(text: str, expected: datetime) -> None:
     assert read_when(text, zone=BERLIN, now=NOW) == expected
+
+
+@pytest.mark.parametrize(("text", "iso"), [("29.02.", "2028-02-29"), ("29/02/9999 18:00", "2028-02-29")])
+def test_the_hint_for_a_leap_day_names_a_year_that_has_one(text: str, iso: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_when(text, zone=BERLIN, now=NOW)
+    assert f"e.g. 29 Feb 18:00 or {iso}T18:00." in refused.value.message
