@@ -118,7 +118,7 @@ def _iso(text: str) -> datetime | None:
             f"“{_shown(text)}” is not a valid ISO 8601 time; write it like 2026-12-01T18:00."
         ) from None
     if "T" not in candidate.upper():  # a date alone: Python reads it as midnight
-        raise _no_time(text)
+        raise _no_time(text) if MIN_YEAR <= read.year <= MAX_YEAR else _out_of_range(text)
     return read
 
 
@@ -253,7 +253,7 @@ def _unreadable(text: str, zone: str) -> InvalidInput:
 
 def _no_time(text: str) -> InvalidInput:
     return InvalidInput(
-        f"“{_shown(text)}” names a day but no time; add one, e.g. tomorrow {EXAMPLE_TIME} or "
+        f"“{_shown(text)}” names a day but no time; add one, like tomorrow {EXAMPLE_TIME} or "
         f"2026-12-01T{EXAMPLE_TIME}."
     )
 
@@ -269,7 +269,7 @@ def _ambiguous(text: str, day: int, month: int, year: int | None, today: date) -
     worded = f"{day} {date(year, month, day):%b}"
     return InvalidInput(
         f"“{_shown(text)}” gives a day and month in digits only, which reads differently around the "
-        f"world; write the month as a word or the date as ISO, e.g. {worded} {EXAMPLE_TIME} or "
+        f"world; write the month as a word or the date as ISO, like {worded} {EXAMPLE_TIME} or "
         f"{year:04d}-{month:02d}-{day:02d}T{EXAMPLE_TIME}."
     )
 

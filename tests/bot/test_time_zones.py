@@ -146,12 +146,12 @@ async def test_an_unreadable_when_is_refused_in_one_sentence_naming_the_zone(ser
 @pytest.mark.parametrize(
     ("text", "sentence"),
     [
-        ("tomorrow", "“tomorrow” names a day but no time; add one, e.g. tomorrow 18:00 or 2026-12-01T18:00."),
-        ("friday", "“friday” names a day but no time; add one, e.g. tomorrow 18:00 or 2026-12-01T18:00."),
+        ("tomorrow", "“tomorrow” names a day but no time; add one, like tomorrow 18:00 or 2026-12-01T18:00."),
+        ("friday", "“friday” names a day but no time; add one, like tomorrow 18:00 or 2026-12-01T18:00."),
         (
             "12/03",
             "“12/03” gives a day and month in digits only, which reads differently around the world; "
-            "write the month as a word or the date as ISO, e.g. 12 Mar 18:00 or 2026-03-12T18:00.",
+            "write the month as a word or the date as ISO, like 12 Mar 18:00 or 2026-03-12T18:00.",
         ),
     ],
 )

@@ -211,7 +211,7 @@ def test_a_day_with_no_time_is_refused_with_a_hint_to_add_one(text: str, zone: s
     message = refused.value.message
     assert f"“{text}” names a day but no time" in message
     assert "tomorrow 18:00" in message
-    assert message.endswith(".")
+    assert message.count(".") == 1  # one sentence
     assert when_choice(text, zone=zone, now=NOW) is None
 
 
@@ -226,7 +226,7 @@ def test_a_day_and_month_in_digits_only_is_refused_as_ambiguous(text: str) -> No
     assert "day and month in digits only" in message
     assert "12 Mar" in message or "3 Dec" in message
     assert "2026-03-12" in message or "2026-12-03" in message
-    assert message.endswith(".")
+    assert message.count(".") == 1 + text.count(".")  # one sentence (quoting what was typed)
     assert when_choice(text, zone=BERLIN, now=NOW) is None
 
 
@@ -235,7 +235,7 @@ def test_the_ambiguity_hint_uses_the_typed_numbers_day_first() -> None:
         read_when("12/03", zone=BERLIN, now=NOW)
     assert refused.value.message == (
         "“12/03” gives a day and month in digits only, which reads differently around the world; "
-        "write the month as a word or the date as ISO, e.g. 12 Mar 18:00 or 2026-03-12T18:00."
+        "write the month as a word or the date as ISO, like 12 Mar 18:00 or 2026-03-12T18:00."
     )
 
 
@@ -275,4 +275,4 @@ def test_a_time_alone_is_its_next_occurrence_in_the_callers_zone(text: str, expe
 def test_the_hint_for_a_leap_day_names_a_year_that_has_one(text: str, iso: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         read_when(text, zone=BERLIN, now=NOW)
-    assert f"e.g. 29 Feb 18:00 or {iso}T18:00." in refused.value.message
+    assert f"like 29 Feb 18:00 or {iso}T18:00." in refused.value.message
