@@ -62,11 +62,20 @@ def settings_or_exit() -> Settings:
         fail(str(error))
 
 
-def configure_logging(level: str) -> None:
-    """One line per event on stdout; discord.py's own logs go through the same handler."""
+def configure_logging(level: str, *, one_shot: bool = False) -> None:
+    """One line per event on stdout; discord.py's own logs go through the same handler.
+
+    A one-shot command (``migrate``, ``sync``, ``sweep``: run by hand or from cron, which mails what
+    it prints) prints its own result on stdout and nothing else there: its log lines go to stderr,
+    and only from WARNING on, so the login line and the bot's start line stay out of it while
+    failures still show. ``LOG_LEVEL=DEBUG`` shows everything, for looking into a problem.
+    """
+    threshold = logging.getLevelName(level)
+    if one_shot and threshold != logging.DEBUG:
+        threshold = max(logging.WARNING, threshold)
     logging.basicConfig(
-        level=level,
-        stream=sys.stdout,
+        level=threshold,
+        stream=sys.stderr if one_shot else sys.stdout,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         force=True,
     )
@@ -77,10 +86,11 @@ def configure_logging(level: str) -> None:
         "alembic.runtime.migration",
         "alembic.runtime.plugins",
     ):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, threshold))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mentorbot", prog_name="mentorbot", message="%(prog)s %(version)s")
 def main() -> None:
     """mentorbot: session packs, seats and renewal reminders for a mentorship program on Discord.
 
@@ -91,43 +101,45 @@ def main() -> None:
 
 @main.command()
 def run() -> None:
-    """Start the bot (needs DISCORD_TOKEN). Stop it with Ctrl+C."""
+    """Start the bot (needs DISCORD_TOKEN). Stop it with Ctrl+C (or SIGTERM).
+
+    While Discord cannot be reached it keeps trying, logging each attempt, the waits doubling up to
+    five minutes; a token Discord refuses stops it with exit status 2.
+    """
     settings = settings_or_exit()
     if settings.discord_token is None:
         fail(NO_TOKEN)
     configure_logging(settings.log_level)
     from bot import create_bot
+    from bot.runner import run_until_stopped
 
-    bot = create_bot(settings)
+    token = settings.discord_token.get_secret_value()
     with talking_to_discord():
-        bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+        asyncio.run(run_until_stopped(lambda: create_bot(settings), token))
 
 
 @main.command()
 def migrate() -> None:
     """Bring the database schema to the latest migration, and say what that took."""
     settings = settings_or_exit()
-    configure_logging(settings.log_level)
-    from core.db import open_database
-    from core.migrate import current_revision
+    configure_logging(settings.log_level, one_shot=True)
+    from core.db import Migration, open_database
 
-    async def go() -> tuple[str | None, str | None]:
+    async def go() -> Migration:
         db = open_database(settings.database_url)
         try:
-            before = await db.read(current_revision)
-            await db.migrate()
-            return before, await db.read(current_revision)
+            return await db.migrate()
         finally:
             await db.dispose()
 
     try:
-        before, after = asyncio.run(go())
+        done = asyncio.run(go())
     except Exception as error:
         fail(f"database: cannot migrate {where(settings.database_url)}: {type(error).__name__}: {error}")
-    if before == after:
-        click.echo(f"database: already at the latest migration ({after})")
+    if done.changed:
+        click.echo(f"database: migrated from {done.before or 'an empty database'} to {done.after}")
     else:
-        click.echo(f"database: migrated from {before or 'an empty database'} to {after}")
+        click.echo(f"database: already at the latest migration ({done.after})")
 
 
 @main.command()
@@ -136,7 +148,7 @@ def sync() -> None:
     settings = settings_or_exit()
     if settings.discord_token is None:
         fail(NO_TOKEN)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, one_shot=True)
     from bot import create_bot
 
     async def go() -> None:
@@ -158,7 +170,7 @@ def sweep() -> None:
     queues waits in the database for the next delivery.
     """
     settings = settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, one_shot=True)
     import aiohttp
     import discord
 

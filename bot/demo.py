@@ -201,6 +201,8 @@ async def each_server_its_own(show: Transcript, ada: Any, mia: Any, bob: Any) ->
     await show.command(ada, "settings show")
     show.note("@mia lives in Berlin: the times she types are read there.")
     await show.command(mia, "timezone", zone="Europe/Berlin")
+    show.note("A day with no time is not guessed: the reply asks for one.")
+    await show.command(mia, "schedule", student=bob, when="tomorrow")
     await show.command(mia, "schedule", student=bob, when="tomorrow 18:00")
 
 

@@ -25,6 +25,7 @@ import logging
 import random
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -190,26 +191,42 @@ class Database:
         # Another process held the write lock longer than busy_timeout.
         return isinstance(error, OperationalError) and "locked" in str(error.orig).lower()
 
-    async def migrate(self) -> None:
-        """Bring the schema to the latest migration (safe when several processes start at once)."""
-        from core.migrate import upgrade_to_head
+    async def migrate(self) -> Migration:
+        """Bring the schema to the latest migration (safe when several processes start at once), and
+        say from which revision to which this process took it.
 
-        if not self.is_postgres:
-            await self.write(upgrade_to_head)
-            return
+        Both revisions are read inside the migration's own transaction, after its lock (PostgreSQL's
+        advisory lock, SQLite's ``BEGIN IMMEDIATE``): of two processes migrating at once, the one that
+        waited reads the revision the other left, so only the one that migrated says it did."""
+        from core.migrate import current_revision, upgrade_to_head
 
-        def locked_upgrade(connection: Connection) -> None:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-            if self.schema is not None:
-                connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+        def locked_upgrade(connection: Connection) -> Migration:
+            if self.is_postgres:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                if self.schema is not None:
+                    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            before = current_revision(connection)
             upgrade_to_head(connection)
+            return Migration(before, current_revision(connection))
 
-        await self.write(locked_upgrade)
+        return await self.write(locked_upgrade)
 
     async def dispose(self) -> None:
         if self._checkpoint is not None:
             await self._checkpoint
         await self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What one ``Database.migrate`` did: the revision it found and the one it left."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
 
 
 def _held(lock: asyncio.Lock | None) -> AbstractAsyncContextManager[Any]:

@@ -3,17 +3,20 @@
 Pure: the zone and ``now`` are passed in (``now`` from the injected clock), nothing is read from the
 system. ISO 8601 with an offset is exact; without one, and natural phrases ("tomorrow 18:00", "tue
 6pm", "in 2 hours", "3 Dec 14:30") read through dateparser, it is wall-clock time in the given IANA
-zone. A wall-clock time that a daylight-saving change skips is refused; one it repeats is the first
-(``fold=0``). Every refusal is an ``InvalidInput`` with the sentence the user reads.
+zone. A time alone ("18:00") is its next occurrence. A wall-clock time that a daylight-saving change
+skips is refused; one it repeats is the first (``fold=0``). Nothing is guessed: a day with no time
+("tomorrow", "friday", "3 Dec", 2026-03-12) is refused, and so is a day and month in digits only
+("12/03", "3.12"), which reads differently around the world. Every refusal is an ``InvalidInput``
+with the sentence the user reads.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import dateparser
+from dateparser.date import DateDataParser
 
 from core.errors import InvalidInput
 
@@ -23,6 +26,7 @@ MAX_TEXT = 100  # Discord's option values in autocomplete are at most 100 charac
 MAX_LABEL = 100  # ... and so are autocomplete choice names.
 SHOWN = 40  # how much of the typed text a refusal quotes
 EXAMPLES = "2026-12-01T18:00, tomorrow 18:00, tue 6pm or in 2 hours"
+EXAMPLE_TIME = "18:00"  # the time the hints add to a day
 
 _DATEPARSER = {
     # No conversion: dateparser gives the wall-clock time it read; the zone is applied here, where a
@@ -30,6 +34,9 @@ _DATEPARSER = {
     "TIMEZONE": "UTC",
     "RETURN_AS_TIMEZONE_AWARE": False,
     "PREFER_DATES_FROM": "future",
+    # The period read tells a time of day ("time") from a day alone ("day", "week", "part_of_day" …):
+    # dateparser fills a missing time with midnight or the current minute, which nobody typed.
+    "RETURN_TIME_AS_PERIOD": True,
 }
 _ISO_SHAPED = re.compile(r"^[+-]?\d{4,}-\d")
 _UNITS = (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
@@ -100,7 +107,7 @@ def _iso(text: str) -> datetime | None:
     if not _ISO_SHAPED.match(candidate):
         return None
     try:
-        return datetime.fromisoformat(candidate)
+        read = datetime.fromisoformat(candidate)
     except ValueError:
         year = candidate.split("-", 1)[0] if candidate[0].isdigit() else ""
         if year.isdigit() and not MIN_YEAR <= int(year) <= MAX_YEAR:
@@ -110,19 +117,26 @@ def _iso(text: str) -> datetime | None:
         raise InvalidInput(
             f"“{_shown(text)}” is not a valid ISO 8601 time; write it like 2026-12-01T18:00."
         ) from None
+    if "T" not in candidate.upper():  # a date alone: Python reads it as midnight
+        raise _no_time(text) if MIN_YEAR <= read.year <= MAX_YEAR else _out_of_range(text)
+    return read
 
 
 def _natural(cleaned: str, tz: ZoneInfo, zone: str, now: datetime, text: str) -> datetime:
     local_now = now.astimezone(tz).replace(tzinfo=None)
-    wall = _dateparse(cleaned, local_now)
-    if wall is None or not _every_number_used(cleaned, wall):
+    _refuse_digits_only_day_and_month(cleaned, local_now.date(), text)
+    read = _dateparse(cleaned, local_now)
+    if read is None or not _every_number_used(cleaned, read[0]):
         raise _unreadable(text, zone)
+    wall, period = read
+    if period != "time":
+        raise _no_time(text)
     # A pure duration ("in 2 hours") moves the same from any base; read it as real time elapsed, so
     # it stays exact across a daylight-saving change. Anything anchored to a date or clock time is
     # wall-clock time in the zone.
     utc_now = now.astimezone(UTC).replace(tzinfo=None)
     from_utc = _dateparse(cleaned, utc_now)
-    if local_now != utc_now and from_utc is not None and wall - local_now == from_utc - utc_now:
+    if local_now != utc_now and from_utc is not None and wall - local_now == from_utc[0] - utc_now:
         return _in_range(now.astimezone(UTC) + (wall - local_now), text)
     return _local(wall, tz, zone, text)
 
@@ -130,6 +144,7 @@ def _natural(cleaned: str, tz: ZoneInfo, zone: str, now: datetime, text: str) ->
 # A number followed by a unit is an amount ("in 3 days"), not a part of the time read.
 _AMOUNT_UNIT = r"\s*(?:m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|months?|y|years?)\b"
 _NUMBERS = re.compile(rf"(?<!\d)(\d+)(?!\d)(?!{_AMOUNT_UNIT})", re.IGNORECASE)
+_DECIMAL_AMOUNT = re.compile(rf"\d+[.,]\d+(?={_AMOUNT_UNIT})", re.IGNORECASE)  # "in 1.5 hours"
 _NUMBER_WORDS = {
     word: value
     for value, word in enumerate(
@@ -166,17 +181,50 @@ def _every_number_used(text: str, wall: datetime) -> bool:
     parts = {wall.hour, wall.hour % 12 or 12, wall.minute}
     if _DATE_TYPED.search(text):
         parts |= {wall.year, wall.year % 100, wall.month, wall.day}
+    text = _DECIMAL_AMOUNT.sub(" ", text)
     numbers = [int(found) for found in _NUMBERS.findall(text)]
     numbers += [_NUMBER_WORDS[found.lower()] for found in _WORDS.findall(text)]
     return all(number in parts for number in numbers)
 
 
-def _dateparse(text: str, base: datetime) -> datetime | None:
+def _dateparse(text: str, base: datetime) -> tuple[datetime, str] | None:
+    """The wall-clock time dateparser reads at ``base``, and the period it read ("time", "day" …)."""
+    parser = DateDataParser(languages=["en"], settings={**_DATEPARSER, "RELATIVE_BASE": base})
     try:
-        found = dateparser.parse(text, languages=["en"], settings={**_DATEPARSER, "RELATIVE_BASE": base})
+        found = parser.get_date_data(text)
     except (OverflowError, ValueError):
         return None
-    return found.replace(tzinfo=None) if isinstance(found, datetime) else None
+    if not isinstance(found.date_obj, datetime):
+        return None
+    return found.date_obj.replace(tzinfo=None), str(found.period)
+
+
+# A day and month in digits only: 12/03, 12-03, 3.12, 12.03. (a year may follow). Which comes first
+# depends on where the writer lives, so it is refused rather than guessed. With dots only the
+# day-first reading is a date: "14.30" or "9.15" stay times; a decimal amount ("1.5 hours") is no date.
+_DIGIT_DATE = re.compile(
+    rf"(?<![\w/.:,-])(\d{{1,2}})([/.-])(\d{{1,2}})(?:\2(\d{{4}}|\d{{2}}))?\.?(?![\w/:-]|\.\d)(?!{_AMOUNT_UNIT})",
+    re.IGNORECASE,
+)
+
+
+def _refuse_digits_only_day_and_month(cleaned: str, today: date, text: str) -> None:
+    for first, separator, second, year in _DIGIT_DATE.findall(cleaned):
+        readings = [(int(first), int(second))]  # (day, month): day first, as most of the world writes
+        if separator != ".":
+            readings.append((int(second), int(first)))
+        valid = [(day, month) for day, month in readings if _is_day_of_month(day, month)]
+        if valid:
+            raise _ambiguous(text, *valid[0], int(year) if year else None, today)
+
+
+def _is_day_of_month(day: int, month: int, year: int = 2000) -> bool:
+    """Whether ``day``/``month`` is a date in ``year`` (by default a leap year: 29/02 is one)."""
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _local(wall: datetime, tz: ZoneInfo, zone: str, text: str) -> datetime:
@@ -201,6 +249,29 @@ def _in_range(instant: datetime, text: str) -> datetime:
 
 def _unreadable(text: str, zone: str) -> InvalidInput:
     return InvalidInput(f"I can't read “{_shown(text)}” as a time; try {EXAMPLES} (read in {zone}).")
+
+
+def _no_time(text: str) -> InvalidInput:
+    return InvalidInput(
+        f"“{_shown(text)}” names a day but no time; add one, like tomorrow {EXAMPLE_TIME} or "
+        f"2026-12-01T{EXAMPLE_TIME}."
+    )
+
+
+def _ambiguous(text: str, day: int, month: int, year: int | None, today: date) -> InvalidInput:
+    """The hint writes the user's own day and month the two ways that cannot be misread."""
+    if year is None:
+        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+    elif year < 100:
+        year += 2000
+    # 29 Feb: the next leap year (a year past datetime's range falls back to one that holds it).
+    year = next((y for y in range(year, year + 8) if _is_day_of_month(day, month, y)), 2028)
+    worded = f"{day} {date(year, month, day):%b}"
+    return InvalidInput(
+        f"“{_shown(text)}” gives a day and month in digits only, which reads differently around the "
+        f"world; write the month as a word or the date as ISO, like {worded} {EXAMPLE_TIME} or "
+        f"{year:04d}-{month:02d}-{day:02d}T{EXAMPLE_TIME}."
+    )
 
 
 def _shown(text: str) -> str:

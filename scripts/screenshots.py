@@ -4,7 +4,8 @@ The real bot plays a realistic server on SimCord (no token, no network, SQLite i
 directory): an admin registers mentors and records packs, a mentor books and completes sessions, one
 student's pack runs down to grace, a busy mentor's roster runs to several pages. Each shot opens
 SimCord's preview of a channel (or a DM) as one person sees it, Discord's layout with their private
-replies, and Debian's chromium takes the screenshot.
+replies, and Debian's chromium takes the screenshot of the conversation alone, as Discord draws it
+(without the preview's own toolbar and sidebar).
 
 Add a scene: write ``async def scene_name(world: World) -> None`` that acts through ``world``'s people
 (``await world.run(member, channel, "command", option=value)``), moves time with ``world.later``,
@@ -122,8 +123,16 @@ class World:
         """A screenshot of ``channel`` as ``viewer`` sees it (their private replies included), ending
         at ``focus`` (a command's result) when given; ``height`` in CSS pixels for a long reply."""
         path = self.out / f"{name}.png"
+        # Discord's channel layout at exactly the picture's size ("fixed"), not fitted to the room the
+        # preview's own toolbar and sidebar leave (those are hidden when the picture is taken).
         preview = self.env.preview(
-            channel, viewers=[viewer], layout="channel", presentation_time=self.clock.now()
+            channel,
+            viewers=[viewer],
+            layout="channel",
+            display="fixed",
+            width=WINDOW[0],
+            height=height,
+            presentation_time=self.clock.now(),
         )
         async with preview:
             if focus is not None:
@@ -131,12 +140,18 @@ class World:
             await preview.refresh()
             await capture(self.chromium, preview.url, path, (WINDOW[0], height))
         self.shots.append(path)
-        print(f"  {path.relative_to(ROOT)}", flush=True)
+        print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
         return path
 
 
 async def capture(chromium: str, url: str, path: Path, window: tuple[int, int] = WINDOW) -> None:
-    """Chromium, headless, draws the preview page and saves it (the page is served by this process)."""
+    """Chromium, headless, draws the preview page as Discord draws the conversation, and saves it.
+
+    The preview page is SimCord's workbench: a toolbar, a sidebar of messages and an inspector around
+    the conversation. SimCord's own managed capture hides them by marking the page
+    (``body[data-managed-capture]``, its stylesheet does the rest) and clips the picture to the
+    conversation (``#preview-app``); this does the same through chromium's DevTools protocol (over
+    aiohttp's websocket client), with Debian's chromium instead of Playwright's."""
     with tempfile.TemporaryDirectory(prefix="mentorbot-chromium-") as profile:
         process = await asyncio.create_subprocess_exec(
             chromium,
@@ -145,16 +160,99 @@ async def capture(chromium: str, url: str, path: Path, window: tuple[int, int] =
             "--disable-gpu",
             "--hide-scrollbars",
             f"--user-data-dir={profile}",
-            f"--screenshot={path}",
+            "--remote-debugging-port=0",
             f"--window-size={window[0]},{window[1]}",
-            "--virtual-time-budget=8000",
-            url,
+            "about:blank",
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
         )
-        _, errors = await asyncio.wait_for(process.communicate(), timeout=90)
-    if process.returncode != 0 or not os.path.exists(path):  # noqa: ASYNC240 - one stat, after chromium is done
-        raise RuntimeError(f"chromium could not take {path.name}: {errors.decode(errors='replace')[-800:]}")
+        try:
+            port = await devtools_port(Path(profile), process)
+            png = await asyncio.wait_for(draw(port, url, window), timeout=90)
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            await process.wait()
+    await asyncio.to_thread(path.write_bytes, png)
+
+
+async def devtools_port(profile: Path, process: asyncio.subprocess.Process) -> int:
+    """The port chromium's DevTools listen on: chromium writes it into the profile when it is up."""
+    written = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + 30
+    while not written.exists() or not written.read_text().strip():
+        if process.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"chromium did not start (exit status {process.returncode})")
+        await asyncio.sleep(0.05)
+    return int(written.read_text().split()[0])
+
+
+# The conversation as Discord draws it: SimCord's capture mode, checked to have hidden the workbench.
+CAPTURE_MODE = """new Promise(resolve => {
+  document.body.dataset.managedCapture = "true";
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    const hidden = [...document.querySelectorAll("[data-workbench]")]
+      .every(element => getComputedStyle(element).display === "none");
+    const box = document.getElementById("preview-app").getBoundingClientRect();
+    resolve(JSON.stringify({hidden, x: box.x, y: box.y, width: box.width, height: box.height}));
+  }));
+})"""
+
+
+async def draw(port: int, url: str, window: tuple[int, int]) -> bytes:
+    import base64
+    import json
+
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/json/list") as listed:
+            page = next(target for target in await listed.json() if target["type"] == "page")
+        async with http.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as socket:
+            devtools = DevTools(socket)
+            await devtools.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=window[0],
+                height=window[1],
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+            await devtools.call("Page.navigate", url=url)
+            for _ in range(600):  # the page fetches what to draw, then says it is ready
+                if await devtools.evaluate("window.simcordPreview?.ready === true"):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("the preview page never said it was ready")
+            frame = json.loads(await devtools.evaluate(CAPTURE_MODE))
+            if not frame.pop("hidden"):
+                raise RuntimeError("the preview's toolbar and sidebar are still shown: SimCord changed?")
+            shot = await devtools.call("Page.captureScreenshot", format="png", clip={**frame, "scale": 1})
+            return base64.b64decode(shot["data"])
+
+
+class DevTools:
+    """One page's DevTools connection: a command sent, its answer read (events in between skipped)."""
+
+    def __init__(self, socket: Any) -> None:
+        self.socket = socket
+        self.last = 0
+
+    async def call(self, method: str, **params: Any) -> Any:
+        self.last += 1
+        await self.socket.send_json({"id": self.last, "method": method, "params": params})
+        while True:
+            message = await self.socket.receive_json()
+            if message.get("id") == self.last:
+                if "error" in message:
+                    raise RuntimeError(f"chromium: {method}: {message['error']}")
+                return message["result"]
+
+    async def evaluate(self, expression: str) -> Any:
+        found = await self.call(
+            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+        )
+        return found["result"].get("value")
 
 
 # ---- the scenes -------------------------------------------------------------------------------------

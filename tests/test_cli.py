@@ -7,15 +7,19 @@ developer's own `.env` or `DISCORD_TOKEN` must not leak in), on a SQLite file of
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import logging
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import discord
@@ -90,6 +94,12 @@ def test_every_command_has_help(command: str) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Usage: main {command}") or f"mentorbot {command}" in result.output
     assert len(result.output.splitlines()) >= 4  # usage, a sentence, options
+
+
+def test_version_names_the_installed_package() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"mentorbot {importlib.metadata.version('mentorbot')}\n"
 
 
 # ---- bad settings: one line, exit status 2 ----------------------------------------------------------
@@ -338,6 +348,54 @@ def test_sweep_with_discord_out_of_reach_sweeps_queues_and_says_the_dms_wait(
     assert status == "released"
     assert ("seat_released", "pending") in outbox
     assert all(state == "pending" for _, state in outbox)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_sweep_from_cron_prints_only_its_summary_and_still_shows_what_went_wrong(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cron mails whatever a job prints: the login line of discord.py (and the bot's own start line)
+    came with every run. Warnings still show, on stderr."""
+    url = f"sqlite+aiosqlite:///{place}/mentorbot.db"
+    seat_id = asyncio.run(seat_whose_grace_ended(url))
+
+    request = discord.http.HTTPClient.request
+
+    async def who_am_i(self: discord.http.HTTPClient, route: discord.http.Route, **options: Any) -> Any:
+        if route.path == "/users/@me":  # the login: Discord knows the token
+            logging.getLogger("discord.http").info("logged in (as the real one would say at INFO)")
+            return {
+                "id": "1456074443980800001",
+                "username": "mentorbot",
+                "discriminator": "0",
+                "avatar": None,
+            }
+        return await request(self, route, **options)
+
+    async def application(self: object) -> SimpleNamespace:
+        return SimpleNamespace(id=1456074443980800001, interactions_endpoint_url=None, flags=None)
+
+    monkeypatch.setattr(discord.http.HTTPClient, "request", who_am_i)
+    monkeypatch.setattr(discord.Client, "application_info", application)
+    # Logged in, but every DM fails: a warning that must not be hidden.
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{closed_port()}/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    result = invoke("sweep")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    assert lines[0].startswith(f"sweep: seats released: {seat_id}; notifications queued: ")
+    assert "logging in using static token" not in result.output
+    assert "logged in" not in result.output
+    assert "ready to start" not in result.output
+    assert "will retry" in result.stderr  # the DMs that could not go out
+    assert TOKEN not in result.output
 
 
 def test_env_example_copied_as_dot_env_is_a_valid_start(place: Path) -> None:

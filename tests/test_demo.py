@@ -87,6 +87,8 @@ STORY = [
     "↳ grace_period_hours is now 48 in this server (it was 72); it applies from now on.",
     "48 — this server",
     "@mia ▸ /timezone zone:Europe/Berlin",
+    "@mia ▸ /schedule student:@bob when:tomorrow",
+    "↳ “tomorrow” names a day but no time; add one, like tomorrow 18:00 or 2026-12-01T18:00.",
     "@mia ▸ /schedule student:@bob when:tomorrow 18:00",
     "↳ Booked session #8 with @bob for Fri 20 Feb 2026 17:00 UTC (in 23 hours)",  # 18:00 in Berlin
     # R19: a waitlist offer taken.

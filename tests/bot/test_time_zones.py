@@ -143,6 +143,36 @@ async def test_an_unreadable_when_is_refused_in_one_sentence_naming_the_zone(ser
     assert await starts(server) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("tomorrow", "“tomorrow” names a day but no time; add one, like tomorrow 18:00 or 2026-12-01T18:00."),
+        ("friday", "“friday” names a day but no time; add one, like tomorrow 18:00 or 2026-12-01T18:00."),
+        (
+            "12/03",
+            "“12/03” gives a day and month in digits only, which reads differently around the world; "
+            "write the month as a word or the date as ISO, like 12 Mar 18:00 or 2026-03-12T18:00.",
+        ),
+    ],
+)
+async def test_a_day_without_a_time_or_in_digits_only_offers_nothing_and_books_nothing(
+    server: Server, text: str, sentence: str
+) -> None:
+    # "tomorrow" booked the current minute, "friday" midnight, "12/03" 3 December for a Berlin mentor.
+    await ready(server, "Europe/Berlin")
+
+    offered = await server.mentor.autocomplete(
+        server.channel, "schedule", "when", text, student=server.student
+    )
+    answer = await refused(
+        server, server.mentor.slash(server.channel, "schedule", student=server.student, when=text)
+    )
+
+    assert offered == []
+    assert answer == sentence
+    assert await starts(server) == []
+
+
 # ---- both daylight-saving changes, booking and reminder ---------------------------------------------
 
 

@@ -18,10 +18,11 @@ from sqlalchemy import Connection, func, select
 
 from core.db import CHECKPOINT_AFTER_CHANGES, SQLITE_BUSY_TIMEOUT_MS, open_database
 from core.errors import NoFreeSeat, Refusal
+from core.migrate import head_revision
 from core.schema import mentors
 from core.seats import register_mentor
 from core.service import Service
-from tests.conftest import ADMIN, GUILD
+from tests.conftest import ADMIN, GUILD, Store
 
 SYNCHRONOUS_FULL = 2
 
@@ -265,3 +266,18 @@ async def test_a_refusal_rolls_back_what_its_transaction_wrote(service: Service)
         seats_capacity=3,
     )
     assert await service.db.read(lambda c: c.execute(count).scalar_one()) == 1
+
+
+async def test_two_migrations_at_once_each_say_what_they_did_and_only_one_migrated(store: Store) -> None:
+    """The revisions a migration reports are read under its lock, so the one that waited reports the
+    revision the other left (both used to say they migrated the empty database)."""
+    first, second = store.open(), store.open()
+    try:
+        done = await asyncio.gather(first.migrate(), second.migrate())
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+    head = head_revision()
+    assert sorted((run.before or "", run.after) for run in done) == [("", head), (head, head)]
+    assert [run.changed for run in done].count(True) == 1

@@ -182,3 +182,97 @@ def test_relative_reads_like_discords_relative_timestamps() -> None:
     assert relative(timedelta(hours=-2)) == "2 hours ago"
     assert relative(timedelta(minutes=1)) == "in 1 minute"
     assert relative(timedelta(seconds=20)) == "now"
+
+
+# ---- a day with no time, and a day and month in digits only, are refused ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tomorrow",
+        "friday",
+        "next monday",
+        "3 Dec",
+        "3 Dec 2026",
+        "today",
+        "next week",
+        "in 3 days",
+        "monday morning",
+        "tonight",
+        "2026-03-12",
+    ],
+)
+@pytest.mark.parametrize("zone", [BERLIN, "UTC"])
+def test_a_day_with_no_time_is_refused_with_a_hint_to_add_one(text: str, zone: str) -> None:
+    # Read before as the current minute ("tomorrow") or midnight ("friday"): a time nobody typed.
+    with pytest.raises(InvalidInput) as refused:
+        read_when(text, zone=zone, now=NOW)
+    message = refused.value.message
+    assert f"“{text}” names a day but no time" in message
+    assert "tomorrow 18:00" in message
+    assert message.count(".") == 1  # one sentence
+    assert when_choice(text, zone=zone, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["12/03", "3.12", "12-03", "12.03.", "12/03 18:00", "3.12. 18:00", "12/03/2026 18:00", "3/12 6pm"]
+)
+def test_a_day_and_month_in_digits_only_is_refused_as_ambiguous(text: str) -> None:
+    # "12/03" was booked on 3 December for a user in Berlin who meant 12 March.
+    with pytest.raises(InvalidInput) as refused:
+        read_when(text, zone=BERLIN, now=NOW)
+    message = refused.value.message
+    assert "day and month in digits only" in message
+    assert "12 Mar" in message or "3 Dec" in message
+    assert "2026-03-12" in message or "2026-12-03" in message
+    assert message.count(".") == 1 + text.count(".")  # one sentence (quoting what was typed)
+    assert when_choice(text, zone=BERLIN, now=NOW) is None
+
+
+def test_the_ambiguity_hint_uses_the_typed_numbers_day_first() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_when("12/03", zone=BERLIN, now=NOW)
+    assert refused.value.message == (
+        "“12/03” gives a day and month in digits only, which reads differently around the world; "
+        "write the month as a word or the date as ISO, like 12 Mar 18:00 or 2026-03-12T18:00."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 Mar 18:00", utc(2026, 3, 12, 17)),
+        ("2026-03-12T18:00", utc(2026, 3, 12, 17)),
+        ("2026-03-12 18:00", utc(2026, 3, 12, 17)),
+        ("friday 18:00", utc(2026, 1, 16, 17)),
+        ("next monday 9am", utc(2026, 1, 12, 8)),
+        ("tomorrow noon", utc(2026, 1, 11, 11)),
+        ("in 3 days at 18:00", utc(2026, 1, 13, 17)),
+        ("in 90 minutes", utc(2026, 1, 10, 13, 30)),
+        ("14.30", utc(2026, 1, 10, 13, 30)),  # a time with a dot is no day and month
+    ],
+)
+def test_a_day_with_a_time_and_iso_still_read(text: str, expected: datetime) -> None:
+    assert read_when(text, zone=BERLIN, now=NOW) == expected
+    assert when_choice(text, zone=BERLIN, now=NOW) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18:00", utc(2026, 1, 10, 17)),  # 13:00 in Berlin now: today at 18:00
+        ("6pm", utc(2026, 1, 10, 17)),
+        ("10:00", utc(2026, 1, 11, 9)),  # already past today: tomorrow at 10:00
+        ("13:00", utc(2026, 1, 10, 12)),  # this very minute is still today
+    ],
+)
+def test_a_time_alone_is_its_next_occurrence_in_the_callers_zone(text: str, expected: datetime) -> None:
+    assert read_when(text, zone=BERLIN, now=NOW) == expected
+
+
+@pytest.mark.parametrize(("text", "iso"), [("29.02.", "2028-02-29"), ("29/02/9999 18:00", "2028-02-29")])
+def test_the_hint_for_a_leap_day_names_a_year_that_has_one(text: str, iso: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_when(text, zone=BERLIN, now=NOW)
+    assert f"like 29 Feb 18:00 or {iso}T18:00." in refused.value.message

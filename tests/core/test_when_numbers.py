@@ -3,12 +3,12 @@
 dateparser reads "tomorrow at 6" as tomorrow at the current time of day, silently leaving the 6 out
 (found through /schedule, once `when` took natural phrases). Every number typed must be a part of the
 time read: the hour or minute, or (when a date was typed) the day, month or year; an amount before a
-unit ("in 3 days") is no part of it.
+unit ("in 3 days at 18:00", "in 1.5 hours") is no part of it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -32,7 +32,7 @@ def test_a_number_the_reader_dropped_is_refused(text: str, zone: str) -> None:
         ("tue 6pm", datetime(2026, 1, 6, 18, tzinfo=UTC)),
         ("friday six pm", datetime(2026, 1, 9, 18, tzinfo=UTC)),
         ("in 2 hours", datetime(2026, 1, 5, 14, tzinfo=UTC)),
-        ("in 3 days", datetime(2026, 1, 8, 12, tzinfo=UTC)),
+        ("in 3 days at 18:00", datetime(2026, 1, 8, 18, tzinfo=UTC)),  # "in 3 days" alone names no time
         ("in 90 minutes", datetime(2026, 1, 5, 13, 30, tzinfo=UTC)),
         ("3 Dec 14:30", datetime(2026, 12, 3, 14, 30, tzinfo=UTC)),
         ("Dec 3rd 2026 at 5:30pm", datetime(2026, 12, 3, 17, 30, tzinfo=UTC)),
@@ -41,3 +41,9 @@ def test_a_number_the_reader_dropped_is_refused(text: str, zone: str) -> None:
 )
 def test_every_number_used_still_reads(text: str, expected: datetime) -> None:
     assert read_when(text, zone="UTC", now=NOW) == expected
+
+
+@pytest.mark.parametrize("now", [NOW, datetime(2026, 2, 10, 15, tzinfo=UTC)])
+def test_a_decimal_amount_is_an_amount_whatever_the_day(now: datetime) -> None:
+    # Read only when the 1 happened to be the month or the hour of the result.
+    assert read_when("in 1.5 hours", zone="UTC", now=now) == now + timedelta(minutes=90)
