@@ -65,19 +65,7 @@ def add_days_off(
     mentor = acting_on(
         tx, guild_id=guild_id, actor=actor, mentor_user_id=mentor_user_id, what="change", lock=True
     )
-    today = local_today(tx.now, mentor.zone)
-    first_day = local_day(first, today=today)
-    last_day = first_day if last is None or not last.strip() else local_day(last, today=today)
-    if first_day < today:
-        raise InvalidInput(
-            f"{first_day:%a %d %b %Y} is in the past (today is {today:%a %d %b %Y} in {mentor.zone}); "
-            "take today or a later day off."
-        )
-    if last_day < first_day:
-        raise InvalidInput(
-            f"The last day off ({last_day:%a %d %b %Y}) is before the first ({first_day:%a %d %b %Y}); "
-            "give them in order, or one day alone."
-        )
+    first_day, last_day = _days_asked(first, last, local_today(tx.now, mentor.zone), mentor.zone)
     tz = ZoneInfo(mentor.zone)
     before = tx.conn.execute(
         _BEFORE,
@@ -120,6 +108,23 @@ def add_days_off(
         DaysOffShown(days_off_id, first_day, last_day, shown.label),
         before.booked,
     )
+
+
+def _days_asked(first: str, last: str | None, today: date, zone: str) -> tuple[date, date]:
+    """The first and last day off the mentor typed, read on their ``today``: none in the past, in order."""
+    first_day = local_day(first, today=today)
+    last_day = first_day if last is None or not last.strip() else local_day(last, today=today)
+    if first_day < today:
+        raise InvalidInput(
+            f"{first_day:%a %d %b %Y} is in the past (today is {today:%a %d %b %Y} in {zone}); "
+            "take today or a later day off."
+        )
+    if last_day < first_day:
+        raise InvalidInput(
+            f"The last day off ({last_day:%a %d %b %Y}) is before the first ({first_day:%a %d %b %Y}); "
+            "give them in order, or one day alone."
+        )
+    return first_day, last_day
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -240,3 +240,39 @@ async def test_the_open_slots_the_show_and_the_write_time_check_each_read_in_two
     with statements(program) as seen:
         await check(program, utc(1, 13, 12))
     assert len([s for s in seen if not s.startswith("BEGIN")]) == 2, seen
+
+
+FULL_SCANS = {
+    f"SCAN {table}"
+    for table in ("mentors", "seats", "packs", "sessions", "hours_windows", "hours_days_off", "hours_rules")
+}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_no_statement_of_the_open_slots_reads_a_whole_table(mentors: Program) -> None:
+    program = mentors
+    await program.schedule(STUDENT, OTHER_MENTOR, at=utc(1, 13, 9, 30))
+    with statements(program) as seen:
+        await slots_for(program)
+    captured: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if not statement.startswith(("BEGIN", "COMMIT")):
+            captured.append((statement, parameters))
+
+    engine = program.service.db.sync_engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        await slots_for(program)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len(captured) == len([s for s in seen if not s.startswith("BEGIN")]) == 2
+
+    def plans(connection: Any) -> list[set[str]]:
+        return [
+            {str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)}
+            for sql, parameters in captured
+        ]
+
+    for (sql, _), plan in zip(captured, await program.service.db.read(plans), strict=True):
+        assert not {step.split(" USING")[0] for step in plan} & FULL_SCANS, f"{sql}\n{plan}"
