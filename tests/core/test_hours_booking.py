@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from core import hours
+from core import hours, usecases
 from core.domain import Actor
 from core.errors import InvalidInput, NotFound, NothingToDo
 from core.hours import Closed, SlotNotOpen
 from core.usecases.settings import set_time_zone
 from tests.conftest import GUILD, START, Program
-from tests.core.helpers import OTHER_GUILD
+from tests.core.helpers import OTHER_GUILD, outcomes
 
 MENTOR, OTHER_MENTOR, STUDENT, OTHER_STUDENT = 10, 11, 20, 21
 
@@ -276,3 +276,27 @@ async def test_no_statement_of_the_open_slots_reads_a_whole_table(mentors: Progr
 
     for (sql, _), plan in zip(captured, await program.service.db.read(plans), strict=True):
         assert not {step.split(" USING")[0] for step in plan} & FULL_SCANS, f"{sql}\n{plan}"
+
+
+def _book(tx: Any, *, student: int, at: datetime) -> Any:
+    """What a booking does with the check: the slot re-checked in the write transaction, then booked."""
+    hours.require_open(tx, guild_id=GUILD, mentor_user_id=MENTOR, student_user_id=student, starts_at=at)
+    return usecases.schedule_session(
+        tx, guild_id=GUILD, actor=Actor(MENTOR), student_user_id=student, when=at.isoformat()
+    )
+
+
+async def test_of_two_students_taking_one_slot_at_once_one_books_it_and_the_other_is_told_it_was_taken(
+    mentors: Program,
+) -> None:
+    program = mentors
+    await program.grant(22, MENTOR)
+    at = utc(1, 13, 10)
+    booked, refused = await outcomes(
+        [program.service.write(_book, student=student, at=at) for student in (OTHER_STUDENT, 22)]
+    )
+    assert len(booked) == 1
+    [taken] = refused
+    assert isinstance(taken, SlotNotOpen)
+    assert taken.reason == Closed.TAKEN
+    assert at not in [slot.starts_at for slot in taken.still_open]
