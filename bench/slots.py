@@ -37,17 +37,14 @@ from core import hours
 from core.clock import ManualClock
 from core.db import open_database
 from core.domain import Actor, Policy
+from core.hours.labels import WEEKDAYS
 from core.service import Service
 from core.usecases import grant_pack, register_mentor, schedule_session
 from core.usecases.settings import set_time_zone
 
 MENTOR = MENTOR_BASE + 900_000  # not one of the seed's mentors
 STUDENTS = [STUDENT_BASE + 9_000_000 + n for n in range(60)]  # nor its students
-WINDOWS = [
-    (day, start, end)
-    for day in hours.labels.WEEKDAYS
-    for start, end in (("09:00", "12:00"), ("14:00", "18:00"))
-]
+WINDOWS = [(day, start, end) for day in WEEKDAYS for start, end in (("09:00", "12:00"), ("14:00", "18:00"))]
 BOOKED = 150
 ADMIN = Actor(1, is_admin=True)
 
