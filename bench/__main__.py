@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import command, complete, delivery, pg, rss, seed, sweep
+from bench import command, complete, delivery, pg, rss, seed, slots, sweep
 from bench.common import BENCH_DIR, DEFAULT_DATA_DIR, FULL, QUICK, Sizes, fsync_latency, load_average, say
 
-FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg")
+FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots")
 KEYS = (
     "complete_p50_ms",
     "complete_p99_ms",
@@ -36,6 +36,7 @@ KEYS = (
     "rss_mb_100k",
     "pg_complete_per_s",
     "pg_lost_updates",
+    "slots_p99_ms",
 )
 
 
@@ -54,6 +55,7 @@ TARGETS = {
     "delivery_per_s": Target("≥ 2,000", lambda value: value >= 2000),
     "rss_mb_100k": Target("≤ 150", lambda value: value <= 150),
     "pg_lost_updates": Target("= 0", lambda value: value == 0),
+    "slots_p99_ms": Target("≤ 15", lambda value: value <= 15),
 }
 
 
@@ -114,7 +116,7 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
     work_dir.mkdir(parents=True, exist_ok=True)
     main_seed = (
         seed.main_database(data_dir, sizes.main_seats)
-        if only & {"complete", "command", "delivery", "rss"}
+        if only & {"complete", "command", "delivery", "rss", "slots"}
         else None
     )
 
@@ -166,6 +168,13 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
         notes.append(
             f"bot process peak RSS: getrusage {peak:.1f} MB, /proc VmHWM {hwm or float('nan'):.1f} MB"
         )
+
+    if "slots" in only:
+        assert main_seed is not None
+        say(f"\n== open slots: {sizes.slot_reads:,} reads, 14 weekly windows, 150 sessions among 60 students")
+        measured = slots.measure(main_seed, work_dir, sizes.slot_reads, sizes.slot_warmup)
+        results["slots_p99_ms"] = measured.p99_ms
+        notes.append(f"open slots (open_slots_for through Service): {measured}")
 
     if "pg" in only:
         url = pg.database_url()

@@ -45,6 +45,8 @@ class Sizes:
     pg_processes: int
     pg_tasks: int  # concurrent completions in flight per process
     pg_packs: int  # 52 booked sessions each
+    slot_reads: int = 1_000  # reads of one mentor's open slots (bench.slots)
+    slot_warmup: int = 60
 
 
 FULL = Sizes(
@@ -78,6 +80,8 @@ QUICK = Sizes(
     pg_processes=4,
     pg_tasks=2,
     pg_packs=50,
+    slot_reads=120,
+    slot_warmup=20,
 )
 
 
