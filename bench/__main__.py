@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import command, complete, delivery, pg, rss, seed, sweep
+from bench import command, complete, delivery, feed, pg, rss, seed, sweep
 from bench.common import BENCH_DIR, DEFAULT_DATA_DIR, FULL, QUICK, Sizes, fsync_latency, load_average, say
 
-FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg")
+FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "feed")
 KEYS = (
     "complete_p50_ms",
     "complete_p99_ms",
@@ -36,6 +36,7 @@ KEYS = (
     "rss_mb_100k",
     "pg_complete_per_s",
     "pg_lost_updates",
+    "feed_ms",
 )
 
 
@@ -54,6 +55,7 @@ TARGETS = {
     "delivery_per_s": Target("≥ 2,000", lambda value: value >= 2000),
     "rss_mb_100k": Target("≤ 150", lambda value: value <= 150),
     "pg_lost_updates": Target("= 0", lambda value: value == 0),
+    "feed_ms": Target("≤ 50", lambda value: value <= 50),
 }
 
 
@@ -114,7 +116,7 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
     work_dir.mkdir(parents=True, exist_ok=True)
     main_seed = (
         seed.main_database(data_dir, sizes.main_seats)
-        if only & {"complete", "command", "delivery", "rss"}
+        if only & {"complete", "command", "delivery", "rss", "feed"}
         else None
     )
 
@@ -180,6 +182,13 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
             results["pg_complete_per_s"] = outcome.per_s
             results["pg_lost_updates"] = outcome.lost_updates
             notes.append(f"PostgreSQL: {outcome.detail}")
+
+    if "feed" in only:
+        assert main_seed is not None
+        say(f"\n== calendar feed: a mentor's 1,000 sessions over HTTP, {sizes.feed_requests:,} requests")
+        polled = feed.measure(main_seed, work_dir, sizes.feed_requests, sizes.feed_warmup, sizes.feed_cold)
+        results["feed_ms"] = polled.p50_ms
+        notes.append(f"calendar feed: {polled.note()}")
     return notes
 
 

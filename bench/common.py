@@ -45,6 +45,9 @@ class Sizes:
     pg_processes: int
     pg_tasks: int  # concurrent completions in flight per process
     pg_packs: int  # 52 booked sessions each
+    feed_requests: int  # a mentor's feed of 1,000 sessions asked for again and again
+    feed_warmup: int
+    feed_cold: int  # requests with the event cache cleared before each
 
 
 FULL = Sizes(
@@ -62,6 +65,9 @@ FULL = Sizes(
     pg_processes=4,
     pg_tasks=4,
     pg_packs=400,
+    feed_requests=200,
+    feed_warmup=20,
+    feed_cold=5,
 )
 QUICK = Sizes(
     name="quick",
@@ -78,6 +84,9 @@ QUICK = Sizes(
     pg_processes=4,
     pg_tasks=2,
     pg_packs=50,
+    feed_requests=30,
+    feed_warmup=5,
+    feed_cold=2,
 )
 
 

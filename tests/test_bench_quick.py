@@ -30,6 +30,7 @@ KEYS = {
     "rss_mb_100k",
     "pg_complete_per_s",
     "pg_lost_updates",
+    "feed_ms",
 }
 # PostgreSQL figures are left empty when no PostgreSQL answers; every other one must be measured.
 OPTIONAL = {"pg_complete_per_s", "pg_lost_updates"}

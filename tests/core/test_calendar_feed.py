@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, Event
 from sqlalchemy import Connection, event, select, update
 
 from core.calendar import calendar_address, feed, read_feed, render_feed, reset_calendar
-from core.calendar.feed import event_fields, make_calendar, make_event
+from core.calendar.feeds import EventFields, event_fields, make_calendar, make_event
 from core.calendar.tokens import NO_SERVER
 from core.db import Database
 from core.schema import calendar_feeds, sessions
@@ -249,6 +249,31 @@ async def test_the_feed_is_what_icalendar_builds_in_one_piece(program: Program) 
         whole.add_component(make_event(event_fields(session, names)))
     for _ in range(2):  # the first writes each event, the second reads them back from the cache
         assert render_feed(found, names) == whole.to_ical()
+
+
+def test_an_event_is_the_text_icalendar_writes_for_those_values() -> None:
+    fields = EventFields(
+        session_id=12,
+        starts_at=START,
+        ends_at=START + timedelta(minutes=45),
+        stamp=START - timedelta(days=1),
+        summary="Mentoring with Ana, María; \\o/ — Rust Club",
+        status="CANCELLED",
+        sequence=3,
+    )
+    inferred = Event()
+    inferred.add("uid", "session-12@mentorbot")
+    for name, value in [
+        ("dtstamp", fields.stamp),
+        ("dtstart", fields.starts_at),
+        ("dtend", fields.ends_at),
+        ("summary", fields.summary),
+        ("status", fields.status),
+        ("sequence", fields.sequence),
+    ]:
+        inferred.add(name, value)
+    assert make_event(fields).to_ical() == inferred.to_ical()
+    assert b"SUMMARY:Mentoring with Ana\\, Mar\xc3\xada\\; \\\\o/" in inferred.to_ical()
 
 
 def _counting(db: Database) -> tuple[list[str], Any]:
