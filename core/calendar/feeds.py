@@ -9,8 +9,8 @@ so calendars remove it; a moved one carries a higher SEQUENCE (``sessions.sequen
 
 ``icalendar`` takes about 0.1 ms of CPU per event (most of it folding lines), so each event's text
 is kept (``_event``, a bounded cache keyed by everything the text is made of: a changed session is a
-different key, never a stale text). A feed polled again costs the statement and the join; the first poll of 1,000 sessions
-pays icalendar in full (bench ``feed_ms`` measures both).
+different key, never a stale text). A feed polled again costs the statement and the join; the first
+poll of 1,000 sessions pays icalendar in full (bench ``feed_ms`` measures both).
 
 Core knows no server names: the caller passes what it knows (``ServerNames``, e.g. the bot's guild
 cache); a server it does not know is written "server <id>".
