@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 from typing import Any
@@ -66,6 +67,16 @@ async def test_an_address_is_made_once_and_only_its_fingerprint_is_kept(program:
     assert [(row.guild_id, row.actor_id) for row in made] == [(GUILD, STUDENT)]
     assert first.token not in made[0].detail
     assert rows[0].token_hash not in made[0].detail
+
+
+async def test_asked_for_at_once_one_address_is_made(program: Program) -> None:
+    asked = [program.service.write(calendar_address, user_id=STUDENT, guild_id=GUILD) for _ in range(6)]
+    answers = await asyncio.gather(*asked)
+    assert sum(answer.is_new for answer in answers) == 1
+    assert {answer.made_at for answer in answers} == {START}
+    [made] = [answer.token for answer in answers if answer.token is not None]
+    assert await program.service.read(feed, made, NAMES) is not None
+    assert len(await program.rows(select(calendar_feeds))) == 1
 
 
 async def test_a_reset_gives_a_new_address_and_the_old_one_stops_at_once(program: Program) -> None:
