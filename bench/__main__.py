@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import command, complete, delivery, pg, rss, seed, slots, sweep
+from bench import command, complete, delivery, feed, pg, rss, seed, slots, sweep
 from bench.common import BENCH_DIR, DEFAULT_DATA_DIR, FULL, QUICK, Sizes, fsync_latency, load_average, say
 
-FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots")
+FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots", "feed")
 KEYS = (
     "complete_p50_ms",
     "complete_p99_ms",
@@ -37,6 +37,7 @@ KEYS = (
     "pg_complete_per_s",
     "pg_lost_updates",
     "slots_p99_ms",
+    "feed_ms",
 )
 
 
@@ -56,6 +57,7 @@ TARGETS = {
     "rss_mb_100k": Target("≤ 150", lambda value: value <= 150),
     "pg_lost_updates": Target("= 0", lambda value: value == 0),
     "slots_p99_ms": Target("≤ 15", lambda value: value <= 15),
+    "feed_ms": Target("≤ 50", lambda value: value <= 50),
 }
 
 
@@ -116,7 +118,7 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
     work_dir.mkdir(parents=True, exist_ok=True)
     main_seed = (
         seed.main_database(data_dir, sizes.main_seats)
-        if only & {"complete", "command", "delivery", "rss", "slots"}
+        if only & {"complete", "command", "delivery", "rss", "slots", "feed"}
         else None
     )
 
@@ -189,6 +191,13 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
             results["pg_complete_per_s"] = outcome.per_s
             results["pg_lost_updates"] = outcome.lost_updates
             notes.append(f"PostgreSQL: {outcome.detail}")
+
+    if "feed" in only:
+        assert main_seed is not None
+        say(f"\n== calendar feed: a mentor's 1,000 sessions over HTTP, {sizes.feed_requests:,} requests")
+        polled = feed.measure(main_seed, work_dir, sizes.feed_requests, sizes.feed_warmup, sizes.feed_cold)
+        results["feed_ms"] = polled.p50_ms
+        notes.append(f"calendar feed: {polled.note()}")
     return notes
 
 

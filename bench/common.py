@@ -45,6 +45,9 @@ class Sizes:
     pg_processes: int
     pg_tasks: int  # concurrent completions in flight per process
     pg_packs: int  # 52 booked sessions each
+    feed_requests: int  # a mentor's feed of 1,000 sessions asked for again and again
+    feed_warmup: int
+    feed_cold: int  # requests with the event cache cleared before each
     slot_reads: int = 1_000  # reads of one mentor's open slots (bench.slots)
     slot_warmup: int = 60
 
@@ -64,6 +67,9 @@ FULL = Sizes(
     pg_processes=4,
     pg_tasks=4,
     pg_packs=400,
+    feed_requests=200,
+    feed_warmup=20,
+    feed_cold=5,
 )
 QUICK = Sizes(
     name="quick",
@@ -80,6 +86,9 @@ QUICK = Sizes(
     pg_processes=4,
     pg_tasks=2,
     pg_packs=50,
+    feed_requests=30,
+    feed_warmup=5,
+    feed_cold=2,
     slot_reads=120,
     slot_warmup=20,
 )

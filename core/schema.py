@@ -122,6 +122,8 @@ class Mentor(Base):
         UniqueConstraint("guild_id", "user_id"),
         CheckConstraint(f"capacity BETWEEN {MIN_SEATS} AND {MAX_SEATS}", name="capacity_range"),
         CheckConstraint("seats_held >= 0", name="seats_held_nonnegative"),
+        # A person's sessions as a mentor in every server (their calendar feed, R22).
+        Index("ix_mentors_user_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -163,6 +165,8 @@ class Seat(Base):
             "uq_seats_offered_mentor_student", "mentor_id", "student_id", where=OFFERED_SEAT_SQL, unique=True
         ),
         _partial("ix_seats_offer_ends_at", "offer_ends_at", where=OFFERED_SEAT_SQL),
+        # Every seat a mentor ever held, released ones too (their calendar feed, R22).
+        Index("ix_seats_mentor_id", "mentor_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -283,6 +287,9 @@ class Session(Base):
     voided_at: Mapped[datetime | None]
     voided_by: Mapped[int | None] = mapped_column(Snowflake)
     void_reason: Mapped[str | None] = mapped_column(Text)
+    # R22: raised each time the session moves, so calendars that subscribed take the new time
+    # (the feed's SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class Notification(Base):
@@ -555,3 +562,20 @@ class HoursRules(Base):
 hours_windows = cast(Table, HoursWindow.__table__)
 hours_days_off = cast(Table, HoursDaysOff.__table__)
 hours_rules = cast(Table, HoursRules.__table__)
+
+
+class CalendarFeed(Base):
+    """R22: a person's private calendar address, one per Discord user (the feed spans every server).
+
+    Only the SHA-256 of the token is kept: the address cannot be read back from the database, and
+    ``/calendar reset`` replaces the hash, so the old address stops at once."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    # Hex SHA-256 of the token's text; the feed is found by it.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+calendar_feeds = cast(Table, CalendarFeed.__table__)

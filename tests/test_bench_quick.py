@@ -31,6 +31,7 @@ KEYS = {
     "pg_complete_per_s",
     "pg_lost_updates",
     "slots_p99_ms",
+    "feed_ms",
 }
 # PostgreSQL figures are left empty when no PostgreSQL answers; every other one must be measured.
 OPTIONAL = {"pg_complete_per_s", "pg_lost_updates"}
