@@ -38,9 +38,11 @@ from core.clock import ManualClock
 from core.db import open_database
 from core.domain import Actor, Policy
 from core.hours.labels import WEEKDAYS
+from core.packs import grant_pack
+from core.seats import register_mentor
 from core.service import Service
-from core.usecases import grant_pack, register_mentor, schedule_session
-from core.usecases.settings import set_time_zone
+from core.sessions import schedule_session
+from core.settings import set_time_zone
 
 MENTOR = MENTOR_BASE + 900_000  # not one of the seed's mentors
 STUDENTS = [STUDENT_BASE + 9_000_000 + n for n in range(60)]  # nor its students

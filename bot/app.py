@@ -29,9 +29,10 @@ from core import state
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database, open_database
-from core.domain import DeliveryReport, SweepReport
+from core.delivery import DeliveryReport
 from core.runtime import Runtime
 from core.service import Service
+from core.sweep import SweepReport
 
 log = logging.getLogger(__name__)
 

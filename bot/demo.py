@@ -37,7 +37,7 @@ from bot.transcript import Transcript
 from core.clock import ManualClock
 from core.config import Settings
 from core.domain import Actor
-from core.usecases.corrections import undo_choices
+from core.sessions import undo_choices
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 DEMO_RENEW_URL = "https://example.com/renew"

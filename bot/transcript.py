@@ -12,9 +12,9 @@ from typing import Any, Protocol, TextIO
 import discord
 
 from core.clock import ManualClock
-from core.domain import SweepReport
 from core.runtime import sweep_summary
 from core.service import Service
+from core.sweep import SweepReport
 from core.texts import plural
 
 MENTION = re.compile(r"<@!?(\d+)>")

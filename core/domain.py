@@ -10,11 +10,9 @@ nothing here touches a database or the clock. What a use case returns lives with
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput, NotAllowed
 
@@ -259,75 +257,3 @@ def parse_when(text: str) -> datetime | None:
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # OverflowError: at the calendar's edge, UTC is out of range
         return None
-
-
-# ---- re-exports for bot/ until it imports the new paths; removed at merge ------------------------------
-# The result classes live with their features; bot/ still imports them from here. Imported lazily (the
-# features import this module), and for the type checker as plain imports.
-
-if TYPE_CHECKING:
-    from core.delivery import DeliveryReport as DeliveryReport
-    from core.packs.results import PackChoice as PackChoice
-    from core.packs.results import PackExtended as PackExtended
-    from core.packs.results import PackGranted as PackGranted
-    from core.packs.results import PackRevoked as PackRevoked
-    from core.purchases.results import PurchaseRecorded as PurchaseRecorded
-    from core.purchases.results import PurchaseView as PurchaseView
-    from core.seats.results import MentorRegistered as MentorRegistered
-    from core.seats.results import MentorRemoved as MentorRemoved
-    from core.seats.results import PackView as PackView
-    from core.seats.results import Roster as Roster
-    from core.seats.results import SeatMoved as SeatMoved
-    from core.seats.results import SeatView as SeatView
-    from core.seats.results import SessionView as SessionView
-    from core.sessions.results import CompletedChoice as CompletedChoice
-    from core.sessions.results import CompletionChoice as CompletionChoice
-    from core.sessions.results import LateCancelToConfirm as LateCancelToConfirm
-    from core.sessions.results import SessionBooked as SessionBooked
-    from core.sessions.results import SessionCancelled as SessionCancelled
-    from core.sessions.results import SessionCompleted as SessionCompleted
-    from core.sessions.results import SessionMissed as SessionMissed
-    from core.sessions.results import SessionReverted as SessionReverted
-    from core.sweep import SweepReport as SweepReport
-    from core.waitlist.results import OfferAnswered as OfferAnswered
-    from core.waitlist.results import WaitlistJoined as WaitlistJoined
-    from core.waitlist.results import WaitlistLeft as WaitlistLeft
-    from core.waitlist.results import WaitlistPlace as WaitlistPlace
-
-_MOVED = {
-    "DeliveryReport": "core.delivery",
-    "SweepReport": "core.sweep",
-    "PurchaseRecorded": "core.purchases.results",
-    "PurchaseView": "core.purchases.results",
-    "SessionCompleted": "core.sessions.results",
-    "SessionBooked": "core.sessions.results",
-    "SessionCancelled": "core.sessions.results",
-    "CompletionChoice": "core.sessions.results",
-    "SessionReverted": "core.sessions.results",
-    "SessionMissed": "core.sessions.results",
-    "LateCancelToConfirm": "core.sessions.results",
-    "CompletedChoice": "core.sessions.results",
-    "PackGranted": "core.packs.results",
-    "PackExtended": "core.packs.results",
-    "PackRevoked": "core.packs.results",
-    "PackChoice": "core.packs.results",
-    "MentorRegistered": "core.seats.results",
-    "MentorRemoved": "core.seats.results",
-    "SeatMoved": "core.seats.results",
-    "SessionView": "core.seats.results",
-    "PackView": "core.seats.results",
-    "SeatView": "core.seats.results",
-    "Roster": "core.seats.results",
-    "OfferAnswered": "core.waitlist.results",
-    "WaitlistJoined": "core.waitlist.results",
-    "WaitlistLeft": "core.waitlist.results",
-    "WaitlistPlace": "core.waitlist.results",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Re-exports for bot/ until it imports the new paths; removed at merge."""
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)

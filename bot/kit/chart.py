@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from core.views import MentorWeeks, Report
+from core.insight import MentorWeeks, Report
 
 CHART_NAME = "sessions-per-week.png"
 # Discord's upload limit for a bot without server boosts (10 MiB); the chart is far below it.

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
-from core.domain import SeatStatus, SeatView
+from core.domain import SeatStatus
+from core.seats import SeatView
 from core.texts import when
 
 BLURPLE = discord.Colour.blurple()

@@ -218,7 +218,7 @@ def mentor_of_student(tx: Tx, *, guild_id: int, student_user_id: int) -> int:
 
 def _server_values(tx: Tx, texts: dict[str, str | None]) -> dict[str, tuple[Any, str]]:
     """The server's value of each setting and whether it is its own (``SERVERS``) or the environment's;
-    a stored text that no longer reads falls back to the environment's, as ``core.server_settings``."""
+    a stored text that no longer reads falls back to the environment's, as ``core.settings.policy``."""
     values: dict[str, tuple[Any, str]] = {}
     for name, text in texts.items():
         values[name] = (getattr(tx.defaults, name), DEFAULT)
@@ -242,7 +242,7 @@ def _rule(
 
 def _zone(own: str | None, servers: str) -> str:
     """The mentor's own zone, else the server's; a zone the system's tz database no longer has is
-    passed over, as ``core.usecases.settings.time_zone_of`` does."""
+    passed over, as ``core.settings.time_zone_of`` does."""
     if own is not None:
         try:
             zone_named(own)

@@ -19,7 +19,7 @@ from core.domain import Actor
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.hours.results import DEFAULT, MENTORS_OWN, SERVERS
 from core.schema import hours_days_off, hours_rules, hours_windows
-from core.usecases.settings import ServerFacts, set_server_setting, set_time_zone
+from core.settings import ServerFacts, set_server_setting, set_time_zone
 from tests.conftest import ADMIN, GUILD, START, Program
 from tests.core.helpers import OTHER_GUILD, history_rows, snapshot
 

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from core import hours, usecases
+from core import hours
 from core.domain import Actor
 from core.errors import InvalidInput, NotFound, NothingToDo
 from core.hours import Closed, SlotNotOpen
-from core.usecases.settings import set_time_zone
+from core.sessions import schedule_session
+from core.settings import set_time_zone
 from tests.conftest import GUILD, START, Program
 from tests.core.helpers import OTHER_GUILD, outcomes
 
@@ -281,7 +282,7 @@ async def test_no_statement_of_the_open_slots_reads_a_whole_table(mentors: Progr
 def _book(tx: Any, *, student: int, at: datetime) -> Any:
     """What a booking does with the check: the slot re-checked in the write transaction, then booked."""
     hours.require_open(tx, guild_id=GUILD, mentor_user_id=MENTOR, student_user_id=student, starts_at=at)
-    return usecases.schedule_session(
+    return schedule_session(
         tx, guild_id=GUILD, actor=Actor(MENTOR), student_user_id=student, when=at.isoformat()
     )
 

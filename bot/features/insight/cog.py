@@ -2,8 +2,8 @@
 /student (everything about one student), /export (CSV files of the server's packs, sessions and
 history) and /report (the figures of the last days, with a chart).
 
-Each reads one view of ``core.views`` in one transaction (``Host.run_view``, which answers a
-refusal); the CSV text comes from ``core.export`` and the chart from ``bot.kit.chart``."""
+Each reads one view of ``core.insight`` in one transaction (``Host.run_view``, which answers a
+refusal); the CSV text comes from ``core.insight.export`` and the chart from ``bot.kit.chart``."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from bot.kit import chart, pages
 from bot.kit.delivery import renewal_item
 from bot.kit.host import Host
 from bot.kit.interaction import actor, guild_id
-from core import export, views
-from core.server_settings import policy_of
+from core import insight
+from core.settings.policy import policy_of
 
 ZIP_NAME = "mentorbot-export.zip"
 
@@ -51,7 +51,7 @@ class InsightCog(commands.Cog):
     async def my_sessions(self, interaction: discord.Interaction) -> None:
         """Your seats and packs: sessions left, end dates, grace deadline, booked sessions, lately released."""
         mine = await self.bot.run_view(
-            interaction, views.my_sessions, user_id=interaction.user.id, guild_id=interaction.guild_id
+            interaction, insight.my_sessions, user_id=interaction.user.id, guild_id=interaction.guild_id
         )
         if mine is None:
             return
@@ -90,7 +90,7 @@ class InsightCog(commands.Cog):
         """Everything about one student here: seats, packs, sessions and the last changes."""
         file = await self.bot.run_view(
             interaction,
-            views.student_file,
+            insight.student_file,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             student_user_id=student.id,
@@ -106,14 +106,14 @@ class InsightCog(commands.Cog):
         """CSV files of this server's packs, sessions and history."""
         rows = await self.bot.run_view(
             interaction,
-            views.export_rows,
+            insight.export_rows,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
         )
         if rows is None:
             return
         # A big server's files take a while to write and zip: off the event loop.
-        attachments, zipped = await asyncio.to_thread(lambda: export_attachments(export.export_files(rows)))
+        attachments, zipped = await asyncio.to_thread(lambda: export_attachments(insight.export_files(rows)))
         counts = {
             "packs.csv": len(rows.packs),
             "sessions.csv": len(rows.sessions),
@@ -131,13 +131,13 @@ class InsightCog(commands.Cog):
         self,
         interaction: discord.Interaction,
         days: app_commands.Range[
-            int, views.MIN_REPORT_DAYS, views.MAX_REPORT_DAYS
-        ] = views.REPORT_DAYS_DEFAULT,
+            int, insight.MIN_REPORT_DAYS, insight.MAX_REPORT_DAYS
+        ] = insight.REPORT_DAYS_DEFAULT,
     ) -> None:
         """Sessions completed, packs granted, graces, releases, no-shows and seats used, with a chart."""
         result = await self.bot.run_view(
             interaction,
-            views.report,
+            insight.report,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             days=days,

@@ -15,16 +15,8 @@ import discord
 
 from bot.kit.pages import Block, Listing
 from bot.kit.text import BLURPLE, bar, name_or, seat_status
-from core.domain import (
-    PackStatus,
-    PackView,
-    SeatStatus,
-    SeatView,
-    SessionStatus,
-    SessionView,
-)
-from core.texts import mention, plural, timestamp, when
-from core.views import (
+from core.domain import PackStatus, SeatStatus, SessionStatus
+from core.insight import (
     ClosedSeat,
     LinePlace,
     MySessions,
@@ -35,6 +27,8 @@ from core.views import (
     StudentSeat,
     TimelineEntry,
 )
+from core.seats import PackView, SeatView, SessionView
+from core.texts import mention, plural, timestamp, when
 
 # ---- /mysessions ------------------------------------------------------------------------------------
 

@@ -14,9 +14,8 @@ from bot.kit.host import Host
 from bot.kit.interaction import ADMIN_ONLY, actor, guild_id, request_key, user_id_of
 from bot.kit.text import narrowed
 from core import bounds
-from core.domain import PackGranted
-from core.usecases import grant_pack, grant_purchase, unplaced_purchases
-from core.usecases.corrections import extend_pack, pack_choices, revoke_pack
+from core.packs import PackGranted, extend_pack, grant_pack, pack_choices, revoke_pack
+from core.purchases import grant_purchase, unplaced_purchases
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from bot.kit.text import choice_label
-from core.domain import PackChoice, PackExtended, PackGranted, PackRevoked, PackStatus, PurchaseView
+from core.domain import PackStatus
+from core.packs import PackChoice, PackExtended, PackGranted, PackRevoked
+from core.purchases import PurchaseView
 from core.texts import mention, plural, timestamp, when
 
 

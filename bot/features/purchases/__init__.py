@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.features.purchases.cog import PurchasesCog
 from bot.features.purchases.shop import DiscordShop
 from bot.kit.host import Host
-from core.shop import Purchases
+from core.purchases import Purchases
 
 
 async def setup(bot: Host) -> None:

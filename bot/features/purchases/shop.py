@@ -1,6 +1,6 @@
-"""Discord's entitlements API as the store ``core.shop`` reads and consumes from (R17).
+"""Discord's entitlements API as the store ``core.purchases.shop`` reads and consumes from (R17).
 
-A purchase is placed by core (``core.shop.Purchases``); this module only turns Discord's entitlements
+A purchase is placed by core (``core.purchases.Purchases``); this module only turns Discord's entitlements
 into ``Bought`` values and back into a consume call.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import aiohttp
 import discord
 
-from core.shop import Bought, ShopError
+from core.purchases import Bought, ShopError
 
 ALREADY_CONSUMED = 40022  # Discord: "Entitlement already consumed"
 

@@ -13,9 +13,8 @@ from bot.features.seats import replies
 from bot.kit import pages
 from bot.kit.host import Host
 from bot.kit.interaction import ADMIN_ONLY, actor, guild_id
-from core import bounds, views
-from core.usecases import register_mentor
-from core.usecases.corrections import move_seat, remove_mentor
+from core import bounds
+from core.seats import move_seat, register_mentor, remove_mentor, roster_of, seat_board
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ class SeatsCog(commands.Cog):
         """Every mentor's seats held of capacity, and under each their students, grace and expiring first."""
         boards = await self.bot.run_view(
             interaction,
-            views.seat_board,
+            seat_board,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
         )
@@ -138,7 +137,7 @@ class SeatsCog(commands.Cog):
         """Your students (an admin: any mentor's): status, sessions left, next session, grace deadline."""
         result = await self.bot.run_view(
             interaction,
-            views.roster_of,
+            roster_of,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
             mentor_user_id=mentor.id if mentor is not None else None,

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from bot.kit.pages import Block, Listing
 from bot.kit.text import AMBER, BLURPLE, bar, name_or, seat_status
-from core.domain import MentorRegistered, MentorRemoved, PackStatus, Roster, SeatMoved, SeatStatus, SeatView
+from core.domain import PackStatus, SeatStatus
+from core.seats import MentorRegistered, MentorRemoved, MentorSeats, Roster, SeatMoved, SeatView
 from core.texts import mention, plural, timestamp, when
-from core.views import MentorSeats
 
 
 def mentor_registered(result: MentorRegistered) -> str:

@@ -19,10 +19,16 @@ from bot.features.sessions import replies
 from bot.kit.host import host_of
 from bot.kit.interaction import actor, guild_id
 from bot.kit.text import Reply, local_time
-from core.domain import UNDO_BUTTON_WINDOW, CompletionChoice, LateCancelToConfirm, SessionCompleted
+from core.domain import UNDO_BUTTON_WINDOW
+from core.sessions import (
+    CompletionChoice,
+    LateCancelToConfirm,
+    SessionCompleted,
+    cancel_session,
+    complete_chosen,
+    undo_session,
+)
 from core.texts import mention
-from core.usecases.corrections import complete_chosen, undo_session
-from core.usecases.sessions import cancel_session
 
 REASON_LABEL = "Why is this completion undone?"
 

@@ -17,12 +17,20 @@ from bot.features.sessions import buttons, replies
 from bot.kit.host import Host
 from bot.kit.interaction import actor, guild_id, request_key, user_id_of
 from bot.kit.text import narrowed
-from core import bounds, views
-from core.domain import SESSION_MINUTES_DEFAULT, CompletionChoice, LateCancelToConfirm, SessionMissed
-from core.usecases import cancel_session, schedule_session
-from core.usecases.corrections import complete_or_ask, undo_choices
-from core.usecases.sessions import noshow_session
-from core.usecases.settings import time_zone_of
+from core import bounds
+from core.domain import SESSION_MINUTES_DEFAULT
+from core.sessions import (
+    CompletionChoice,
+    LateCancelToConfirm,
+    SessionMissed,
+    cancel_session,
+    complete_or_ask,
+    noshow_session,
+    schedule_session,
+    session_choices,
+    undo_choices,
+)
+from core.settings import time_zone_of
 from core.when import read_when, when_choice
 
 log = logging.getLogger(__name__)
@@ -51,7 +59,7 @@ class SessionsCog(commands.Cog):
             return []
         student = user_id_of(getattr(interaction.namespace, "student", None))
         choices = await self.bot.service.read(
-            views.session_choices,
+            session_choices,
             guild_id=interaction.guild_id,
             actor=actor(interaction, self.bot.settings),
             student_user_id=student,

@@ -8,7 +8,8 @@ their own time zone (autocomplete labels cannot render them, so they say UTC).
 from __future__ import annotations
 
 from bot.kit.text import choice_label
-from core.domain import (
+from core.seats import SessionView
+from core.sessions import (
     CompletedChoice,
     CompletionChoice,
     LateCancelToConfirm,
@@ -17,7 +18,6 @@ from core.domain import (
     SessionCompleted,
     SessionMissed,
     SessionReverted,
-    SessionView,
 )
 from core.texts import mention, timestamp, when
 

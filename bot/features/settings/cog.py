@@ -18,7 +18,7 @@ from bot.kit import pages
 from bot.kit.host import Host
 from bot.kit.interaction import ADMIN_ONLY, actor, guild_id
 from core.config import SERVER_SETTINGS
-from core.usecases.settings import (
+from core.settings import (
     ServerFacts,
     reset_server_setting,
     server_settings_shown,

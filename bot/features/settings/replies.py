@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.kit.pages import Block, Listing
 from core.config import SECRETS, Value
-from core.usecases.settings import DEFAULT, YOURS, SettingChanged, SettingShown, TimeZoneShown, as_text
+from core.settings import DEFAULT, YOURS, SettingChanged, SettingShown, TimeZoneShown, as_text
 
 
 def shown(name: str, value: Value) -> str:

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.features.settings import replies
 from bot.kit.host import Host
 from bot.kit.interaction import guild_id
-from core.usecases.settings import set_time_zone, time_zone_of
+from core.settings import set_time_zone, time_zone_of
 
 MAX_CHOICES = 25  # Discord's limit on autocomplete choices
 

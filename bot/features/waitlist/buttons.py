@@ -14,7 +14,7 @@ from bot.features.waitlist import replies
 from bot.kit.host import host_of
 from bot.kit.interaction import actor
 from core.outbox import Claimed
-from core.usecases.waitlist import accept_offer, decline_offer
+from core.waitlist import accept_offer, decline_offer
 
 
 class OfferButton(

@@ -10,7 +10,7 @@ from bot.features.waitlist import replies
 from bot.kit import pages
 from bot.kit.host import Host
 from bot.kit.interaction import actor, guild_id
-from core.usecases.waitlist import join_waitlist, leave_waitlist, waitlist_places
+from core.waitlist import join_waitlist, leave_waitlist, waitlist_places
 
 
 @app_commands.guild_only()

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.kit.pages import Block, Listing
-from core.domain import OfferAnswered, WaitlistJoined, WaitlistLeft, WaitlistPlace, WaitlistStatus
+from core.domain import WaitlistStatus
 from core.texts import mention, when
+from core.waitlist import OfferAnswered, WaitlistJoined, WaitlistLeft, WaitlistPlace
 
 
 def joined(result: WaitlistJoined) -> str:
