@@ -1,5 +1,5 @@
 """The program's bounds, defined once: the CHECK constraints (``core.schema``), the settings checks
-(``core.config``), the use cases' refusals and the Discord option ranges (``bot.cogs``) all read them.
+(``core.config``), the use cases' refusals and the Discord option ranges (``bot.features``) all read them.
 
 Standard library only, so every layer may import it.
 """
@@ -23,5 +23,6 @@ MIN_SWEEP_MINUTES, MAX_SWEEP_MINUTES = 1, 1440
 MIN_NOTICE_HOURS, MAX_NOTICE_HOURS = 0, 168
 MIN_HORIZON_DAYS, MAX_HORIZON_DAYS = 1, 90
 MIN_BUFFER_MINUTES, MAX_BUFFER_MINUTES = 0, 120
+MIN_DAILY_MAX, MAX_DAILY_MAX = 0, 96  # 0: no cap; 96 sessions of 15 minutes fill a day
 # R24: the web door's port (0 picks a free one).
 MIN_WEB_PORT, MAX_WEB_PORT = 0, 65535

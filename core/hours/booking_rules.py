@@ -14,10 +14,12 @@ import dataclasses
 from core import history
 from core.bounds import (
     MAX_BUFFER_MINUTES,
+    MAX_DAILY_MAX,
     MAX_HORIZON_DAYS,
     MAX_NOTICE_HOURS,
     MAX_SESSION_MINUTES,
     MIN_BUFFER_MINUTES,
+    MIN_DAILY_MAX,
     MIN_HORIZON_DAYS,
     MIN_NOTICE_HOURS,
     MIN_SESSION_MINUTES,
@@ -26,7 +28,7 @@ from core.domain import Actor
 from core.errors import InvalidInput
 from core.hours.lookup import RULES, acting_on
 from core.hours.results import MENTORS_OWN, RulesSet
-from core.schema import MAX_DAILY_MAX, MIN_DAILY_MAX, hours_rules
+from core.schema import hours_rules
 from core.tx import Tx
 
 # Each option: its bounds and how a refusal names it.
