@@ -36,7 +36,7 @@ lint: $(DEV)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy core bot
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/python scripts/module_sizes.py bot
+	$(BIN)/python scripts/module_sizes.py bot core
 
 ## The whole story on a simulated Discord: no token, no network.
 demo: $(DEV)

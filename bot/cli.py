@@ -15,7 +15,8 @@ from typing import NoReturn
 
 import click
 
-from core.config import Settings, SettingsError, load_settings, origins
+from core.config import Settings, load_settings, origins
+from core.registry import SettingsError
 
 log = logging.getLogger("mentorbot")
 

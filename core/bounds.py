@@ -1,5 +1,6 @@
 """The program's bounds, defined once: the CHECK constraints (``core.schema``), the settings checks
-(``core.config``), the use cases' refusals and the Discord option ranges (``bot.features``) all read them.
+(``core.registry``, ``core.config``), the use cases' refusals and the Discord option ranges
+(``bot.features``) all read them.
 
 Standard library only, so every layer may import it.
 """
@@ -18,6 +19,9 @@ MIN_GRACE_HOURS, MAX_GRACE_HOURS = 1, 720
 MIN_FINAL_WARNING_HOURS, MAX_FINAL_WARNING_HOURS = 0, MAX_GRACE_HOURS - 1
 MIN_EXPIRY_WARNING_DAYS, MAX_EXPIRY_WARNING_DAYS = 0, 365
 MIN_REMINDER_HOURS, MAX_REMINDER_HOURS = 0, 168
+# R18: a student's cancel this close to the start takes the session; R19: how long an offer holds.
+MIN_LATE_CANCEL_HOURS, MAX_LATE_CANCEL_HOURS = 0, 168
+MIN_OFFER_HOURS, MAX_OFFER_HOURS = 1, 168
 MIN_SWEEP_MINUTES, MAX_SWEEP_MINUTES = 1, 1440
 # R21: a mentor's booking rules and the server defaults for two of them.
 MIN_NOTICE_HOURS, MAX_NOTICE_HOURS = 0, 168

@@ -12,14 +12,8 @@ from pathlib import Path
 import pytest
 
 from core import bounds as b
-from core.config import (
-    MAX_BUTTON_URL,
-    SERVER_SETTINGS,
-    Settings,
-    SettingsError,
-    load_settings,
-    validate_setting,
-)
+from core.config import Settings, load_settings
+from core.registry import MAX_BUTTON_URL, SERVER_SETTINGS, SettingsError, validate_setting
 
 # The spec's Settings table: each *server* setting and its default.
 SPEC_SERVER_DEFAULTS = {

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from core.config import SERVER_SETTINGS, SettingsError
 from core.domain import SESSION_MINUTES_DEFAULT, Actor, PackStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.hours.results import DEFAULT, MENTORS_OWN, SERVERS, RuleInForce
 from core.hours.slots import BookingRules
+from core.registry import SERVER_SETTINGS, SettingsError
 from core.schema import (
     LIVE_SEAT,
     hours_rules,

@@ -71,7 +71,7 @@ class History(Base):
 
 class ServerSettingValue(Base):
     """R14: a value one server set for one of the settings marked *server*, as the text it was given
-    (``core.config.SERVER_SETTINGS`` reads it). A server that set nothing runs on the environment."""
+    (``core.registry.SERVER_SETTINGS`` reads it). A server that set nothing runs on the environment."""
 
     __tablename__ = "server_settings"
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
 
-from core.config import SERVER_SETTINGS, SettingsError
 from core.domain import Actor, Policy
+from core.registry import SERVER_SETTINGS, SettingsError
 from core.schema import server_settings
 
 if TYPE_CHECKING:

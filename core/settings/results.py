@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config import Value
+from core.registry import Value
 
 THIS_SERVER = "this server"
 DEFAULT = "default"

@@ -1,7 +1,7 @@
 """R14: what an admin sets for their server (``/settings set``, ``reset``, ``show``).
 
 A server setting is stored as the text it was given, after the very validator the start-up check
-uses (``core.config.validate_setting``), against the values in force in that server, so a value
+uses (``core.registry.validate_setting``), against the values in force in that server, so a value
 refused at start is refused here with the same sentence. The fallback channel and the admin role
 must be the server's own: the bot tells core which channels it can post in and which roles the
 server has (``ServerFacts``), and core decides. A change is recorded (R13) and applies from then on:
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 
 from core import history
-from core.config import SERVER_SETTINGS, SettingsError, Value, validate_setting
 from core.domain import Actor, require_admin
 from core.errors import InvalidInput
+from core.registry import SERVER_SETTINGS, SettingsError, Value, validate_setting
 from core.schema import server_settings
 from core.settings.policy import policy_of, stored
 from core.settings.results import DEFAULT, THIS_SERVER, SettingChanged, SettingShown

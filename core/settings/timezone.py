@@ -7,8 +7,8 @@ import dataclasses
 from sqlalchemy import select
 
 from core import history
-from core.config import SettingsError, validate_setting
 from core.errors import InvalidInput
+from core.registry import SettingsError, validate_setting
 from core.schema import member_time_zones
 from core.settings.results import SERVERS, YOURS, TimeZoneShown
 from core.tx import Tx

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.app import MentorBot
 from core.clock import ManualClock
-from core.config import SERVER_SETTINGS, SettingsError, validate_setting
+from core.registry import SERVER_SETTINGS, SettingsError, validate_setting
 from core.schema import history, seats, server_settings
 from tests.bot.helpers import Desk, embed_text, field, refused, snapshot
 from tests.conftest import START, Server

@@ -17,7 +17,7 @@ from bot.features.settings import replies
 from bot.kit import pages
 from bot.kit.host import Host
 from bot.kit.interaction import ADMIN_ONLY, actor, guild_id
-from core.config import SERVER_SETTINGS
+from core.registry import SERVER_SETTINGS
 from core.settings import (
     ServerFacts,
     reset_server_setting,

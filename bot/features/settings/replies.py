@@ -4,7 +4,7 @@ reads it (a channel or role as its mention, a secret never), and the zone a user
 from __future__ import annotations
 
 from bot.kit.pages import Block, Listing
-from core.config import SECRETS, Value
+from core.registry import SECRETS, Value
 from core.settings import DEFAULT, YOURS, SettingChanged, SettingShown, TimeZoneShown, as_text
 
 
