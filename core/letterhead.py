@@ -5,7 +5,7 @@ mentions are called in that server (the names recorded when they became mentor o
 It is read in the transaction that claims the notifications (``core.outbox.claim``, or the
 command's that queued them, ``core.outbox.leased_here``), for a whole batch at once, in one statement: the settings of the batch's servers and the names of everyone it
 mentions. Core never sees the server's name or Discord's member cache: the bot adds those
-(``bot.delivery``).
+(``bot.kit.delivery``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ client renders in its reader's own time zone. The renewal sentences are the spec
 from the policy of the notification's server (``tx.policy_for(guild_id)``), never the environment's.
 
 The style of every DM (new kinds too):
-- Write people as ``mention(user_id)`` only. The sender (``bot.delivery``) writes each one's display
+- Write people as ``mention(user_id)`` only. The sender (``bot.kit.delivery``) writes each one's display
   name in that server beside the mention ("**Mia** (<@42>)"): in a DM a mention of someone the
   reader's client has not loaded shows as a bare id. Names come from the member cache, else from what
   core recorded (``mentors.display_name``, ``seats.student_name``; ``core.letterhead``).

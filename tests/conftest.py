@@ -278,7 +278,7 @@ ASK_TO_RENEW = re.compile(r"\nTo renew, ask an admin of .+?\.$")
 
 
 def core_text(content: str) -> str:
-    """A message's text as core wrote it, without the letterhead ``bot.delivery`` adds."""
+    """A message's text as core wrote it, without the letterhead ``bot.kit.delivery`` adds."""
     return ASK_TO_RENEW.sub("", NAMED.sub(r"\1", LETTERHEAD.sub("", content)))
 
 
