@@ -96,10 +96,23 @@ def _due(table: Any, *conditions: Any) -> Any:
 ACTIVE, PENDING, _NOW = rules.ACTIVE, sql("pending"), rules.NOW
 
 
+def _due_packs(*conditions: Any) -> Any:
+    """``_due`` for packs that takes each pack's seat with it: a seat a change holds (``core.locks``)
+    keeps its packs for the next pass, so the sweep never waits on it (nor it on the sweep)."""
+    return (
+        select(packs.c.id)
+        .join(seats, seats.c.id == packs.c.seat_id)
+        .where(*conditions)
+        .limit(BATCH)
+        .with_for_update(of=(packs, seats), skip_locked=True, key_share=True)
+        .scalar_subquery()
+    )
+
+
 def _expire_packs(tx: Tx) -> tuple[int, ...]:
     """R8: an active pack past its end date expires; unbooked sessions are forfeited (kept on record),
     booked ones can still be completed."""
-    due = _due(packs, packs.c.status == ACTIVE, packs.c.ends_at <= _NOW)
+    due = _due_packs(packs.c.status == ACTIVE, packs.c.ends_at <= _NOW)
     rows = _in_batches(
         tx,
         lambda: (

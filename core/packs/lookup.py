@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 
 from core.errors import NotFound
+from core.locks import lock_seat_of_pack
 from core.schema import mentors, packs, seats
 from core.tx import AnyRow, Tx
 
@@ -32,7 +33,9 @@ _PACK_REF = (
 
 
 def pack_ref(tx: Tx, guild_id: int, pack_id: int) -> AnyRow:
-    """Pack ``pack_id`` here with its seat and people, locked for the change (PostgreSQL)."""
+    """Pack ``pack_id`` here with its seat and people, locked for the change (PostgreSQL): its seat is
+    taken first (``core.locks``), so the seat's status read here is the one the change meets."""
+    lock_seat_of_pack(tx, pack_id)
     ref = tx.conn.execute(_PACK_REF, {"pack_id": pack_id, "guild_id": guild_id}).one_or_none()
     if ref is None:
         raise NotFound(f"There is no pack #{pack_id} here; pick one from the list.")

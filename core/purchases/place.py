@@ -30,6 +30,7 @@ from core import changes, texts
 from core.changes import About, dm
 from core.domain import Actor, NotificationKind, PurchaseStatus
 from core.errors import NoFreeSeat
+from core.locks import lock_seats_of_student
 from core.packs.grant import grant_pack
 from core.packs.results import PackGranted
 from core.schema import purchases
@@ -82,7 +83,12 @@ def place_purchase(
     ``record(server)`` inserts the seller's purchase row, unplaced, and returns its id (None: it was
     recorded already). With no seat to go to, the purchase is kept unplaced in ``home()`` (default
     ``in_server``); the buyer is told, and the admins in the fallback channel. ``source`` is what the
-    seller calls it, for history (e.g. ``{"entitlement_id": …}``)."""
+    seller calls it, for history (e.g. ``{"entitlement_id": …}``).
+
+    The buyer's seats are taken first (``core.locks``): a sweep releasing the seat in grace either
+    finishes first (then that seat is no target, and the purchase goes elsewhere or is kept unplaced)
+    or waits for the grant that renews it; the pack never reserves a second seat in between."""
+    lock_seats_of_student(tx, buyer_user_id, guild_id=in_server)
     for _ in range(PICK_ATTEMPTS):
         target = buyers_seat(tx, buyer_user_id, in_server=in_server, sells=sells)
         if target is None:

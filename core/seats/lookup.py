@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, or_, select
 
 from core.domain import Actor, SeatStatus
 from core.errors import InvalidInput, NotAllowed, NotFound
+from core.locks import lock_seats_of_student
 from core.schema import LIVE_SEAT, mentors, seats
 from core.texts import mention
 from core.tx import AnyRow, Tx
@@ -51,7 +52,9 @@ def seat_for(
     tx: Tx, *, guild_id: int, actor: Actor, student_user_id: int, purpose: str, several: str
 ) -> SeatRef:
     """The student's live seat the caller may act on: their own seat with the student when the caller
-    is the mentor, else (for an admin) the student's only live seat."""
+    is the mentor, else (for an admin) the student's only live seat. The student's seats here are taken
+    first (``core.locks``)."""
+    lock_seats_of_student(tx, student_user_id, guild_id=guild_id)
     rows = tx.conn.execute(_SEAT_REF, {"guild_id": guild_id, "student_id": student_user_id}).all()
     return seat_ref(
         pick_seat(rows, actor=actor, student_user_id=student_user_id, purpose=purpose, several=several)

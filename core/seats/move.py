@@ -11,6 +11,7 @@ from core import changes, texts
 from core.changes import About, dm
 from core.domain import Actor, NotificationKind, NotificationStatus, PackStatus, require_admin
 from core.errors import InvalidInput, NoFreeSeat, NotFound
+from core.locks import lock_seats_of_student
 from core.schema import LIVE_SEAT, mentors, notifications, packs, seats
 from core.seats.lookup import mentor_row
 from core.seats.results import SeatMoved
@@ -49,6 +50,7 @@ def move_seat(
         raise InvalidInput("The new mentor is the same as the current one; pick another mentor.")
     if student_user_id == new_mentor_user_id:
         raise InvalidInput("A mentor can't hold a seat with themselves; pick another new mentor.")
+    lock_seats_of_student(tx, student_user_id, guild_id=guild_id)  # the seat first, the mentors after
     old = mentor_row(tx, guild_id, mentor_user_id)
     new = mentor_row(tx, guild_id, new_mentor_user_id)
     result: dict[str, Any] = {

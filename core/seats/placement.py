@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, exists, func, select, text, update
 from core import history
 from core.domain import PackStatus, SeatStatus
 from core.errors import NoFreeSeat
+from core.locks import lock_seats_of_student
 from core.schema import LIVE_SEAT, LIVE_SEAT_SQL, OFFERED_SEAT, mentors, packs, seats
 from core.seats.lookup import GAINS_A_LIVE_PACK
 from core.texts import mention, plural
@@ -63,7 +64,9 @@ def seat_for_pack(
     tx: Tx, guild_id: int, mentor_row: int, mentor_user_id: int, student_user_id: int, student_name: str
 ) -> SeatTaken:
     """The seat a new pack goes on: the student's live seat with the mentor, else the seat offered to
-    them from the waitlist (R19), else a free one."""
+    them from the waitlist (R19), else a free one. The student's seats with the mentor are taken first
+    (``core.locks``); the mentor's row after them."""
+    lock_seats_of_student(tx, student_user_id, guild_id=guild_id, mentor_id=mentor_row)
     wanted = _Wanted(guild_id, mentor_row, mentor_user_id, student_user_id, student_name)
     for _ in range(PICK_ATTEMPTS):
         live = tx.conn.execute(

@@ -10,6 +10,7 @@ from core import changes
 from core.changes import About
 from core.domain import COMPLETE_LOOKAHEAD, SESSION_MINUTES_DEFAULT, Actor, SessionStatus, session_number
 from core.errors import InvalidInput, NothingToDo
+from core.locks import lock_seats_of_student
 from core.schema import packs, sessions
 from core.seats.lookup import SeatRef, pick_seat, seat_for, seat_ref
 from core.sessions.lookup import BY_REQUEST_KEY, COMPLETION_LOOKUP, refuse_unless_booked, session_ref
@@ -86,8 +87,9 @@ def complete_or_ask(
             )
         return complete_booked(tx, guild_id, actor, ref)
 
-    if request_key is not None:
-        hold_request(tx, request_key)
+    # The student's seats here are taken first (``core.locks``): a change to one of them at the same
+    # moment, and the same request run twice, queue up behind this (so it needs no lock of its own).
+    lock_seats_of_student(tx, student_user_id, guild_id=guild_id)
     # One statement finds the request's earlier session, the student's live seats and each one's next
     # booking: a completion's cost is its statement count.
     rows = tx.conn.execute(

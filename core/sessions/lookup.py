@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from core import rules
 from core.domain import Actor, SessionStatus
 from core.errors import NotAllowed, NotFound, NothingToDo
+from core.locks import lock_seat_of_session
 from core.schema import LIVE_SEAT, mentors, packs, seats, sessions
 from core.seats.lookup import SEAT_COLUMNS
 from core.sessions.taking import NOW, oldest_open_pack
@@ -47,7 +48,9 @@ def session_ref(
     tx: Tx, *, guild_id: int, actor: Actor, session_id: int, purpose: str, student_may: bool = False
 ) -> AnyRow:
     """Session ``session_id`` here, with its seat, pack and people, locked for the change (PostgreSQL);
-    refused unless the caller is its mentor or an admin (or, ``student_may``, its student)."""
+    refused unless the caller is its mentor or an admin (or, ``student_may``, its student). Its seat is
+    taken first (``core.locks``), so what is read here stays true until the change commits."""
+    lock_seat_of_session(tx, session_id)
     ref = tx.conn.execute(
         SESSION_REF, {"session_id": session_id, "guild_id": guild_id, "now": tx.now}
     ).one_or_none()

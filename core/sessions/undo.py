@@ -19,6 +19,7 @@ from core.domain import (
     given_reason,
 )
 from core.errors import NotAllowed, NotFound, NothingToDo
+from core.locks import lock_seat_of_session
 from core.schema import LIVE_SEAT, mentors, notifications, packs, seats, sessions
 from core.seats.lookup import GAINS_A_LIVE_PACK
 from core.sessions.results import SessionReverted
@@ -60,6 +61,9 @@ def undo_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, reason
     date stays expired and the session counts as forfeited); later completions of the pack are numbered
     again (R4 counts completed sessions only); DMs owed for the completion and not sent yet are dropped;
     the student is told. The seat's mentor may undo within 24 hours, an admin while the seat is held."""
+    lock_seat_of_session(
+        tx, session_id
+    )  # a completion or the sweep changing the seat waits, or is waited for
     ref = tx.conn.execute(_UNDO_REF, {"session_id": session_id, "guild_id": guild_id}).one_or_none()
     if ref is None:
         raise NotFound(f"There is no session #{session_id} here; pick one from the list.")

@@ -9,6 +9,7 @@ from core import changes, history, texts
 from core.changes import About, dm
 from core.domain import Actor, NotificationKind, SeatStatus, WaitlistStatus
 from core.errors import NotAllowed, NotFound, NothingToDo
+from core.locks import lock_seats
 from core.schema import mentors, seats, waitlist
 from core.texts import mention, timestamp
 from core.tx import AnyRow, Tx
@@ -39,6 +40,9 @@ _OFFER_REF = (
 
 
 def _offer_ref(tx: Tx, actor: Actor, seat_id: int) -> AnyRow:
+    # The seat first, in its own statement: the offer's place in line is then read as the sweep (an
+    # offer lapsing) or a grant left it.
+    lock_seats(tx, (seat_id,))
     ref = tx.conn.execute(_OFFER_REF, {"seat_id": seat_id}).one_or_none()
     if ref is None:
         raise NotFound(f"There is no waitlist offer #{seat_id}; /waitlist show lists your places.")
