@@ -5,8 +5,10 @@ their students). ``paginate`` turns it into embeds, each within every Discord li
 between blocks, a block too long for one field goes on in the next field, and lines are never cut
 (markup such as ``<t:…:F>`` or ``**…**`` stays whole). ``show`` sends the first page; with more than
 one, the reply carries ◀ ▶ buttons and "Page k of n". Only the caller may turn the pages; anyone else
-is refused privately. The pages are kept in memory for ``KEPT_FOR``: a press after that, or after a
-restart, is told in one sentence to run the command again.
+is refused privately. The pages are kept in memory for ``KEPT_FOR``; a press after that, or after a
+restart, builds the list again from what its button carries (the command and its one option, e.g. the
+mentor of ``/roster``) with the builder the feature registered (``rebuilds``), and shows the page asked
+for as the list is now. A list command answers through ``answer``, which uses the same builder.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from __future__ import annotations
 import re
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.kit.errors import answer_refusal
 from core.clock import Clock
+from core.errors import Refusal
 
 if TYPE_CHECKING:
     from bot.kit.host import Host
@@ -142,6 +146,10 @@ def paginate(listing: Listing) -> list[discord.Embed]:
 
 # ---- keeping the pages for the buttons --------------------------------------------------------------
 
+# How a list command builds its listing, from the interaction (a command's, or a page button's) and its
+# one option as an id (None when not given); a refusal propagates.
+Build = Callable[[discord.Interaction[Any], int | None], Awaitable[Listing]]
+
 
 @dataclass(frozen=True, slots=True)
 class Kept:
@@ -152,8 +160,7 @@ class Kept:
 class PageStore:
     """The pages of the lists sent lately, by list id (the command's interaction id), for ``KEPT_FOR``.
 
-    Memory only, on purpose: after a restart the buttons answer that the list has expired, which is
-    all a list needs (running the command again shows it as it is now)."""
+    Memory only, on purpose: after a restart (or ``KEPT_FOR``) a press builds the list again."""
 
     def __init__(self, clock: Clock, kept_for: timedelta = KEPT_FOR, most: int = KEPT_LISTS) -> None:
         self.clock = clock
@@ -175,12 +182,20 @@ class PageStore:
 
 
 _stores: weakref.WeakKeyDictionary[discord.Client, PageStore] = weakref.WeakKeyDictionary()
+# Each bot's list builders, by command name (registered by the features as they load).
+_builders: weakref.WeakKeyDictionary[discord.Client, dict[str, Build]] = weakref.WeakKeyDictionary()
 
 
 def install(bot: Host) -> None:
     """Listen for page buttons (also those of lists sent before a restart) and keep pages in memory."""
     _stores[bot] = PageStore(bot.clock)
     bot.add_dynamic_items(PageButton)
+
+
+def rebuilds(bot: discord.Client, command: str, build: Build) -> None:
+    """Page buttons of ``command`` (its qualified name) whose pages are gone build the list again with
+    ``build``. A feature calls this in its ``setup``."""
+    _builders.setdefault(bot, {})[command] = build
 
 
 def _store(client: discord.Client) -> PageStore:
@@ -197,19 +212,36 @@ PREVIOUS, NEXT = "prev", "next"
 
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"mentorbot:page:(?P<list>\d+):(?P<owner>\d+):(?P<command>[a-z ]{1,32}):(?P<at>\d+):(?P<way>prev|next)",
+    # ``arg`` is absent on buttons sent before it was carried: those cannot be built again.
+    template=(
+        r"mentorbot:page:(?P<list>\d+):(?P<owner>\d+):(?P<command>[a-z ]{1,32})(?::(?P<arg>\d*))?"
+        r":(?P<at>\d+):(?P<way>prev|next)"
+    ),
 ):
     """◀ or ▶ on a list reply. The custom id carries everything needed to answer a press even when the
-    pages are gone: whose list it is, which command made it, the page shown and the way to turn."""
+    pages are gone: whose list it is, which command made it and its one option (``arg``, an id, empty
+    when not given), the page shown and the way to turn."""
 
-    def __init__(self, list_id: int, owner: int, command: str, at: int, way: str, *, disabled: bool = False):
+    def __init__(
+        self,
+        list_id: int,
+        owner: int,
+        command: str,
+        at: int,
+        way: str,
+        *,
+        arg: str | None = "",
+        disabled: bool = False,
+    ):
         self.list_id, self.owner, self.command, self.at, self.way = list_id, owner, command, at, way
+        self.arg = arg
+        carried = "" if arg is None else f":{arg}"
         super().__init__(
             discord.ui.Button(
                 label="◀" if way == PREVIOUS else "▶",
                 # A way to go stands out; the way that leads nowhere is greyed out.
                 style=discord.ButtonStyle.secondary if disabled else discord.ButtonStyle.primary,
-                custom_id=f"mentorbot:page:{list_id}:{owner}:{command}:{at}:{way}",
+                custom_id=f"mentorbot:page:{list_id}:{owner}:{command}{carried}:{at}:{way}",
                 disabled=disabled,
             )
         )
@@ -218,7 +250,14 @@ class PageButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PageButton:
-        return cls(int(match["list"]), int(match["owner"]), match["command"], int(match["at"]), match["way"])
+        return cls(
+            int(match["list"]),
+            int(match["owner"]),
+            match["command"],
+            int(match["at"]),
+            match["way"],
+            arg=match["arg"],
+        )
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.owner:
@@ -227,28 +266,51 @@ class PageButton(
                 ephemeral=True,
             )
             return
-        pages = _store(interaction.client).get(self.list_id)
+        store = _store(interaction.client)
+        pages = store.get(self.list_id)
         if pages is None:
+            pages = await self._built_again(interaction)
+            if pages is None:
+                return
+            store.put(self.list_id, pages)
+        target = max(0, min(len(pages) - 1, self.at + (1 if self.way == NEXT else -1)))
+        await interaction.response.edit_message(
+            embed=pages[target],
+            view=buttons(self.list_id, self.owner, self.command, target, len(pages), self.arg or None),
+        )
+
+    async def _built_again(self, interaction: discord.Interaction[Any]) -> tuple[discord.Embed, ...] | None:
+        """The list as it is now, from what this button carries; None when it was answered otherwise
+        (refused now, or a button that does not carry enough)."""
+        build = _builders.get(interaction.client, {}).get(self.command)
+        if build is None or self.arg is None:
             await interaction.response.send_message(
                 f"This list has expired; run /{self.command} again to see it.", ephemeral=True
             )
-            return
-        target = max(0, min(len(pages) - 1, self.at + (1 if self.way == NEXT else -1)))
-        await interaction.response.edit_message(
-            embed=pages[target], view=buttons(self.list_id, self.owner, self.command, target, len(pages))
-        )
+            return None
+        try:
+            listing = await build(interaction, int(self.arg) if self.arg else None)
+        except Refusal as refusal:
+            await answer_refusal(interaction, refusal)
+            return None
+        return tuple(paginate(listing))
 
 
-def buttons(list_id: int, owner: int, command: str, at: int, count: int) -> discord.ui.View:
-    """◀ ▶ for page ``at`` (from 0) of ``count``; the way that leads nowhere is greyed out."""
+def buttons(
+    list_id: int, owner: int, command: str, at: int, count: int, arg: int | str | None = None
+) -> discord.ui.View:
+    """◀ ▶ for page ``at`` (from 0) of ``count``; the way that leads nowhere is greyed out. ``arg``: the
+    command's one option, carried so the list can be built again."""
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(list_id, owner, command, at, PREVIOUS, disabled=at == 0))
-    view.add_item(PageButton(list_id, owner, command, at, NEXT, disabled=at >= count - 1))
+    carried = "" if arg is None else str(arg)
+    view.add_item(PageButton(list_id, owner, command, at, PREVIOUS, arg=carried, disabled=at == 0))
+    view.add_item(PageButton(list_id, owner, command, at, NEXT, arg=carried, disabled=at >= count - 1))
     return view
 
 
-async def show(interaction: discord.Interaction[Any], listing: Listing) -> None:
-    """Answer a (deferred) command with the listing's first page, and buttons when there are more."""
+async def show(interaction: discord.Interaction[Any], listing: Listing, arg: int | None = None) -> None:
+    """Answer a (deferred) command with the listing's first page, and buttons when there are more;
+    ``arg`` is the command's one option (an id), for building the list again (``rebuilds``)."""
     pages = paginate(listing)
     if len(pages) == 1:
         await interaction.edit_original_response(embed=pages[0])
@@ -258,5 +320,18 @@ async def show(interaction: discord.Interaction[Any], listing: Listing) -> None:
     command = interaction.command.qualified_name
     _store(interaction.client).put(interaction.id, pages)
     await interaction.edit_original_response(
-        embed=pages[0], view=buttons(interaction.id, interaction.user.id, command, 0, len(pages))
+        embed=pages[0], view=buttons(interaction.id, interaction.user.id, command, 0, len(pages), arg)
     )
+
+
+async def answer(interaction: discord.Interaction[Any], build: Build, arg: int | None = None) -> bool:
+    """A list command: defer, build the listing with ``build`` (the one ``rebuilds`` registered for
+    it) and show it; a refusal is answered instead. Whether the list was shown."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        listing = await build(interaction, arg)
+    except Refusal as refusal:
+        await answer_refusal(interaction, refusal)
+        return False
+    await show(interaction, listing, arg)
+    return True

@@ -182,7 +182,7 @@ async def test_the_caller_goes_back_and_forth_and_only_the_caller_may_turn_the_p
     no_errors(server)
 
 
-async def test_a_press_after_the_pages_expired_or_a_restart_says_to_run_the_command_again(
+async def test_a_press_after_the_pages_expired_or_a_restart_builds_the_list_again(
     server: Server, clock: ManualClock, settings: Settings
 ) -> None:
     here = program(server, clock)
@@ -191,20 +191,50 @@ async def test_a_press_after_the_pages_expired_or_a_restart_says_to_run_the_comm
     for student in STUDENTS:
         await here.grant(student, mia)
     late = await server.mentor.slash(server.channel, "roster")
+    fresh = await server.mentor.slash(server.channel, "roster")
+    pages_seen = await read_all_pages(server.mentor, await server.mentor.slash(server.channel, "roster"))
 
     clock.advance(pages.KEPT_FOR + timedelta(seconds=1))
     expired = await server.mentor.click(late.response, label="▶")
-    fresh = await server.mentor.slash(server.channel, "roster")
     await restart(server, settings, clock)
     after_restart = await server.mentor.click(fresh.response, label="▶")
 
-    again = "This list has expired; run /roster again to see it."
-    assert expired.ephemeral
-    assert expired.response.content == again
-    assert after_restart.ephemeral
-    assert after_restart.response.content == again
-    assert one_sentence(again)
-    assert late.response.embeds[0].footer.text == "Page 1 of 4"  # the page shown stays as it was
+    for pressed, reply in ((expired, late), (after_restart, fresh)):
+        assert pressed.acknowledged
+        (embed,) = reply.response.embeds  # the same reply, turned to page 2 in place
+        assert embed.to_dict() == pages_seen[1].to_dict()
+        assert arrows(reply.response) == {"◀": True, "▶": True}
+        check_limits(reply.response)
+    # And on to the end and back, on the new bot.
+    for number in (3, 4):
+        await server.mentor.click(fresh.response, label="▶")
+        assert fresh.response.embeds[0].to_dict() == pages_seen[number - 1].to_dict()
+    assert arrows(fresh.response) == {"◀": True, "▶": False}
+    await server.mentor.click(fresh.response, label="◀")
+    assert fresh.response.embeds[0].footer.text == "Page 3 of 4"
+    no_errors(server)
+
+
+async def test_a_list_of_someone_else_is_built_again_for_the_option_it_was_asked_for(
+    server: Server, clock: ManualClock, settings: Settings
+) -> None:
+    here = program(server, clock)
+    mia = server.mentor.id
+    await here.mentor(mia, seats=100)
+    await here.mentor(server.other_student.id, seats=1)  # another mentor, whose roster is short
+    for student in STUDENTS:
+        await here.grant(student, mia)
+    asked = await server.admin.slash(server.channel, "roster", mentor=server.mentor)
+    first = asked.response.embeds[0]
+    assert first.title == "mia's students"
+
+    await restart(server, settings, clock)
+    await server.admin.click(asked.response, label="▶")
+
+    (page,) = asked.response.embeds
+    assert page.footer.text == "Page 2 of 4"
+    assert (page.title, page.description) == (first.title, first.description)  # mia's, not another's
+    assert {item.name for item in page.fields} <= {f"student{student}" for student in STUDENTS}
     no_errors(server)
 
 

@@ -21,6 +21,8 @@ from bot.kit.delivery import renewal_item
 from bot.kit.host import Host
 from bot.kit.interaction import actor, guild_id
 from core import insight
+from core.errors import InvalidInput
+from core.insight.my_sessions import MySessions
 from core.settings.policy import policy_of
 
 ZIP_NAME = "mentorbot-export.zip"
@@ -41,6 +43,11 @@ def export_attachments(
     return [discord.File(io.BytesIO(buffer.getvalue()), filename=ZIP_NAME)], True
 
 
+def _servers_of(mine: MySessions) -> set[int]:
+    """The servers the caller's seats (live or lately released) are in."""
+    return {seat.guild_id for seat in mine.seats} | {seat.guild_id for seat in mine.closed}
+
+
 class InsightCog(commands.Cog):
     def __init__(self, bot: Host) -> None:
         self.bot = bot
@@ -55,18 +62,28 @@ class InsightCog(commands.Cog):
         )
         if mine is None:
             return
-        servers = {seat.guild_id for seat in mine.seats} | {seat.guild_id for seat in mine.closed}
+        await pages.show(interaction, self._overview(interaction, mine))
+        await self._offer_renewal(interaction, sorted(_servers_of(mine)))
+
+    async def my_sessions_listing(
+        self, interaction: discord.Interaction, _arg: int | None = None
+    ) -> pages.Listing:
+        """``/mysessions`` as a list, for its page buttons after a restart."""
+        mine = await self.bot.service.read(
+            insight.my_sessions, user_id=interaction.user.id, guild_id=interaction.guild_id
+        )
+        return self._overview(interaction, mine)
+
+    def _overview(self, interaction: discord.Interaction, mine: MySessions) -> pages.Listing:
         names = {
-            server: guild.name for server in servers if (guild := self.bot.get_guild(server)) is not None
+            server: guild.name
+            for server in _servers_of(mine)
+            if (guild := self.bot.get_guild(server)) is not None
         }
         # Name the server in the headings only when the list spans servers (from a DM).
-        await pages.show(
-            interaction,
-            replies.my_sessions_overview(
-                mine, names if interaction.guild_id is None else None, servers=names
-            ),
+        return replies.my_sessions_overview(
+            mine, names if interaction.guild_id is None else None, servers=names
         )
-        await self._offer_renewal(interaction, sorted(servers))
 
     async def _offer_renewal(self, interaction: discord.Interaction, seat_servers: list[int]) -> None:
         """R17: the way to renew under the list, as each server set it (premium button, else link)."""
@@ -88,16 +105,21 @@ class InsightCog(commands.Cog):
     @app_commands.describe(student="The student to look up")
     async def student(self, interaction: discord.Interaction, student: discord.Member) -> None:
         """Everything about one student here: seats, packs, sessions and the last changes."""
-        file = await self.bot.run_view(
-            interaction,
+        await pages.answer(interaction, self.student_listing, student.id)
+
+    async def student_listing(
+        self, interaction: discord.Interaction, student_id: int | None
+    ) -> pages.Listing:
+        """``/student student`` as a list (also for its page buttons after a restart)."""
+        if student_id is None:
+            raise InvalidInput("Name the student to look up.")
+        file = await self.bot.service.read(
             insight.student_file,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            student_user_id=student.id,
+            student_user_id=student_id,
         )
-        if file is None:
-            return
-        await pages.show(interaction, replies.student_file(file))
+        return replies.student_file(file)
 
     @app_commands.command(name="export")
     @app_commands.guild_only()

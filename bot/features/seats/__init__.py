@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from bot.features.seats.cog import SeatsCog
+from bot.kit import pages
 from bot.kit.host import Host
 
 
 async def setup(bot: Host) -> None:
-    await bot.add_cog(SeatsCog(bot))
+    cog = SeatsCog(bot)
+    await bot.add_cog(cog)
+    pages.rebuilds(bot, "seats", cog.seats_listing)
+    pages.rebuilds(bot, "roster", cog.roster_listing)

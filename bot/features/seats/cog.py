@@ -19,6 +19,23 @@ from core.seats import move_seat, register_mentor, remove_mentor, roster_of, sea
 log = logging.getLogger(__name__)
 
 
+async def _display_name(interaction: discord.Interaction, user_id: int) -> str:
+    """The name member ``user_id`` shows here: the option's member on the command, else (a page button
+    after a restart) the server's member, asked of Discord if not at hand; "" if unknown."""
+    named = interaction.namespace.mentor
+    if isinstance(named, discord.Member | discord.User) and named.id == user_id:
+        return named.display_name
+    if interaction.guild is None:
+        return ""
+    member = interaction.guild.get_member(user_id)
+    if member is None:
+        try:
+            member = await interaction.guild.fetch_member(user_id)
+        except discord.HTTPException:
+            return ""
+    return member.display_name
+
+
 class SeatsCog(commands.Cog):
     # Admin commands are hidden from members without Manage Server (a server may widen that in its
     # Integrations settings); core still checks who is an admin.
@@ -120,31 +137,30 @@ class SeatsCog(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     async def seats(self, interaction: discord.Interaction) -> None:
         """Every mentor's seats held of capacity, and under each their students, grace and expiring first."""
-        boards = await self.bot.run_view(
-            interaction,
-            seat_board,
-            guild_id=guild_id(interaction),
-            actor=actor(interaction, self.bot.settings),
+        await pages.answer(interaction, self.seats_listing)
+
+    async def seats_listing(self, interaction: discord.Interaction, _arg: int | None = None) -> pages.Listing:
+        """``/seats`` as a list (also for its page buttons after a restart)."""
+        boards = await self.bot.service.read(
+            seat_board, guild_id=guild_id(interaction), actor=actor(interaction, self.bot.settings)
         )
-        if boards is None:
-            return
-        await pages.show(interaction, replies.seat_board(boards))
+        return replies.seat_board(boards)
 
     @app_commands.command(name="roster")
     @app_commands.guild_only()
     @app_commands.describe(mentor="An admin: whose roster to see (default: your own)")
     async def roster(self, interaction: discord.Interaction, mentor: discord.Member | None = None) -> None:
         """Your students (an admin: any mentor's): status, sessions left, next session, grace deadline."""
-        result = await self.bot.run_view(
-            interaction,
+        await pages.answer(interaction, self.roster_listing, None if mentor is None else mentor.id)
+
+    async def roster_listing(self, interaction: discord.Interaction, mentor_id: int | None) -> pages.Listing:
+        """``/roster [mentor]`` as a list (also for its page buttons after a restart)."""
+        result = await self.bot.service.read(
             roster_of,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            mentor_user_id=mentor.id if mentor is not None else None,
+            mentor_user_id=mentor_id,
         )
-        if result is None:
-            return
-        other = mentor is not None and mentor.id != interaction.user.id
-        await pages.show(
-            interaction, replies.roster_of(result, mentor.display_name if other and mentor else None)
-        )
+        if mentor_id is None or mentor_id == interaction.user.id:
+            return replies.roster_of(result)
+        return replies.roster_of(result, await _display_name(interaction, mentor_id))

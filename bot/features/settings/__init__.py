@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from bot.features.settings.cog import SettingsCog
 from bot.features.settings.timezone import TimeZoneCog
+from bot.kit import pages
 from bot.kit.host import Host
 
 
 async def setup(bot: Host) -> None:
-    await bot.add_cog(SettingsCog(bot))
+    cog = SettingsCog(bot)
+    await bot.add_cog(cog)
+    pages.rebuilds(bot, "settings show", cog.settings_listing)
     await bot.add_cog(TimeZoneCog(bot))

@@ -74,12 +74,16 @@ class SettingsCog(commands.Cog):
     @settings_group.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """Every server setting with its value, and whether it is this server's or the default."""
-        rows = await self.bot.run_view(
-            interaction, server_settings_shown, guild_id=guild_id(interaction), actor=actor(interaction)
+        await pages.answer(interaction, self.settings_listing)
+
+    async def settings_listing(
+        self, interaction: discord.Interaction, _arg: int | None = None
+    ) -> pages.Listing:
+        """``/settings show`` as a list (also for its page buttons after a restart)."""
+        rows = await self.bot.service.read(
+            server_settings_shown, guild_id=guild_id(interaction), actor=actor(interaction)
         )
-        if rows is None:
-            return
-        await pages.show(interaction, replies.settings_listing(rows))
+        return replies.settings_listing(rows)
 
     @settings_group.command(name="set")
     @app_commands.describe(

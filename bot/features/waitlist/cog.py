@@ -54,13 +54,14 @@ class WaitlistCog(commands.GroupCog, group_name="waitlist"):
     @app_commands.describe(mentor="Whose line (a mentor: yours; an admin: anyone's)")
     async def show(self, interaction: discord.Interaction, mentor: discord.Member | None = None) -> None:
         """Your places in line; a mentor sees their line, an admin any line."""
-        places = await self.bot.run_view(
-            interaction,
+        await pages.answer(interaction, self.places_listing, None if mentor is None else mentor.id)
+
+    async def places_listing(self, interaction: discord.Interaction, mentor_id: int | None) -> pages.Listing:
+        """``/waitlist show [mentor]`` as a list (also for its page buttons after a restart)."""
+        places = await self.bot.service.read(
             waitlist_places,
             guild_id=guild_id(interaction),
             actor=actor(interaction, self.bot.settings),
-            mentor_user_id=None if mentor is None else mentor.id,
+            mentor_user_id=mentor_id,
         )
-        if places is None:
-            return
-        await pages.show(interaction, replies.listing(places))
+        return replies.listing(places)
