@@ -337,3 +337,24 @@ async def test_the_stripe_webhook_secret_is_never_shown_back(server: Server) -> 
     listed = "\n".join(embed_text(embed) for embed in shown.response.embeds)
     assert secret not in listed
     assert "set (hidden)" in listed
+
+
+async def test_setting_and_showing_the_admin_role_say_how_the_server_lets_the_role_see_the_commands(
+    server: Server,
+) -> None:
+    coordinators = server.guild.create_role("Coordinators")
+
+    reply = await settings_set(server, "admin_role_id", coordinators.mention)
+    shown = field(await show(server), "admin_role_id")
+
+    for text in (reply, shown):
+        assert "Server Settings › Integrations" in text
+        assert "a bot cannot do" in text
+        assert "/mentor, /pack, /seat, /seats, /settings, /export, /report" in text
+        assert "Add Roles or Members" in text
+        assert "(R" not in text  # no rule numbers where users read
+    assert reply.startswith(f"admin_role_id is now {coordinators.mention} in this server")
+    # A value an admin reads fits Discord (embed field values 1,024 characters).
+    assert len(shown) <= 1024
+    # Another setting's reply says nothing of it.
+    assert "Integrations" not in await settings_set(server, "pack_size", "6")

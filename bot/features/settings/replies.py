@@ -7,6 +7,15 @@ from bot.kit.pages import Block, Listing
 from core.registry import SECRETS, Value
 from core.settings import DEFAULT, YOURS, SettingChanged, SettingShown, TimeZoneShown, as_text
 
+# A bot cannot change who sees its commands (that takes the server's own OAuth2 grant): the server
+# allows the admin role itself, and every place the role is set or shown says how.
+ADMIN_ROLE = "admin_role_id"
+ADMIN_ROLE_STEP = (
+    "Its members see the admin commands only once the server allows the role, which a bot cannot do: "
+    "in Server Settings › Integrations, pick this bot, open each admin command (/mentor, /pack, /seat, "
+    "/seats, /settings, /export, /report), choose Add Roles or Members and pick the role."
+)
+
 
 def shown(name: str, value: Value) -> str:
     """A value as an admin reads it: a channel or role as its mention, nothing as "not set"."""
@@ -26,21 +35,31 @@ def settings_listing(rows: list[SettingShown]) -> Listing:
         title="Server settings",
         summary="Each value in force here: this server's own (set with /settings set) or the default.",
         blocks=tuple(
-            Block(row.name, (f"{shown(row.name, row.value)} — {row.source}", row.meaning)) for row in rows
+            Block(row.name, (f"{shown(row.name, row.value)} — {row.source}", row.meaning, *_steps(row.name)))
+            for row in rows
         ),
     )
 
 
+def _steps(name: str) -> tuple[str, ...]:
+    """What the server must do itself for a setting to work as meant."""
+    return (ADMIN_ROLE_STEP,) if name == ADMIN_ROLE else ()
+
+
 def changed(result: SettingChanged) -> str:
     if result.source == DEFAULT:
-        return (
+        text = (
             f"{result.name} is back to the default, {shown(result.name, result.value)} "
             f"(it was {shown(result.name, result.previous)}); it applies from now on."
         )
-    return (
-        f"{result.name} is now {shown(result.name, result.value)} in this server "
-        f"(it was {shown(result.name, result.previous)}); it applies from now on."
-    )
+    else:
+        text = (
+            f"{result.name} is now {shown(result.name, result.value)} in this server "
+            f"(it was {shown(result.name, result.previous)}); it applies from now on."
+        )
+    if result.name == ADMIN_ROLE and result.value not in (None, ""):
+        text += "\n" + ADMIN_ROLE_STEP
+    return text
 
 
 def zone_reply(result: TimeZoneShown) -> str:
