@@ -18,6 +18,7 @@ import json
 import logging
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.kit import pages
@@ -128,20 +129,24 @@ class MentorBot(Host):
     # ---- commands sync ----------------------------------------------------------------------------
 
     def _tree_digest(self, guild: discord.abc.Snowflake | None) -> str:
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        commands = self.tree.get_commands(guild=guild, type=None)
+        if guild is not None:  # the commands that stay global (``_keep_global``) are synced with them
+            commands += self.tree.get_commands(type=None)
+        payload = [command.to_dict(self.tree) for command in commands]
         encoded = json.dumps(payload, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
 
     async def sync_commands(self, *, force: bool = False) -> bool:
-        """Register the slash commands with Discord (to ``GUILD_ID`` only, when set) if the command tree
+        """Register the slash commands with Discord (to ``GUILD_ID``, when set) if the command tree
         changed since the last sync, or when forced. Returns whether it synced.
 
-        Discord shows a server both its own and the global registrations, so each mode removes the
-        other's: a sync to ``GUILD_ID`` empties the global list, and a global sync empties the list of
-        the server the last guild sync went to."""
+        Discord shows a server both its own and the global registrations, so no command is in both: a
+        sync to ``GUILD_ID`` registers there every command but those that work in DMs (/mysessions),
+        which stay the only global ones; a global sync registers them all globally and empties the list
+        of the server the last guild sync went to."""
         guild = discord.Object(self.settings.guild_id) if self.settings.guild_id else None
         if guild is not None:
-            self.tree.copy_global_to(guild=guild)
+            self._move_to(guild)
         key = f"command_tree:{guild.id if guild else 'global'}"
         digest = self._tree_digest(guild)
         if not force and await self.service.read(state.get, key=key) == digest:
@@ -153,15 +158,34 @@ class MentorBot(Host):
         log.info("synced %d commands %s", len(synced), f"to server {guild.id}" if guild else "globally")
         return True
 
+    def _move_to(self, guild: discord.abc.Snowflake) -> None:
+        """Every command that works in servers only goes to ``guild``'s list and leaves the global one;
+        those that work in DMs too stay global only (a copy in the server would show twice there)."""
+        for command in self.tree.get_commands(type=None):
+            contexts = command.allowed_contexts
+            if contexts is not None and contexts.dm_channel:
+                continue
+            self.tree.add_command(command, guild=guild, override=True)
+            kind = (
+                command.type
+                if isinstance(command, app_commands.ContextMenu)
+                else discord.AppCommandType.chat_input
+            )
+            self.tree.remove_command(command.name, type=kind)
+
     async def _remove_other_registration(self, guild: discord.abc.Snowflake | None) -> None:
         assert self.application_id is not None  # tree.sync above needed it too
         previous = await self.service.read(state.get, key=GUILD_SYNC_KEY)
         if guild is not None:
-            await self.http.bulk_upsert_global_commands(self.application_id, payload=[])
-            # The global list is empty now: a later global sync must not skip as "unchanged".
+            kept = await self.tree.sync()  # the global list now holds only what works in DMs
+            # A later global sync (all the commands) must not skip as "unchanged".
             await self.service.write(state.put, key="command_tree:global", value="")
             await self.service.write(state.put, key=GUILD_SYNC_KEY, value=str(guild.id))
-            log.info("removed the global registration: commands live on server %s only", guild.id)
+            log.info(
+                "commands live on server %s; globally only %s (they work in DMs)",
+                guild.id,
+                ", ".join(f"/{command.name}" for command in kept) or "none",
+            )
         if previous and (guild is None or previous != str(guild.id)):
             await self.http.bulk_upsert_guild_commands(self.application_id, int(previous), payload=[])
             await self.service.write(state.put, key=f"command_tree:{previous}", value="")

@@ -1,8 +1,10 @@
-"""GUILD_ID moves the commands between the global registration and one server's, never both.
+"""GUILD_ID moves the commands between the global registration and one server's, never both; the one
+that works in DMs (/mysessions) stays global either way.
 
 Discord shows a server its own commands beside the global ones, so after a global sync and then one
-to GUILD_ID (or the other way round), each command showed twice. Each bot below is a restart with the
-new settings, syncing as `mentorbot sync` and a running bot's start do.
+to GUILD_ID (or the other way round), each command showed twice; and a command only in a server's list
+is not there in DMs. Each bot below is a restart with the new settings, syncing as `mentorbot sync` and
+a running bot's start do.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ async def registered(bot: MentorBot, guild: Any) -> tuple[list[str], list[str]]:
     return everywhere, there
 
 
-async def test_a_guild_sync_removes_the_global_commands_and_a_global_sync_the_guilds(tmp_path: Path) -> None:
+async def test_a_guild_sync_leaves_only_mysessions_global_and_a_global_sync_removes_the_guilds(
+    tmp_path: Path,
+) -> None:
     first = started_bot(tmp_path, guild_id=None)
     async with simcord.run(first) as env:
         guild = env.create_guild(name="Mentorship")
@@ -44,7 +48,17 @@ async def test_a_guild_sync_removes_the_global_commands_and_a_global_sync_the_gu
         with_guild = started_bot(tmp_path, guild_id=guild.id)
         await env.restart_bot(with_guild)
         assert await with_guild.sync_commands()
-        assert await registered(with_guild, guild) == ([], names)
+        # Each command once in the server: /mysessions from the global list, the rest from its own.
+        assert await registered(with_guild, guild) == (
+            ["mysessions"],
+            [n for n in names if n != "mysessions"],
+        )
+        # Synced again (a restart, `mentorbot sync`): the same lists.
+        assert await with_guild.sync_commands(force=True)
+        assert await registered(with_guild, guild) == (
+            ["mysessions"],
+            [n for n in names if n != "mysessions"],
+        )
 
         global_again = started_bot(tmp_path, guild_id=None)
         await env.restart_bot(global_again)
@@ -64,11 +78,37 @@ async def test_moving_guild_id_to_another_server_removes_the_first_servers_copy(
         await on_one.sync_commands(force=True)
         names = (await registered(on_one, one))[1]
         assert names
+        assert "mysessions" not in names
 
         on_two = started_bot(tmp_path, guild_id=two.id)
         await env.restart_bot(on_two)
         await on_two.sync_commands()
-        assert await registered(on_two, one) == ([], [])
-        assert await registered(on_two, two) == ([], names)
+        assert await registered(on_two, one) == (["mysessions"], [])
+        assert await registered(on_two, two) == (["mysessions"], names)
         for bot in (first, on_one, on_two):
             await bot.close()
+
+
+async def test_with_guild_id_set_mysessions_works_in_a_dm_and_the_rest_in_the_server(tmp_path: Path) -> None:
+    bot = started_bot(tmp_path, guild_id=None)
+    async with simcord.run(bot) as env:
+        guild = env.create_guild(name="Mentorship")
+        with_guild = started_bot(tmp_path, guild_id=guild.id)
+        await env.restart_bot(with_guild)
+        await with_guild.sync_commands(force=True)
+        channel = guild.create_text_channel("general")
+        user = env.create_user("alice")
+        alice = guild.add_member(user)
+
+        in_dm = await user.slash("mysessions")
+        in_server = await alice.slash(channel, "mysessions")
+        timezone = await alice.slash(channel, "timezone")
+
+        for result in (in_dm, in_server, timezone):
+            assert result.ephemeral
+        assert [embed.title for embed in in_dm.response.embeds] == ["Your mentorship"]
+        assert [embed.title for embed in in_server.response.embeds] == ["Your mentorship"]
+        assert "UTC" in str(timezone.response.content)
+        assert env.errors == []
+        for each in (bot, with_guild):
+            await each.close()
