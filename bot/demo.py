@@ -238,6 +238,7 @@ async def renewal_bought_in_discord(
     clock.set(datetime(2026, 2, 25, 18, tzinfo=UTC))
     await show.command(mia, "complete", student=alice)
     show.note("Her pack is complete; the DM carries Discord's premium button instead of a link.")
+    await show.command(alice, "mysessions")
 
     clock.set(datetime(2026, 2, 26, 20, tzinfo=UTC))
     show.note("@alice presses it and pays in Discord: Discord sends the bot ENTITLEMENT_CREATE.")
@@ -248,6 +249,9 @@ async def renewal_bought_in_discord(
     await entitlement.replay_create()
     show.note("Discord delivers the same ENTITLEMENT_CREATE again: nothing more is granted.")
     show.dms()
+    show.note(
+        "Back to 4 sessions left: /mysessions offers no renewal, and lists no released seat beside hers."
+    )
     await show.command(alice, "mysessions")
 
     clock.set(datetime(2026, 2, 28, 6, tzinfo=UTC))

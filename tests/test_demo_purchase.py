@@ -11,6 +11,11 @@ SCENE = [
     "@mia ▸ /complete student:@alice",
     "Your pack is complete. Renew within 48 hours to keep your seat.",  # this server set 48 (scene 4)
     "[💎 Discord's premium button → buy Renewal pack]",
+    # In grace, /mysessions offers the renewal too.
+    "@alice ▸ /mysessions",
+    "⏳ in grace",
+    "↳ Renew here:",
+    "[💎 Discord's premium button → buy Renewal pack]",
     "@alice presses it and pays in Discord",
     "Thank you for your purchase: a pack of 4 sessions with mia (@mia) is on your seat, "
     "valid until Wed 27 May 2026. Your seat is yours again: it is no longer in grace.",
@@ -18,8 +23,6 @@ SCENE = [
     "Discord delivers the same ENTITLEMENT_CREATE again: nothing more is granted.",
     "@alice ▸ /mysessions",
     "□□□□ 0 of 4 used · 4 left · ends Wed 27 May 2026",
-    "↳ Renew here:",
-    "[💎 Discord's premium button → buy Renewal pack]",
     "⟳ sweep: nothing due",
 ]
 
@@ -37,3 +40,8 @@ async def test_the_demo_shows_a_renewal_bought_in_discord() -> None:
         position = found + len(line)
     assert scene.count("Thank you for your purchase") == 1  # the replayed CREATE granted nothing
     assert "Your seat will be released" not in scene
+    # With 4 sessions left and months to go, /mysessions offers no renewal; the seat she held with the
+    # same mentor before (released in scene 1) is not listed beside her live one.
+    last = scene[scene.rindex("@alice ▸ /mysessions") : scene.index("⟳ sweep: nothing due")]
+    assert "Renew here" not in last
+    assert "(released)" not in last

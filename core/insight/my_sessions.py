@@ -1,5 +1,5 @@
 """``/mysessions``: a member's live seats, the seats released lately (why, and how their server takes a
-renewal), and their places in waitlists (R19)."""
+renewal), their places in waitlists (R19), and the servers where renewing makes sense now."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 
-from core.domain import PackStatus, SeatStatus
+from core.domain import PackStatus, Policy, SeatStatus
 from core.schema import IN_LINE, mentors, packs, seats, waitlist
 from core.seats.results import SeatView
 from core.seats.views import RECENT_PACKS, my_seats
@@ -55,6 +55,24 @@ class MySessions:
     seats: tuple[SeatView, ...]
     closed: tuple[ClosedSeat, ...] = ()
     places: tuple[LinePlace, ...] = ()
+    # The servers where a renewal makes sense now (``renewal_sensible``, or a seat released lately).
+    renew_in: tuple[int, ...] = ()
+
+
+# The sessions left at which a pack asks for its renewal (the "one left" DM, R5).
+RENEWAL_THRESHOLD = 1
+
+
+def renewal_sensible(seat: SeatView, policy: Policy, now: datetime) -> bool:
+    """Is it time to offer this live seat a renewal: it is in grace, it has at most
+    ``RENEWAL_THRESHOLD`` sessions left, or a pack with sessions left ends within the server's expiry
+    warning (R8)? With 4 sessions left and months to go, it is not."""
+    if seat.status == SeatStatus.GRACE or seat.sessions_left <= RENEWAL_THRESHOLD:
+        return True
+    soon = now + policy.expiry_warning_lead
+    return any(
+        pack.status == PackStatus.ACTIVE and pack.left > 0 and pack.ends_at <= soon for pack in seat.packs
+    )
 
 
 def _line_places(tx: Tx, user_id: int, guild_id: int | None) -> tuple[LinePlace, ...]:
@@ -107,8 +125,10 @@ def _release_reason(seat: AnyRow, pack_statuses: set[str]) -> ReleaseReason:
 
 def my_sessions(tx: Tx, *, user_id: int, guild_id: int | None = None) -> MySessions:
     """``/mysessions``: the live seats (``my_seats``) and the seats released in the last 30 days,
-    each with why (grace ended, packs expired, a refund) and the server's way to renew."""
+    each with why (grace ended, packs expired, a refund) and the server's way to renew; a seat released
+    beside a live one with the same mentor (the student came back) is not listed."""
     live = my_seats(tx, user_id=user_id, guild_id=guild_id)
+    held = {(seat.guild_id, seat.mentor_user_id) for seat in live}
     query = (
         select(
             seats.c.id,
@@ -128,7 +148,7 @@ def my_sessions(tx: Tx, *, user_id: int, guild_id: int | None = None) -> MySessi
     )
     if guild_id is not None:
         query = query.where(seats.c.guild_id == guild_id)
-    rows = list(tx.conn.execute(query))
+    rows = [row for row in tx.conn.execute(query) if (row.guild_id, row.mentor_user_id) not in held]
     statuses: dict[int, set[str]] = defaultdict(set)
     forfeited: dict[int, int] = defaultdict(int)
     if rows:
@@ -155,4 +175,13 @@ def my_sessions(tx: Tx, *, user_id: int, guild_id: int | None = None) -> MySessi
                 renewal_sku_id=policy.renewal_sku_id,
             )
         )
-    return MySessions(seats=tuple(live), closed=tuple(closed), places=_line_places(tx, user_id, guild_id))
+    renew_in = {
+        seat.guild_id for seat in live if renewal_sensible(seat, tx.policy_for(seat.guild_id), tx.now)
+    }
+    renew_in |= {seat.guild_id for seat in closed}
+    return MySessions(
+        seats=tuple(live),
+        closed=tuple(closed),
+        places=_line_places(tx, user_id, guild_id),
+        renew_in=tuple(sorted(renew_in)),
+    )

@@ -4,6 +4,7 @@ them sees it through SimCord, and the refusals of those who may not."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import zipfile
@@ -334,3 +335,62 @@ def test_autocomplete_labels_name_the_people_and_the_state_and_keep_the_number_w
     label = session_label(session)
     assert len(label) == 100
     assert label.endswith("… — Tue 13 Jan 18:00 UTC (#123456)")
+
+
+# ---- /mysessions: the renewal offered when it makes sense, a released seat only when it tells something
+
+
+async def renew_offered(server: Server) -> bool:
+    """Whether /mysessions, run by the student in the server, is followed by the way to renew."""
+    result = await server.student.slash(server.channel, "mysessions")
+    assert result.ephemeral
+    return any("Renew here" in (message.content or "") for message in result.followups)
+
+
+async def test_mysessions_offers_the_renewal_only_in_grace_at_the_last_session_or_near_the_end(
+    server: Server, clock: ManualClock
+) -> None:
+    bot = server.env.bot
+    assert isinstance(bot, MentorBot)
+    bot.service.defaults = dataclasses.replace(bot.service.defaults, renew_url="https://example.com/renew")
+    desk = Desk(server)
+    await desk.mentor(seats=2)
+    await desk.grant(sessions=4)
+
+    assert not await renew_offered(server)  # 4 left, months to go
+    await desk.complete()
+    await desk.complete()
+    assert not await renew_offered(server)  # 2 left
+    await desk.complete()
+    assert await renew_offered(server)  # 1 left: the "one left" DM asks for it too
+    await desk.complete()
+    assert await renew_offered(server)  # in grace
+
+    await desk.grant(sessions=4, valid_days=30)  # renewed: 4 left, a month to go
+    assert not await renew_offered(server)
+    clock.advance(timedelta(days=28))  # the pack ends in 2 days, within the expiry warning's 3
+    assert await renew_offered(server)
+    assert server.env.errors == []
+
+
+async def test_a_seat_released_beside_a_live_one_with_the_same_mentor_is_not_listed(
+    server: Server, clock: ManualClock
+) -> None:
+    desk = Desk(server)
+    await desk.mentor(seats=2)
+    await desk.mentor(seats=1, who=server.other_student)  # bob mentors too
+    await desk.grant(sessions=1)
+    await desk.grant(mentor=server.other_student, sessions=1)
+    await desk.complete()
+    await desk.complete(by=server.other_student)
+    clock.advance(timedelta(hours=73))
+    await server.env.bot.run_sweep()  # both seats released: the grace ended
+    await desk.grant(sessions=4)  # alice is back with mia, not with bob
+
+    shown = embed_text(await desk.my_sessions())
+
+    assert shown.count("(released)") == 1  # the seat with bob, who holds none for her now
+    assert "bob (released)" in shown
+    assert "mia (released)" not in shown
+    assert "the grace period ended without a renewal" in shown
+    assert server.env.errors == []

@@ -63,7 +63,7 @@ class InsightCog(commands.Cog):
         if mine is None:
             return
         await pages.show(interaction, self._overview(interaction, mine))
-        await self._offer_renewal(interaction, sorted(_servers_of(mine)))
+        await self._offer_renewal(interaction, mine)
 
     async def my_sessions_listing(
         self, interaction: discord.Interaction, _arg: int | None = None
@@ -85,9 +85,11 @@ class InsightCog(commands.Cog):
             mine, names if interaction.guild_id is None else None, servers=names
         )
 
-    async def _offer_renewal(self, interaction: discord.Interaction, seat_servers: list[int]) -> None:
-        """R17: the way to renew under the list, as each server set it (premium button, else link)."""
-        servers = [interaction.guild_id] if interaction.guild_id is not None else seat_servers
+    async def _offer_renewal(self, interaction: discord.Interaction, mine: MySessions) -> None:
+        """R17: the way to renew under the list, as each server set it (premium button, else link), in
+        the servers where renewing makes sense now (in grace, the last session, a pack ending soon, a
+        seat released lately): not beside a seat with sessions to spare."""
+        servers = list(mine.renew_in)
         view = discord.ui.View(timeout=None)
         seen: set[object] = set()
         for server in servers:
