@@ -214,13 +214,15 @@ def session_number(total: int, left: int, forfeited: int) -> int:
     return total - left - forfeited
 
 
-def renewal_reminder(total: int, number: int, renewed: bool) -> NotificationKind | None:
-    """R5: which renewal DM completing session ``number`` of ``total`` owes, if any."""
+def renewal_reminder(total: int, left: int, renewed: bool) -> NotificationKind | None:
+    """R5: which renewal DM a pack of ``total`` owes once a session taken off it leaves ``left``, if
+    any: counted on the sessions left, whatever took the session (a completion, a no-show, a late
+    cancel)."""
     if renewed:
         return None
-    if number == total:
+    if left == 0:
         return NotificationKind.PACK_COMPLETE
-    if total >= 2 and number == total - 1:
+    if total >= 2 and left == 1:
         return NotificationKind.ONE_LEFT
     return None
 

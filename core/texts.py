@@ -49,10 +49,15 @@ def _all_sessions(total: int) -> str:
     return f"All {total} sessions"
 
 
-def one_left(mentor_user_id: int, number: int, total: int) -> str:
+def _missed_note(missed: int) -> str:
+    return f" ({missed} missed)" if missed else ""
+
+
+def one_left(mentor_user_id: int, number: int, total: int, missed: int = 0) -> str:
+    """``missed``: sessions of the pack a no-show or late cancel took (R18), neither done nor left."""
     return (
         "You have 1 session remaining. Renew now to continue.\n"
-        f"Session {number} of {total} with {mention(mentor_user_id)} is done."
+        f"Session {number} of {total} with {mention(mentor_user_id)} is done{_missed_note(missed)}."
     )
 
 
@@ -64,11 +69,19 @@ def one_left_after_missed(mentor_user_id: int, used: int, total: int) -> str:
     )
 
 
-def pack_complete(policy: Policy, mentor_user_id: int, total: int, grace_ends_at: datetime) -> str:
+def pack_complete(
+    policy: Policy, mentor_user_id: int, total: int, grace_ends_at: datetime, missed: int = 0
+) -> str:
+    if missed:
+        done = (
+            f"Your {plural(total, 'session')} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} used "
+            f"({total - missed} done, {missed} missed)"
+        )
+    else:
+        done = f"{_all_sessions(total)} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} done"
     return (
         f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"
-        f"{_all_sessions(total)} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} done; "
-        f"your seat is held until {when(grace_ends_at)}."
+        f"{done}; your seat is held until {when(grace_ends_at)}."
     )
 
 

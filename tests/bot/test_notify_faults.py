@@ -1,0 +1,40 @@
+"""Faults of issue 16 in what the bot tells people, as the people see them in Discord: renewal DMs and
+replies after a no-show, why a seat was released, late DMs, freed seats offered to the line, and
+who is told of an accepted offer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.clock import ManualClock
+from tests.bot.helpers import Desk
+from tests.conftest import START, Server
+
+
+async def test_after_a_no_show_the_student_is_told_of_the_last_session_and_the_grace(
+    server: Server, clock: ManualClock
+) -> None:
+    desk = Desk(server)
+    await desk.mentor()
+    await desk.grant(sessions=4)
+    session = await desk.book(START + timedelta(hours=1))
+    clock.advance(timedelta(hours=2))
+    await server.mentor.slash(server.channel, "noshow", session=session)
+
+    assert (
+        await desk.complete() == f"Session 1 of 4 completed for {server.student.mention} — 2 left (1 missed)."
+    )
+    assert (
+        await desk.complete() == f"Session 2 of 4 completed for {server.student.mention} — 1 left (1 missed)."
+    )
+    one_left = server.dms("alice")[-1]
+    assert one_left.startswith("You have 1 session remaining. Renew now to continue.")
+    assert "Session 2 of 4 with" in one_left
+    assert "(1 missed)" in one_left
+
+    last = await desk.complete()
+    assert last.startswith(f"Session 3 of 4 completed for {server.student.mention} — 0 left (1 missed).")
+    assert "Their seat is held until" in last
+    dms = server.dms("alice")
+    assert sum(dm.startswith("You have 1 session remaining") for dm in dms) == 1
+    assert dms[-1].startswith("Your pack is complete. Renew within 72 hours to keep your seat.")

@@ -1,0 +1,45 @@
+"""Faults of issue 16 in what the bot tells people (R5, R8, R9, R19 and late DMs), each pinned at the
+rule level on each backend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.domain import Actor
+from core.sessions import noshow_session
+from tests.conftest import Program
+
+MENTOR, STUDENT = 10, 20
+
+
+# ---- 1. R5 counts on the sessions left, whatever took them ---------------------------------------------
+
+
+async def test_after_a_no_show_the_renewal_dms_follow_the_sessions_left(program: Program) -> None:
+    await program.mentor(MENTOR)
+    granted = await program.grant(student=STUDENT, sessions=4)
+    booked = await program.schedule(student=STUDENT, at=program.clock.now() + timedelta(hours=1))
+    await program.later(hours=2)
+    await program.service.write(
+        noshow_session, guild_id=program.guild_id, actor=Actor(MENTOR), session_id=booked.session_id
+    )
+    assert "one_left" not in await program.kinds()  # 3 left
+
+    first = await program.complete(student=STUDENT)
+    assert (first.number, first.left, first.missed) == (1, 2, 1)
+    assert "one_left" not in await program.kinds()
+    second = await program.complete(student=STUDENT)
+    assert (second.number, second.left, second.missed) == (2, 1, 1)
+    (one_left,) = await program.notifications("one_left")
+    assert one_left.body.startswith("You have 1 session remaining. Renew now to continue.")
+    assert "Session 2 of 4 with <@10> is done (1 missed)." in one_left.body
+    assert await program.notifications("pack_complete") == []
+
+    last = await program.complete(student=STUDENT)
+    assert (last.number, last.left, last.missed) == (3, 0, 1)
+    assert last.grace_ends_at is not None
+    assert len(await program.notifications("one_left")) == 1  # never a second "1 remaining"
+    (complete,) = await program.notifications("pack_complete")
+    assert complete.body.startswith("Your pack is complete. Renew within 72 hours to keep your seat.")
+    assert "3 done, 1 missed" in complete.body
+    assert (await program.pack(granted.pack_id)).status == "depleted"
