@@ -152,9 +152,10 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
     offers the freed seats to the mentors' waitlists (R19). Returns the seats released, the
     notifications queued and the seats offered."""
     rows: list[AnyRow] = []
-    for conditions in rules.RELEASABLE:
+    why: dict[int, str] = {}
+    for conditions, reason in zip(rules.RELEASABLE, (texts.GRACE_ENDED, texts.PACK_EXPIRED), strict=True):
         due = _due(seats, *conditions)
-        rows += _in_batches(
+        released = _in_batches(
             tx,
             lambda due=due, conditions=conditions: (
                 update(seats)
@@ -163,8 +164,13 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
                 .returning(seats.c.id, seats.c.guild_id, seats.c.mentor_id, seats.c.student_id)
             ),
         )
+        rows += released
+        why.update(dict.fromkeys((row.id for row in released), reason))
     if not rows:
         return (), (), ()
+    expired = _last_expired_packs(
+        tx, [seat_id for seat_id, reason in why.items() if reason == texts.PACK_EXPIRED]
+    )
     # Two statements for all the mentors, not one per mentor: the freeing (in id order), then a read
     # of what it left (rows this transaction now holds, so nobody else has changed them since).
     freed = sorted(Counter(row.mentor_id for row in rows).items())
@@ -180,27 +186,47 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
     owed: list[outbox.Owed] = []
     for row in rows:
         mentor, seat = mentor_after[row.mentor_id], About(row.guild_id, row.id)
+        # Why (SPEC Notifications): the grace ended, or the last pack expired with its unused sessions.
+        pack = expired.get(row.id)
+        reason = (why[row.id], *((pack.sessions_forfeited, pack.ends_at) if pack is not None else ()))
         owed += [
             dm(
                 seat,
                 NotificationKind.SEAT_RELEASED,
                 row.student_id,
-                texts.seat_released(mentor.user_id),
+                texts.seat_released(mentor.user_id, *reason),
                 mentor=mentor.user_id,
             ),
             dm(
                 seat,
                 NotificationKind.SEAT_RELEASED_MENTOR,
                 mentor.user_id,
-                texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity),
+                texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity, *reason),
             ),
         ]
     ids = changes.record_many(
-        tx, [About(row.guild_id, row.id).entry("seat_released", actor_id=None) for row in rows], owed=owed
+        tx,
+        [
+            About(row.guild_id, row.id).entry("seat_released", actor_id=None, reason=why[row.id])
+            for row in rows
+        ],
+        owed=owed,
     )
     # R19: each freed seat goes to the first in its mentor's line.
     offers = waitlist.offer_seats_freed_of(tx, ((row.guild_id, row.mentor_id) for row in rows))
     return tuple(row.id for row in rows), ids + offers.notification_ids, offers.seat_ids
+
+
+def _last_expired_packs(tx: Tx, seat_ids: list[int]) -> dict[int, AnyRow]:
+    """The pack of each seat that expired last (its end date and unused sessions), by seat id."""
+    if not seat_ids:
+        return {}
+    rows = tx.conn.execute(
+        select(packs.c.seat_id, packs.c.ends_at, packs.c.sessions_forfeited)
+        .where(packs.c.seat_id.in_(seat_ids), packs.c.status == PackStatus.EXPIRED.value)
+        .order_by(packs.c.seat_id, packs.c.ends_at, packs.c.id)
+    )
+    return {row.seat_id: row for row in rows}  # the latest of each seat's comes last
 
 
 def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:

@@ -94,13 +94,42 @@ def final_warning(mentor_user_id: int, grace_ends_at: datetime, hours_left: int)
     )
 
 
-def seat_released(mentor_user_id: int) -> str:
-    return f"Your seat with {mention(mentor_user_id)} has been released."
+# Why the sweep released a seat (R9), as ``seat_released`` and ``seat_released_mentor`` say it.
+GRACE_ENDED, PACK_EXPIRED = "grace", "expired"
 
 
-def seat_released_mentor(student_user_id: int, seats_held: int, capacity: int) -> str:
+def _released_why(whose: str, why: str, unused: int, ended_at: datetime | None) -> str:
+    """The sentence that says why a seat was released: ``whose`` is "Your" or "Their"."""
+    if why == GRACE_ENDED:
+        return f" {whose} grace period ended without a renewal."
+    if why == PACK_EXPIRED and ended_at is not None:
+        ended = f"{whose} pack expired on {timestamp(ended_at, 'D')}"
+        return f" {ended} with {plural(unused, 'session')} unused." if unused else f" {ended}."
+    return ""
+
+
+def seat_released(
+    mentor_user_id: int, why: str = "", unused: int = 0, ended_at: datetime | None = None
+) -> str:
+    """``why``: ``GRACE_ENDED``, or ``PACK_EXPIRED`` with the ``unused`` sessions of the pack that
+    ended at ``ended_at``."""
     return (
-        f"The seat of {mention(student_user_id)} with you has been released. "
+        f"Your seat with {mention(mentor_user_id)} has been released."
+        f"{_released_why('Your', why, unused, ended_at)}"
+    )
+
+
+def seat_released_mentor(
+    student_user_id: int,
+    seats_held: int,
+    capacity: int,
+    why: str = "",
+    unused: int = 0,
+    ended_at: datetime | None = None,
+) -> str:
+    return (
+        f"The seat of {mention(student_user_id)} with you has been released."
+        f"{_released_why('Their', why, unused, ended_at)} "
         f"You now hold {seats_held} of {plural(capacity, 'seat')}."
     )
 

@@ -38,3 +38,20 @@ async def test_after_a_no_show_the_student_is_told_of_the_last_session_and_the_g
     dms = server.dms("alice")
     assert sum(dm.startswith("You have 1 session remaining") for dm in dms) == 1
     assert dms[-1].startswith("Your pack is complete. Renew within 72 hours to keep your seat.")
+
+
+async def test_the_released_dms_say_the_grace_ended(server: Server, clock: ManualClock) -> None:
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant(sessions=1)
+    await desk.complete()
+    clock.advance(timedelta(hours=72))
+    await server.env.bot.run_sweep()
+    assert server.dms("alice")[-1] == (
+        f"Your seat with {server.mentor.mention} has been released. "
+        "Your grace period ended without a renewal."
+    )
+    assert server.dms("mia")[-1] == (
+        f"The seat of {server.student.mention} with you has been released. Their grace period ended "
+        "without a renewal. You now hold 0 of 1 seat."
+    )

@@ -43,3 +43,42 @@ async def test_after_a_no_show_the_renewal_dms_follow_the_sessions_left(program:
     assert complete.body.startswith("Your pack is complete. Renew within 72 hours to keep your seat.")
     assert "3 done, 1 missed" in complete.body
     assert (await program.pack(granted.pack_id)).status == "depleted"
+
+
+# ---- 4. the "seat released" DMs say why ----------------------------------------------------------------
+
+
+async def test_a_seat_released_at_the_grace_end_says_the_grace_ended(program: Program) -> None:
+    await program.mentor(MENTOR, seats=2)
+    granted = await program.grant(student=STUDENT, sessions=1)
+    await program.complete(student=STUDENT)
+    await program.later(hours=72)
+    assert (await program.sweep()).released_seats == (granted.seat_id,)
+    (to_student,) = await program.notifications("seat_released")
+    assert to_student.body == (
+        "Your seat with <@10> has been released. Your grace period ended without a renewal."
+    )
+    (to_mentor,) = await program.notifications("seat_released_mentor")
+    assert to_mentor.body == (
+        "The seat of <@20> with you has been released. Their grace period ended without a renewal. "
+        "You now hold 0 of 2 seats."
+    )
+
+
+async def test_a_seat_released_after_its_pack_expired_says_how_many_sessions_went_unused(
+    program: Program,
+) -> None:
+    await program.mentor(MENTOR, seats=1)
+    granted = await program.grant(student=STUDENT, sessions=4, valid_days=2)
+    await program.complete(student=STUDENT)
+    await program.later(days=2)
+    assert (await program.sweep()).released_seats == (granted.seat_id,)
+    ended = f"<t:{int((program.clock.now()).timestamp())}:D>"
+    (to_student,) = await program.notifications("seat_released")
+    assert to_student.body == (
+        f"Your seat with <@10> has been released. Your pack expired on {ended} with 3 sessions unused."
+    )
+    (to_mentor,) = await program.notifications("seat_released_mentor")
+    assert (
+        f"Their pack expired on {ended} with 3 sessions unused. You now hold 0 of 1 seat." in to_mentor.body
+    )
