@@ -188,20 +188,20 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
         mentor, seat = mentor_after[row.mentor_id], About(row.guild_id, row.id)
         # Why (SPEC Notifications): the grace ended, or the last pack expired with its unused sessions.
         pack = expired.get(row.id)
-        reason = (why[row.id], *((pack.sessions_forfeited, pack.ends_at) if pack is not None else ()))
+        because = (why[row.id], *((pack.sessions_forfeited, pack.ends_at) if pack is not None else ()))
         owed += [
             dm(
                 seat,
                 NotificationKind.SEAT_RELEASED,
                 row.student_id,
-                texts.seat_released(mentor.user_id, *reason),
+                texts.seat_released(mentor.user_id, *because),
                 mentor=mentor.user_id,
             ),
             dm(
                 seat,
                 NotificationKind.SEAT_RELEASED_MENTOR,
                 mentor.user_id,
-                texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity, *reason),
+                texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity, *because),
             ),
         ]
     ids = changes.record_many(
