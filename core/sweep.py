@@ -219,14 +219,12 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
 
 def _last_expired_packs(tx: Tx, seat_ids: list[int]) -> dict[int, AnyRow]:
     """The pack of each seat that expired last (its end date and unused sessions), by seat id."""
-    if not seat_ids:
-        return {}
     rows = tx.conn.execute(
         select(packs.c.seat_id, packs.c.ends_at, packs.c.sessions_forfeited)
         .where(packs.c.seat_id.in_(seat_ids), packs.c.status == PackStatus.EXPIRED.value)
         .order_by(packs.c.seat_id, packs.c.ends_at, packs.c.id)
     )
-    return {row.seat_id: row for row in rows}  # the latest of each seat's comes last
+    return {row.seat_id: row for row in rows} if seat_ids else {}  # each seat's latest comes last
 
 
 def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:
