@@ -168,9 +168,8 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
         why.update(dict.fromkeys((row.id for row in released), reason))
     if not rows:
         return (), (), ()
-    expired = _last_expired_packs(
-        tx, [seat_id for seat_id, reason in why.items() if reason == texts.PACK_EXPIRED]
-    )
+    ran_out = [seat_id for seat_id, reason in why.items() if reason == texts.PACK_EXPIRED]
+    expired = _last_expired_packs(tx, ran_out) if ran_out else {}
     # Two statements for all the mentors, not one per mentor: the freeing (in id order), then a read
     # of what it left (rows this transaction now holds, so nobody else has changed them since).
     freed = sorted(Counter(row.mentor_id for row in rows).items())
@@ -224,7 +223,7 @@ def _last_expired_packs(tx: Tx, seat_ids: list[int]) -> dict[int, AnyRow]:
         .where(packs.c.seat_id.in_(seat_ids), packs.c.status == PackStatus.EXPIRED.value)
         .order_by(packs.c.seat_id, packs.c.ends_at, packs.c.id)
     )
-    return {row.seat_id: row for row in rows} if seat_ids else {}  # each seat's latest comes last
+    return {row.seat_id: row for row in rows}  # each seat's latest comes last
 
 
 def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:
