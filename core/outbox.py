@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, case, select, update
+from sqlalchemy import Insert, Update, bindparam, case, func, select, update
 
 from core import rules
 from core.domain import (
@@ -102,6 +102,20 @@ def _lease(tx: Tx, due_at: datetime) -> dict[str, Any]:
     if tx.lease_until is not None and due_at <= tx.now:
         return {"next_attempt_at": tx.lease_until, "lease_token": 1}
     return {"next_attempt_at": due_at, "lease_token": 0}
+
+
+def drop_pending(tx: Tx, kind: NotificationKind, *, pack_id: int, why: str) -> None:
+    """Drop the DMs of ``kind`` about pack ``pack_id`` not yet sent: what they say no longer holds
+    (e.g. R8, an expiry warning about an end date since moved)."""
+    tx.conn.execute(
+        update(notifications)
+        .where(
+            notifications.c.pack_id == pack_id,
+            notifications.c.kind == kind.value,
+            notifications.c.status == NotificationStatus.PENDING.value,
+        )
+        .values(status=NotificationStatus.DROPPED.value, last_error=why)
+    )
 
 
 # ---- delivery steps --------------------------------------------------------------------------------
@@ -242,3 +256,13 @@ def claim(tx: Tx, *, limit: int = 100, ids: Iterable[int] | None = None) -> Batc
         dropped = [row.id for row in claimed if row.status == NotificationStatus.DROPPED.value]
         tx.conn.execute(_SAY_DROPPED, {"ids": dropped})
     return Batch(_with_letterheads(tx, [row._mapping for row in leased]), len(claimed) - len(leased))
+
+
+def pending_notifications(tx: Tx) -> int:
+    """How many notifications are still owed (for operators and tests)."""
+    count: int = tx.conn.execute(
+        select(func.count())
+        .select_from(notifications)
+        .where(notifications.c.status == sql(NotificationStatus.PENDING.value))
+    ).scalar_one()
+    return count

@@ -24,7 +24,8 @@ from sqlalchemy import bindparam, func, select, true, update
 from core import changes, outbox, rules, texts, waitlist
 from core.changes import About, dm
 from core.domain import NotificationKind, PackStatus, SeatStatus, WaitlistStatus
-from core.schema import mentors, notifications, packs, seats, sessions, sql
+from core.outbox import pending_notifications  # noqa: F401 - its home was here
+from core.schema import mentors, packs, seats, sessions
 from core.tx import AnyRow, Tx
 
 
@@ -93,7 +94,7 @@ def _due(table: Any, *conditions: Any) -> Any:
     )
 
 
-ACTIVE, PENDING, _NOW = rules.ACTIVE, sql("pending"), rules.NOW
+ACTIVE, _NOW = rules.ACTIVE, rules.NOW
 
 
 def _expire_packs(tx: Tx) -> tuple[int, ...]:
@@ -285,8 +286,14 @@ def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
 
 def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
     body = texts.expiry_warning(people.user_id, row.sessions_left, row.sessions_booked, row.ends_at)
-    pack = About(row.guild_id, row.seat_id, row.id)
-    return dm(pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id)
+    # R8: once per end date (its key names it), so a pack extended since is warned anew.
+    ends, pack = (
+        f"pack:{row.id}:ends:{int(row.ends_at.timestamp())}",
+        About(row.guild_id, row.seat_id, row.id),
+    )
+    return dm(
+        pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id, subject=ends
+    )
 
 
 def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
@@ -388,11 +395,3 @@ def next_due(tx: Tx) -> datetime | None:
     if row.release_now:
         moments.append(tx.now)
     return min((moment for moment in moments if moment is not None), default=None)
-
-
-def pending_notifications(tx: Tx) -> int:
-    """How many notifications are still owed (for operators and tests)."""
-    count: int = tx.conn.execute(
-        select(func.count()).select_from(notifications).where(notifications.c.status == PENDING)
-    ).scalar_one()
-    return count

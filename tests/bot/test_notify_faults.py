@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.clock import ManualClock
-from tests.bot.helpers import Desk
+from tests.bot.helpers import Desk, when
 from tests.conftest import START, Server
 
 
@@ -54,4 +54,29 @@ async def test_the_released_dms_say_the_grace_ended(server: Server, clock: Manua
     assert server.dms("mia")[-1] == (
         f"The seat of {server.student.mention} with you has been released. Their grace period ended "
         "without a renewal. You now hold 0 of 1 seat."
+    )
+
+
+async def test_after_pack_extend_the_student_is_warned_of_the_new_end_date_not_the_old(
+    server: Server, clock: ManualClock
+) -> None:
+    desk = Desk(server)
+    await desk.mentor()
+    await desk.grant(sessions=2, valid_days=10)
+    old_end = START + timedelta(days=10)
+    clock.advance(timedelta(days=7, hours=1))
+    await server.env.bot.run_sweep()
+    assert server.dms("alice")[-1].startswith(f"Your pack with {server.mentor.mention} ends {when(old_end)}")
+
+    await server.admin.slash(server.channel, "pack extend", pack=1, days=10)
+    new_end = old_end + timedelta(days=10)
+    clock.advance(timedelta(days=9, hours=22))
+    await server.env.bot.run_sweep()
+    assert len(server.dms("alice")) == 1
+    clock.advance(timedelta(hours=1))
+    await server.env.bot.run_sweep()
+    dms = server.dms("alice")
+    assert len(dms) == 2
+    assert dms[-1].startswith(
+        f"Your pack with {server.mentor.mention} ends {when(new_end)} with 2 sessions left."
     )

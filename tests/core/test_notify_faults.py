@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.delivery import deliver
 from core.domain import Actor
+from core.packs import extend_pack
 from core.sessions import noshow_session
-from tests.conftest import Program
+from tests.conftest import Program, RecordingSender
 
 MENTOR, STUDENT = 10, 20
 
@@ -82,3 +84,57 @@ async def test_a_seat_released_after_its_pack_expired_says_how_many_sessions_wen
     assert (
         f"Their pack expired on {ended} with 3 sessions unused. You now hold 0 of 1 seat." in to_mentor.body
     )
+
+
+# ---- 6. R8: one expiry warning per end date ----------------------------------------------------------
+
+
+async def delivered(program: Program) -> list[str]:
+    """Deliver what is due now; the texts sent."""
+    sender = RecordingSender()
+    await deliver(program.service, sender)
+    return [item.body for item in sender.sent]
+
+
+async def extend(program: Program, pack_id: int, days: int) -> None:
+    await program.service.write(
+        extend_pack, guild_id=program.guild_id, actor=Actor(1, is_admin=True), pack_id=pack_id, days=days
+    )
+
+
+async def test_a_warning_queued_for_the_old_end_date_is_dropped_and_the_new_end_date_gets_its_own(
+    program: Program,
+) -> None:
+    await program.mentor(MENTOR)
+    granted = await program.grant(student=STUDENT, sessions=2, valid_days=10)
+    old_end = program.clock.now() + timedelta(days=10)
+    await program.later(days=7, hours=1)
+    assert (await program.sweep()).expiry_warnings == (granted.pack_id,)  # queued, not yet delivered
+    await extend(program, granted.pack_id, 10)
+    new_end = old_end + timedelta(days=10)
+
+    (old,) = await program.notifications("expiry_warning")
+    assert old.status == "dropped"
+    assert f"<t:{int(old_end.timestamp())}:F>" in old.body
+    assert await delivered(program) == []  # nothing left to send about the old date
+
+    await program.later(days=9, hours=22)  # still more than 3 days before the new end
+    assert (await program.sweep()).expiry_warnings == ()
+    await program.later(hours=2)
+    assert (await program.sweep()).expiry_warnings == (granted.pack_id,)
+    warnings = await program.notifications("expiry_warning")
+    assert [warning.status for warning in warnings] == ["dropped", "pending"]
+    assert f"<t:{int(new_end.timestamp())}:F>" in warnings[1].body
+
+
+async def test_a_pack_warned_and_extended_is_warned_again_before_its_new_end(program: Program) -> None:
+    await program.mentor(MENTOR)
+    granted = await program.grant(student=STUDENT, sessions=2, valid_days=10)
+    await program.later(days=7, hours=1)
+    await program.sweep()
+    assert len(await delivered(program)) == 1
+    await extend(program, granted.pack_id, 5)
+    await program.later(days=5)
+    assert (await program.sweep()).expiry_warnings == (granted.pack_id,)
+    assert len(await delivered(program)) == 1
+    assert [warning.status for warning in await program.notifications("expiry_warning")] == ["sent", "sent"]
