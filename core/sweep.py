@@ -272,7 +272,7 @@ class _WarningStep:
 
 def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
     # The true hours left: after downtime the warning may go out late.
-    body = texts.final_warning(people.user_id, row.grace_ends_at, rules.hours_left(row.grace_ends_at, tx.now))
+    body = texts.final_warning(people.user_id, row.grace_ends_at)  # its hours counted when it is sent
     seat = About(row.guild_id, row.id)
     return dm(
         seat,

@@ -13,13 +13,19 @@ The style of every DM (new kinds too):
   send time, so core stays free of Discord.
 - Do not write how to renew: the sender adds the server's way (the premium button, the renew link
   button, else "To renew, ask an admin of **<server>**.") to every kind in ``RENEWAL_KINDS``.
-- Times as ``when(moment)`` or ``timestamp(moment)``; hours and days from the policy, or the truth
-  when a DM goes out late (``final_warning``'s ``hours_left``).
+- Times as ``when(moment)`` or ``timestamp(moment)`` (each reader's client counts those itself).
+  A text that counts time to a deadline in words ("within 62 hours") is a ``Deferred`` text, written
+  again when it is sent (see "texts written when they are sent" below), never a count fixed when queued.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from core.domain import Policy
 
@@ -39,6 +45,57 @@ def when(moment: datetime) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def hours_left(deadline: datetime, now: datetime) -> int:
+    """Whole hours until ``deadline``, rounded up so a DM never claims less time than there is, and
+    at least 1 (it is only sent while some time is left)."""
+    return max(1, math.ceil((deadline - now) / timedelta(hours=1)))
+
+
+# ---- texts written when they are sent ----------------------------------------------------------------
+# A DM whose text counts time to a deadline ("Renew within 72 hours") is queued as a ``Deferred``: the
+# name of its text and the values it is made of, kept as JSON in ``notifications.params``. The outbox
+# writes it with the clock of each moment it is read (queued, claimed for sending), so a DM that goes
+# out late tells the truth. Each such text is registered in ``DEFERRED`` by ``@deferred``; its first
+# parameter is ``now``, the others are plain values (int, str, bool, None, datetime).
+
+DEFERRED: dict[str, Callable[..., str]] = {}
+
+
+def deferred(write: Callable[..., str]) -> Callable[..., str]:
+    """Register ``write(now, **params)`` under its name, for ``Deferred`` to call."""
+    DEFERRED[write.__name__] = write
+    return write
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A text to write when it is read: ``DEFERRED[name](now, **params)``."""
+
+    name: str
+    params: dict[str, Any]
+
+    def render(self, now: datetime) -> str:
+        return DEFERRED[self.name](now, **self.params)
+
+    def to_json(self) -> str:
+        values = {k: {"at": v.isoformat()} if isinstance(v, datetime) else v for k, v in self.params.items()}
+        return json.dumps({"text": self.name, "params": values}, sort_keys=True)
+
+    @staticmethod
+    def from_json(stored: str) -> Deferred:
+        data = json.loads(stored)
+        params = {
+            k: datetime.fromisoformat(v["at"]) if isinstance(v, dict) and set(v) == {"at"} else v
+            for k, v in data["params"].items()
+        }
+        return Deferred(data["text"], params)
+
+
+def render_stored(params: str | None, body: str, now: datetime) -> str:
+    """A notification's text at ``now``: written again from ``params`` when it has them, else ``body``."""
+    return body if params is None else Deferred.from_json(params).render(now)
 
 
 def _all_sessions(total: int) -> str:
@@ -69,8 +126,17 @@ def one_left_after_missed(mentor_user_id: int, used: int, total: int) -> str:
     )
 
 
-def pack_complete(
-    policy: Policy, mentor_user_id: int, total: int, grace_ends_at: datetime, missed: int = 0
+def pack_complete(mentor_user_id: int, total: int, grace_ends_at: datetime, missed: int = 0) -> Deferred:
+    """*Pack complete*, its hours to renew counted at send time to ``grace_ends_at``."""
+    return Deferred(
+        "pack_complete_at",
+        {"mentor_user_id": mentor_user_id, "total": total, "grace_ends_at": grace_ends_at, "missed": missed},
+    )
+
+
+@deferred
+def pack_complete_at(
+    now: datetime, mentor_user_id: int, total: int, grace_ends_at: datetime, missed: int
 ) -> str:
     if missed:
         done = (
@@ -80,15 +146,21 @@ def pack_complete(
     else:
         done = f"{_all_sessions(total)} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} done"
     return (
-        f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"
+        f"Your pack is complete. Renew within {plural(hours_left(grace_ends_at, now), 'hour')} to keep "
+        "your seat.\n"
         f"{done}; your seat is held until {when(grace_ends_at)}."
     )
 
 
-def final_warning(mentor_user_id: int, grace_ends_at: datetime, hours_left: int) -> str:
-    """``hours_left``: the hours truly left when it is queued (the settings' hours when on time)."""
+def final_warning(mentor_user_id: int, grace_ends_at: datetime) -> Deferred:
+    """The final warning, its hours counted at send time: the true hours left when it goes out late."""
+    return Deferred("final_warning_at", {"mentor_user_id": mentor_user_id, "grace_ends_at": grace_ends_at})
+
+
+@deferred
+def final_warning_at(now: datetime, mentor_user_id: int, grace_ends_at: datetime) -> str:
     return (
-        f"Your seat will be released in {plural(hours_left, 'hour')}. "
+        f"Your seat will be released in {plural(hours_left(grace_ends_at, now), 'hour')}. "
         "Renew now to keep your mentorship active.\n"
         f"Your seat with {mention(mentor_user_id)} is held until {when(grace_ends_at)}."
     )

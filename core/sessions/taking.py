@@ -148,13 +148,13 @@ def _renewal_reminder(
     cancel took are counted with the forfeited ones, and the texts say so (R4)."""
     total, gone = pack.sessions_total, pack.sessions_forfeited
     number = session_number(total, pack.sessions_left, gone)
+    body: str | texts.Deferred
     if kind == NotificationKind.ONE_LEFT and missed:
         body = texts.one_left_after_missed(mentor_user_id, total - pack.sessions_left, total)
     elif kind == NotificationKind.ONE_LEFT:
         body = texts.one_left(mentor_user_id, number, total, gone)
     else:
         body = texts.pack_complete(
-            tx.policy_for(guild_id),
             mentor_user_id,
             total,
             tx.now + tx.policy_for(guild_id).grace_period,

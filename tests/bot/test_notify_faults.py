@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from core.clock import ManualClock
 from tests.bot.helpers import Desk, when
+from tests.bot.test_delivery_discord import inject_dm_error
 from tests.conftest import START, Server
 
 
@@ -80,3 +81,18 @@ async def test_after_pack_extend_the_student_is_warned_of_the_new_end_date_not_t
     assert dms[-1].startswith(
         f"Your pack with {server.mentor.mention} ends {when(new_end)} with 2 sessions left."
     )
+
+
+async def test_a_pack_complete_dm_delivered_after_an_outage_counts_the_hours_left(
+    server: Server, clock: ManualClock
+) -> None:
+    desk = Desk(server)
+    await desk.mentor()
+    await desk.grant(sessions=1)
+    inject_dm_error(server, "alice", status=500, message="Internal Server Error", times=1)
+    await desk.complete()
+    assert server.dms("alice") == []
+    clock.advance(timedelta(hours=10, minutes=30))  # Discord answers again only now
+    await server.env.bot.deliver_pending()
+    (dm,) = server.dms("alice")
+    assert dm.startswith("Your pack is complete. Renew within 62 hours to keep your seat.")

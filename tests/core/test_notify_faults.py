@@ -138,3 +138,29 @@ async def test_a_pack_warned_and_extended_is_warned_again_before_its_new_end(pro
     assert (await program.sweep()).expiry_warnings == (granted.pack_id,)
     assert len(await delivered(program)) == 1
     assert [warning.status for warning in await program.notifications("expiry_warning")] == ["sent", "sent"]
+
+
+# ---- 5. a DM delivered late tells the truth about every deadline -----------------------------------------
+
+
+async def test_a_pack_complete_dm_sent_late_counts_the_hours_truly_left(program: Program) -> None:
+    await program.mentor(MENTOR)
+    await program.grant(student=STUDENT, sessions=1)
+    await program.complete(student=STUDENT)  # queued; the DM outage keeps it from going out
+    (queued,) = await program.notifications("pack_complete")
+    assert queued.body.startswith("Your pack is complete. Renew within 72 hours to keep your seat.")
+    await program.later(hours=10, minutes=30)
+    (sent,) = [text for text in await delivered(program) if text.startswith("Your pack is complete")]
+    assert sent.startswith("Your pack is complete. Renew within 62 hours to keep your seat.")
+
+
+async def test_a_final_warning_sent_late_counts_the_hours_truly_left(program: Program) -> None:
+    await program.mentor(MENTOR)
+    await program.grant(student=STUDENT, sessions=1)
+    await program.complete(student=STUDENT)
+    await delivered(program)
+    await program.later(hours=60)  # 12 hours before the grace ends: the warning is queued
+    assert (await program.sweep()).final_warnings != ()
+    await program.later(hours=9)  # ... and sent 9 hours late
+    (sent,) = [text for text in await delivered(program) if text.startswith("Your seat will be released")]
+    assert sent.startswith("Your seat will be released in 3 hours.")
