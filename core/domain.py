@@ -70,6 +70,7 @@ class NotificationKind(StrEnum):
     NO_SHOW = "no_show"  # R18
     LATE_CANCEL = "late_cancel"  # R18
     WAITLIST_OFFER = "waitlist_offer"  # R19, with Accept and Decline buttons
+    WAITLIST_CLOSED = "waitlist_closed"  # R16: the mentor was removed; their line is closed
     # To the admins in the fallback channel (the mentor's DM when the server has none):
     WAITLIST_ACCEPTED = "waitlist_accepted"
     # To the mentor:

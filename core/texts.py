@@ -268,6 +268,13 @@ def waitlist_offer(policy: Policy, mentor_user_id: int, offer_ends_at: datetime)
     )
 
 
+def waitlist_closed(mentor_user_id: int) -> str:
+    return (
+        f"{mention(mentor_user_id)} is no longer a mentor here, so their waitlist is closed and your place "
+        "in it is gone. Ask an admin about a seat with another mentor."
+    )
+
+
 def waitlist_accepted(student_user_id: int, mentor_user_id: int, offer_ends_at: datetime) -> str:
     return (
         f"{mention(student_user_id)} accepted the seat offered with {mention(mentor_user_id)} from the "

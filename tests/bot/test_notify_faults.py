@@ -96,3 +96,28 @@ async def test_a_pack_complete_dm_delivered_after_an_outage_counts_the_hours_lef
     await server.env.bot.deliver_pending()
     (dm,) = server.dms("alice")
     assert dm.startswith("Your pack is complete. Renew within 62 hours to keep your seat.")
+
+
+async def test_a_seat_freed_by_a_revoke_is_offered_to_the_student_waiting(server: Server) -> None:
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant()
+    await server.other_student.slash(server.channel, "waitlist join", mentor=server.mentor)
+    await server.admin.slash(server.channel, "pack revoke", pack=1, reason="refund asked by email")
+    offer = server.dms("bob")[-1]
+    assert offer.startswith(f"A seat with {server.mentor.mention} is free, and it is held for you until")
+
+
+async def test_a_removed_mentors_line_is_closed_and_those_in_it_told(server: Server) -> None:
+    desk = Desk(server)
+    await desk.mentor(seats=0)
+    await server.other_student.slash(server.channel, "waitlist join", mentor=server.mentor)
+    await server.admin.slash(server.channel, "mentor remove", mentor=server.mentor)
+    assert server.dms("bob")[-1] == (
+        f"{server.mentor.mention} is no longer a mentor here, so their waitlist is closed and your place in "
+        "it is gone. Ask an admin about a seat with another mentor."
+    )
+    joined = await server.student.slash(server.channel, "waitlist join", mentor=server.mentor)
+    assert joined.response.content == (
+        f"{server.mentor.mention} is no longer a mentor here, so their line is closed; pick another mentor."
+    )

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from core import waitlist as wl
 from core.delivery import deliver
 from core.domain import Actor
-from core.packs import extend_pack
+from core.errors import NothingToDo
+from core.packs import extend_pack, revoke_pack
+from core.seats import move_seat, remove_mentor
 from core.sessions import noshow_session
 from tests.conftest import Program, RecordingSender
 
@@ -164,3 +169,72 @@ async def test_a_final_warning_sent_late_counts_the_hours_truly_left(program: Pr
     await program.later(hours=9)  # ... and sent 9 hours late
     (sent,) = [text for text in await delivered(program) if text.startswith("Your seat will be released")]
     assert sent.startswith("Your seat will be released in 3 hours.")
+
+
+# ---- 3. a seat freed by a move or a revoke goes to the line; a removed mentor's line is closed -----------
+
+ADMIN = Actor(1, is_admin=True)
+OTHER_MENTOR, WAITING = 11, 21
+
+
+async def join(program: Program, student: int, mentor: int = MENTOR) -> None:
+    await program.service.write(
+        wl.join_waitlist,
+        guild_id=program.guild_id,
+        actor=Actor(student),
+        mentor_user_id=mentor,
+        student_name=f"student{student}",
+    )
+
+
+async def test_a_seat_freed_by_a_revoke_is_offered_to_the_first_in_line(program: Program) -> None:
+    await program.mentor(MENTOR, seats=1)
+    granted = await program.grant(student=STUDENT)
+    await join(program, WAITING)
+    await program.service.write(
+        revoke_pack, guild_id=program.guild_id, actor=ADMIN, pack_id=granted.pack_id, reason="refund"
+    )
+    (offer,) = await program.notifications("waitlist_offer")
+    assert offer.recipient_id == WAITING
+    assert (await program.seat(offer.seat_id)).status == "offered"
+
+
+async def test_a_seat_freed_by_a_move_is_offered_to_the_first_in_line(program: Program) -> None:
+    await program.mentor(MENTOR, seats=1)
+    await program.mentor(OTHER_MENTOR, seats=1)
+    await program.grant(student=STUDENT)
+    await join(program, WAITING)
+    await program.service.write(
+        move_seat,
+        guild_id=program.guild_id,
+        actor=ADMIN,
+        student_user_id=STUDENT,
+        mentor_user_id=MENTOR,
+        new_mentor_user_id=OTHER_MENTOR,
+    )
+    (offer,) = await program.notifications("waitlist_offer")
+    assert offer.recipient_id == WAITING
+    assert "<@10>" in offer.body
+
+
+async def test_removing_a_mentor_closes_their_line(program: Program) -> None:
+    await program.mentor(MENTOR, seats=1)
+    await program.mentor(OTHER_MENTOR, seats=1)
+    await program.grant(student=STUDENT)
+    await join(program, WAITING)
+    await program.mentor(MENTOR, seats=0)  # no seat to offer once the student moves on
+    await program.service.write(
+        move_seat,
+        guild_id=program.guild_id,
+        actor=ADMIN,
+        student_user_id=STUDENT,
+        mentor_user_id=MENTOR,
+        new_mentor_user_id=OTHER_MENTOR,
+    )
+    assert await program.notifications("waitlist_offer") == []
+    await program.service.write(remove_mentor, guild_id=program.guild_id, actor=ADMIN, mentor_user_id=MENTOR)
+    (closed,) = await program.notifications("waitlist_closed")
+    assert closed.recipient_id == WAITING
+    assert "their waitlist is closed" in closed.body
+    with pytest.raises(NothingToDo, match="their line is closed"):
+        await join(program, 24)
