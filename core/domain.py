@@ -104,10 +104,9 @@ RENEWAL_KINDS = frozenset(
 )
 # Notes for a server's admins, posted in its fallback channel instead of DMed (R17 an unplaced
 # purchase, R19 an Accept).
+# "The admins are told" (SPEC Notifications): posted in the server's fallback channel, else DMed to the
+# server's owner (the sender knows who that is); never to the row's recipient.
 CHANNEL_KINDS = frozenset({NotificationKind.PURCHASE_UNPLACED_ADMINS, NotificationKind.WAITLIST_ACCEPTED})
-# Those DMed to their recipient (the mentor) when the server has no fallback channel; an unplaced
-# purchase's note is queued only when there is one, and its recipient is the buyer.
-DMED_WITHOUT_CHANNEL = frozenset({NotificationKind.WAITLIST_ACCEPTED})
 
 
 class PurchaseStatus(StrEnum):

@@ -5,11 +5,12 @@ who is told of an accepted offer."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from core.clock import ManualClock
 from tests.bot.helpers import Desk, when
 from tests.bot.test_delivery_discord import inject_dm_error
-from tests.conftest import START, Server
+from tests.conftest import START, Server, environment
 
 
 async def test_after_a_no_show_the_student_is_told_of_the_last_session_and_the_grace(
@@ -121,3 +122,54 @@ async def test_a_removed_mentors_line_is_closed_and_those_in_it_told(server: Ser
     assert joined.response.content == (
         f"{server.mentor.mention} is no longer a mentor here, so their line is closed; pick another mentor."
     )
+
+
+# ---- 11. Accept on a waitlist offer: the admins told as the spec says, or the way to buy -----------------
+
+
+async def offered_seat(server: Server) -> Any:
+    """Mia's only seat freed by a refund and offered to Bob, who waited: the offer DM."""
+    desk = Desk(server)
+    await desk.mentor(seats=1)
+    await desk.grant()
+    await server.other_student.slash(server.channel, "waitlist join", mentor=server.mentor)
+    await server.admin.slash(server.channel, "pack revoke", pack=1, reason="refund asked by email")
+    return server.users["bob"].dm_channel.history()[-1]
+
+
+async def test_accept_without_a_fallback_channel_tells_the_servers_owner_by_dm(server: Server) -> None:
+    offer = await offered_seat(server)
+    accepted = await server.users["bob"].click(offer, label="Accept")
+    assert accepted.response.content.endswith("The server's owner has been told by DM to grant you a pack.")
+    owner = server.env.bot.get_guild(server.guild.id).owner_id
+    assert owner not in (server.mentor.id, None)
+    posts = [request for request in server.env.http_requests if request.method == "POST"]
+    assert any("accepted the seat offered" in (request.json or {}).get("content", "") for request in posts), (
+        "the owner got no DM"
+    )
+    assert not any("accepted the seat offered" in dm for dm in server.dms("mia"))
+
+
+async def test_accept_with_a_fallback_channel_names_it(server: Server) -> None:
+    fallback = server.guild.create_text_channel("admins")
+    environment(server.env.bot, fallback_channel_id=fallback.id)
+    offer = await offered_seat(server)
+    accepted = await server.users["bob"].click(offer, label="Accept")
+    assert accepted.response.content.endswith(
+        f"The admins have been told in <#{fallback.id}> to grant you a pack."
+    )
+    (note,) = [message.content for message in fallback.history()]
+    assert note.startswith(f"{server.other_student.mention} accepted the seat offered")
+
+
+async def test_accept_where_the_server_sells_packs_answers_with_the_way_to_buy(server: Server) -> None:
+    environment(server.env.bot, stripe_payment_link="https://buy.stripe.com/test_abc")
+    offer = await offered_seat(server)
+    accepted = await server.users["bob"].click(offer, label="Accept")
+    assert accepted.response.content.endswith("Buy a pack with the button below to take it.")
+    (row,) = accepted.response.components
+    (button,) = row["components"]
+    assert button["url"] == (
+        f"https://buy.stripe.com/test_abc?client_reference_id={server.guild.id}_{server.other_student.id}"
+    )
+    assert not any("accepted the seat offered" in dm for dm in server.dms("mia"))
