@@ -731,6 +731,7 @@ class PackRules(RuleBasedStateMachine):
             assert result.pack is None
             model.purchases[entitlement] = [result.purchase_id, student, None]
             model.keys.add(f"purchase_unplaced:purchase:{result.purchase_id}")
+            model.keys.add(f"purchase_unplaced_admins:purchase:{result.purchase_id}")  # the admins are told
             event("purchase unplaced")
             return
         assert result.pack is not None
