@@ -819,7 +819,8 @@ class PackRules(RuleBasedStateMachine):
         place = next(p for p in self.model.line if p.seat == seat.id)
         assert result.already == place.accepted
         place.accepted = True
-        self.model.keys.add(f"waitlist_accepted:seat:{seat.id}")
+        if POLICY.renewal_sku_id is None and not POLICY.stripe_payment_link:
+            self.model.keys.add(f"waitlist_accepted:seat:{seat.id}")  # else the reply has the way to buy
 
     @precondition(lambda self: bool(self.model.sessions))
     @rule(data=st.data(), counts=st.booleans())
