@@ -275,7 +275,7 @@ async def waitlist_scene(show: Transcript, ada: Any, mia: Any, cleo: Any, cleo_u
     if pressed.response is not None:
         show.block("      ↳ ", show.text(pressed.response.content), "        ")
     show.dms()
-    show.note("No fallback channel is set here, so the note for the admins went to @mia.")
+    show.note("This server sells packs in Discord, so Accept answers with the buy button: no note to admins.")
     await show.command(ada, "pack grant", student=cleo, mentor=mia)
     show.note("The grant took the seat held for her: @mia holds 3 of 3 seats, never more.")
     await show.command(ada, "seats")

@@ -17,6 +17,7 @@ from typing import Any
 
 from core import history, outbox
 from core.domain import NotificationKind
+from core.texts import Deferred
 from core.tx import Tx
 
 
@@ -58,13 +59,14 @@ def dm(
     about: About,
     kind: NotificationKind,
     to: int,
-    body: str,
+    body: str | Deferred,
     *,
     mentor: int | None = None,
     period: int | None = None,
     subject: str | None = None,
 ) -> outbox.Owed:
-    """The DM ``kind`` owed to ``to`` about ``about``, saying ``body``. ``mentor``: the seat's mentor,
+    """The DM ``kind`` owed to ``to`` about ``about``, saying ``body`` (a ``core.texts.Deferred`` when
+    the text counts time to a deadline: it is written again when sent). ``mentor``: the seat's mentor,
     when the DM is to the student (delivery tells them if it cannot be sent); ``period``: the seat's
     grace period it belongs to; ``subject``: what its key names, when not ``about``'s own ids."""
     suffix = "" if period is None else f":{period}"

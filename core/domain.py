@@ -70,6 +70,7 @@ class NotificationKind(StrEnum):
     NO_SHOW = "no_show"  # R18
     LATE_CANCEL = "late_cancel"  # R18
     WAITLIST_OFFER = "waitlist_offer"  # R19, with Accept and Decline buttons
+    WAITLIST_CLOSED = "waitlist_closed"  # R16: the mentor was removed; their line is closed
     # To the admins in the fallback channel (the mentor's DM when the server has none):
     WAITLIST_ACCEPTED = "waitlist_accepted"
     # To the mentor:
@@ -103,10 +104,9 @@ RENEWAL_KINDS = frozenset(
 )
 # Notes for a server's admins, posted in its fallback channel instead of DMed (R17 an unplaced
 # purchase, R19 an Accept).
+# "The admins are told" (SPEC Notifications): posted in the server's fallback channel, else DMed to the
+# server's owner (the sender knows who that is); never to the row's recipient.
 CHANNEL_KINDS = frozenset({NotificationKind.PURCHASE_UNPLACED_ADMINS, NotificationKind.WAITLIST_ACCEPTED})
-# Those DMed to their recipient (the mentor) when the server has no fallback channel; an unplaced
-# purchase's note is queued only when there is one, and its recipient is the buyer.
-DMED_WITHOUT_CHANNEL = frozenset({NotificationKind.WAITLIST_ACCEPTED})
 
 
 class PurchaseStatus(StrEnum):
@@ -214,13 +214,15 @@ def session_number(total: int, left: int, forfeited: int) -> int:
     return total - left - forfeited
 
 
-def renewal_reminder(total: int, number: int, renewed: bool) -> NotificationKind | None:
-    """R5: which renewal DM completing session ``number`` of ``total`` owes, if any."""
+def renewal_reminder(total: int, left: int, renewed: bool) -> NotificationKind | None:
+    """R5: which renewal DM a pack of ``total`` owes once a session taken off it leaves ``left``, if
+    any: counted on the sessions left, whatever took the session (a completion, a no-show, a late
+    cancel)."""
     if renewed:
         return None
-    if number == total:
+    if left == 0:
         return NotificationKind.PACK_COMPLETE
-    if total >= 2 and number == total - 1:
+    if total >= 2 and left == 1:
         return NotificationKind.ONE_LEFT
     return None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, case, select, update
+from sqlalchemy import Insert, Update, bindparam, case, func, select, update
 
 from core import rules
 from core.domain import (
@@ -26,6 +26,7 @@ from core.domain import (
 )
 from core.letterhead import Letterhead, letterheads
 from core.schema import UTCDateTime, notifications, sql
+from core.texts import Deferred, render_stored
 from core.tx import Tx, upsert_insert
 
 LEASE = timedelta(minutes=2)
@@ -39,7 +40,7 @@ class Owed:
     kind: NotificationKind
     key: str
     recipient_id: int
-    body: str
+    body: str | Deferred  # Deferred: written again with the clock of each moment it is read
     mentor_user_id: int | None = None
     seat_id: int | None = None
     pack_id: int | None = None
@@ -73,7 +74,8 @@ def queue(tx: Tx, owed: list[Owed]) -> tuple[int, ...]:
             "pack_id": item.pack_id,
             "session_id": item.session_id,
             "seat_period": item.seat_period,
-            "body": item.body,
+            "body": item.body.render(tx.now) if isinstance(item.body, Deferred) else item.body,
+            "params": item.body.to_json() if isinstance(item.body, Deferred) else None,
             "status": NotificationStatus.PENDING.value,
             "due_at": item.due_at or tx.now,
             "created_at": tx.now,
@@ -102,6 +104,20 @@ def _lease(tx: Tx, due_at: datetime) -> dict[str, Any]:
     if tx.lease_until is not None and due_at <= tx.now:
         return {"next_attempt_at": tx.lease_until, "lease_token": 1}
     return {"next_attempt_at": due_at, "lease_token": 0}
+
+
+def drop_pending(tx: Tx, kind: NotificationKind, *, pack_id: int, why: str) -> None:
+    """Drop the DMs of ``kind`` about pack ``pack_id`` not yet sent: what they say no longer holds
+    (e.g. R8, an expiry warning about an end date since moved)."""
+    tx.conn.execute(
+        update(notifications)
+        .where(
+            notifications.c.pack_id == pack_id,
+            notifications.c.kind == kind.value,
+            notifications.c.status == NotificationStatus.PENDING.value,
+        )
+        .values(status=NotificationStatus.DROPPED.value, last_error=why)
+    )
 
 
 # ---- delivery steps --------------------------------------------------------------------------------
@@ -135,6 +151,7 @@ _CLAIM_COLUMNS = (
     notifications.c.mentor_user_id,
     notifications.c.seat_id,
     notifications.c.body,
+    notifications.c.params,
     notifications.c.due_at,
     notifications.c.attempts,
     notifications.c.lease_token,
@@ -196,8 +213,10 @@ def leased_here(tx: Tx) -> Batch:
 
 
 def _with_letterheads(tx: Tx, rows: Sequence[Mapping[Any, Any]]) -> list[Claimed]:
-    """Notification rows (by column name) as ``Claimed``, each with its letterhead, read for them all."""
-    heads = letterheads(tx, [(row["guild_id"], row["body"]) for row in rows])
+    """Notification rows (by column name) as ``Claimed``, each with its letterhead, read for them all.
+    A text kept as params is written now, with this moment's clock (a late DM tells the truth)."""
+    bodies = [render_stored(row["params"], row["body"], tx.now) for row in rows]
+    heads = letterheads(tx, [(row["guild_id"], body) for row, body in zip(rows, bodies, strict=True)])
     return [
         Claimed(
             id=row["id"],
@@ -206,13 +225,13 @@ def _with_letterheads(tx: Tx, rows: Sequence[Mapping[Any, Any]]) -> list[Claimed
             recipient_id=row["recipient_id"],
             mentor_user_id=row["mentor_user_id"],
             seat_id=row["seat_id"],
-            body=row["body"],
+            body=body,
             due_at=row["due_at"],
             attempts=row["attempts"],
             lease_token=row["lease_token"],
             letterhead=head,
         )
-        for row, head in zip(rows, heads, strict=True)
+        for row, body, head in zip(rows, bodies, heads, strict=True)
     ]
 
 
@@ -242,3 +261,13 @@ def claim(tx: Tx, *, limit: int = 100, ids: Iterable[int] | None = None) -> Batc
         dropped = [row.id for row in claimed if row.status == NotificationStatus.DROPPED.value]
         tx.conn.execute(_SAY_DROPPED, {"ids": dropped})
     return Batch(_with_letterheads(tx, [row._mapping for row in leased]), len(claimed) - len(leased))
+
+
+def pending_notifications(tx: Tx) -> int:
+    """How many notifications are still owed (for operators and tests)."""
+    count: int = tx.conn.execute(
+        select(func.count())
+        .select_from(notifications)
+        .where(notifications.c.status == sql(NotificationStatus.PENDING.value))
+    ).scalar_one()
+    return count

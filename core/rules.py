@@ -11,7 +11,6 @@ that its queueing sets.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -122,12 +121,6 @@ WARNINGS = (FINAL_WARNING, EXPIRY_WARNING, SESSION_REMINDER)
 def warning_at(deadline: datetime, lead: timedelta) -> datetime | None:
     """The moment a warning ``lead`` before ``deadline`` falls due; None when the lead is 0 (off)."""
     return deadline - lead if lead else None
-
-
-def hours_left(deadline: datetime, now: datetime) -> int:
-    """Whole hours until ``deadline``, rounded up so a warning never claims less time than there is,
-    and at least 1 (a warning is only sent while some time is left)."""
-    return max(1, math.ceil((deadline - now) / timedelta(hours=1)))
 
 
 # ---- does a notification still apply? ---------------------------------------------------------------

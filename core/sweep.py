@@ -24,7 +24,8 @@ from sqlalchemy import bindparam, func, select, true, update
 from core import changes, outbox, rules, texts, waitlist
 from core.changes import About, dm
 from core.domain import NotificationKind, PackStatus, SeatStatus, WaitlistStatus
-from core.schema import mentors, notifications, packs, seats, sessions, sql
+from core.outbox import pending_notifications  # noqa: F401 - its home was here
+from core.schema import mentors, packs, seats, sessions
 from core.tx import AnyRow, Tx
 
 
@@ -93,7 +94,7 @@ def _due(table: Any, *conditions: Any) -> Any:
     )
 
 
-ACTIVE, PENDING, _NOW = rules.ACTIVE, sql("pending"), rules.NOW
+ACTIVE, _NOW = rules.ACTIVE, rules.NOW
 
 
 def _due_packs(*conditions: Any) -> Any:
@@ -165,9 +166,10 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
     offers the freed seats to the mentors' waitlists (R19). Returns the seats released, the
     notifications queued and the seats offered."""
     rows: list[AnyRow] = []
-    for conditions in rules.RELEASABLE:
+    why: dict[int, str] = {}
+    for conditions, reason in zip(rules.RELEASABLE, (texts.GRACE_ENDED, texts.PACK_EXPIRED), strict=True):
         due = _due(seats, *conditions)
-        rows += _in_batches(
+        released = _in_batches(
             tx,
             lambda due=due, conditions=conditions: (
                 update(seats)
@@ -176,8 +178,12 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
                 .returning(seats.c.id, seats.c.guild_id, seats.c.mentor_id, seats.c.student_id)
             ),
         )
+        rows += released
+        why.update(dict.fromkeys((row.id for row in released), reason))
     if not rows:
         return (), (), ()
+    ran_out = [seat_id for seat_id, reason in why.items() if reason == texts.PACK_EXPIRED]
+    expired = _last_expired_packs(tx, ran_out) if ran_out else {}
     # Two statements for all the mentors, not one per mentor: the freeing (in id order), then a read
     # of what it left (rows this transaction now holds, so nobody else has changed them since).
     freed = sorted(Counter(row.mentor_id for row in rows).items())
@@ -193,27 +199,45 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
     owed: list[outbox.Owed] = []
     for row in rows:
         mentor, seat = mentor_after[row.mentor_id], About(row.guild_id, row.id)
+        # Why (SPEC Notifications): the grace ended, or the last pack expired with its unused sessions.
+        pack = expired.get(row.id)
+        because = (why[row.id], *((pack.sessions_forfeited, pack.ends_at) if pack is not None else ()))
         owed += [
             dm(
                 seat,
                 NotificationKind.SEAT_RELEASED,
                 row.student_id,
-                texts.seat_released(mentor.user_id),
+                texts.seat_released(mentor.user_id, *because),
                 mentor=mentor.user_id,
             ),
             dm(
                 seat,
                 NotificationKind.SEAT_RELEASED_MENTOR,
                 mentor.user_id,
-                texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity),
+                texts.seat_released_mentor(row.student_id, mentor.seats_held, mentor.capacity, *because),
             ),
         ]
     ids = changes.record_many(
-        tx, [About(row.guild_id, row.id).entry("seat_released", actor_id=None) for row in rows], owed=owed
+        tx,
+        [
+            About(row.guild_id, row.id).entry("seat_released", actor_id=None, reason=why[row.id])
+            for row in rows
+        ],
+        owed=owed,
     )
     # R19: each freed seat goes to the first in its mentor's line.
     offers = waitlist.offer_seats_freed_of(tx, ((row.guild_id, row.mentor_id) for row in rows))
     return tuple(row.id for row in rows), ids + offers.notification_ids, offers.seat_ids
+
+
+def _last_expired_packs(tx: Tx, seat_ids: list[int]) -> dict[int, AnyRow]:
+    """The pack of each seat that expired last (its end date and unused sessions), by seat id."""
+    rows = tx.conn.execute(
+        select(packs.c.seat_id, packs.c.ends_at, packs.c.sessions_forfeited)
+        .where(packs.c.seat_id.in_(seat_ids), packs.c.status == PackStatus.EXPIRED.value)
+        .order_by(packs.c.seat_id, packs.c.ends_at, packs.c.id)
+    )
+    return {row.seat_id: row for row in rows}  # each seat's latest comes last
 
 
 def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:
@@ -261,7 +285,7 @@ class _WarningStep:
 
 def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
     # The true hours left: after downtime the warning may go out late.
-    body = texts.final_warning(people.user_id, row.grace_ends_at, rules.hours_left(row.grace_ends_at, tx.now))
+    body = texts.final_warning(people.user_id, row.grace_ends_at)  # its hours counted when it is sent
     seat = About(row.guild_id, row.id)
     return dm(
         seat,
@@ -275,8 +299,14 @@ def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
 
 def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
     body = texts.expiry_warning(people.user_id, row.sessions_left, row.sessions_booked, row.ends_at)
-    pack = About(row.guild_id, row.seat_id, row.id)
-    return dm(pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id)
+    # R8: once per end date (its key names it), so a pack extended since is warned anew.
+    ends, pack = (
+        f"pack:{row.id}:ends:{int(row.ends_at.timestamp())}",
+        About(row.guild_id, row.seat_id, row.id),
+    )
+    return dm(
+        pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id, subject=ends
+    )
 
 
 def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
@@ -378,11 +408,3 @@ def next_due(tx: Tx) -> datetime | None:
     if row.release_now:
         moments.append(tx.now)
     return min((moment for moment in moments if moment is not None), default=None)
-
-
-def pending_notifications(tx: Tx) -> int:
-    """How many notifications are still owed (for operators and tests)."""
-    count: int = tx.conn.execute(
-        select(func.count()).select_from(notifications).where(notifications.c.status == PENDING)
-    ).scalar_one()
-    return count

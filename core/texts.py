@@ -13,13 +13,19 @@ The style of every DM (new kinds too):
   send time, so core stays free of Discord.
 - Do not write how to renew: the sender adds the server's way (the premium button, the renew link
   button, else "To renew, ask an admin of **<server>**.") to every kind in ``RENEWAL_KINDS``.
-- Times as ``when(moment)`` or ``timestamp(moment)``; hours and days from the policy, or the truth
-  when a DM goes out late (``final_warning``'s ``hours_left``).
+- Times as ``when(moment)`` or ``timestamp(moment)`` (each reader's client counts those itself).
+  A text that counts time to a deadline in words ("within 62 hours") is a ``Deferred`` text, written
+  again when it is sent (see "texts written when they are sent" below), never a count fixed when queued.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from core.domain import Policy
 
@@ -41,6 +47,57 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def hours_left(deadline: datetime, now: datetime) -> int:
+    """Whole hours until ``deadline``, rounded up so a DM never claims less time than there is, and
+    at least 1 (it is only sent while some time is left)."""
+    return max(1, math.ceil((deadline - now) / timedelta(hours=1)))
+
+
+# ---- texts written when they are sent ----------------------------------------------------------------
+# A DM whose text counts time to a deadline ("Renew within 72 hours") is queued as a ``Deferred``: the
+# name of its text and the values it is made of, kept as JSON in ``notifications.params``. The outbox
+# writes it with the clock of each moment it is read (queued, claimed for sending), so a DM that goes
+# out late tells the truth. Each such text is registered in ``DEFERRED`` by ``@deferred``; its first
+# parameter is ``now``, the others are plain values (int, str, bool, None, datetime).
+
+DEFERRED: dict[str, Callable[..., str]] = {}
+
+
+def deferred(write: Callable[..., str]) -> Callable[..., str]:
+    """Register ``write(now, **params)`` under its name, for ``Deferred`` to call."""
+    DEFERRED[write.__name__] = write
+    return write
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A text to write when it is read: ``DEFERRED[name](now, **params)``."""
+
+    name: str
+    params: dict[str, Any]
+
+    def render(self, now: datetime) -> str:
+        return DEFERRED[self.name](now, **self.params)
+
+    def to_json(self) -> str:
+        values = {k: {"at": v.isoformat()} if isinstance(v, datetime) else v for k, v in self.params.items()}
+        return json.dumps({"text": self.name, "params": values}, sort_keys=True)
+
+    @staticmethod
+    def from_json(stored: str) -> Deferred:
+        data = json.loads(stored)
+        params = {
+            k: datetime.fromisoformat(v["at"]) if isinstance(v, dict) and set(v) == {"at"} else v
+            for k, v in data["params"].items()
+        }
+        return Deferred(data["text"], params)
+
+
+def render_stored(params: str | None, body: str, now: datetime) -> str:
+    """A notification's text at ``now``: written again from ``params`` when it has them, else ``body``."""
+    return body if params is None else Deferred.from_json(params).render(now)
+
+
 def _all_sessions(total: int) -> str:
     if total == 1:
         return "Your session"
@@ -49,10 +106,15 @@ def _all_sessions(total: int) -> str:
     return f"All {total} sessions"
 
 
-def one_left(mentor_user_id: int, number: int, total: int) -> str:
+def _missed_note(missed: int) -> str:
+    return f" ({missed} missed)" if missed else ""
+
+
+def one_left(mentor_user_id: int, number: int, total: int, missed: int = 0) -> str:
+    """``missed``: sessions of the pack a no-show or late cancel took (R18), neither done nor left."""
     return (
         "You have 1 session remaining. Renew now to continue.\n"
-        f"Session {number} of {total} with {mention(mentor_user_id)} is done."
+        f"Session {number} of {total} with {mention(mentor_user_id)} is done{_missed_note(missed)}."
     )
 
 
@@ -64,30 +126,82 @@ def one_left_after_missed(mentor_user_id: int, used: int, total: int) -> str:
     )
 
 
-def pack_complete(policy: Policy, mentor_user_id: int, total: int, grace_ends_at: datetime) -> str:
-    return (
-        f"Your pack is complete. Renew within {policy.grace_period_hours} hours to keep your seat.\n"
-        f"{_all_sessions(total)} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} done; "
-        f"your seat is held until {when(grace_ends_at)}."
+def pack_complete(mentor_user_id: int, total: int, grace_ends_at: datetime, missed: int = 0) -> Deferred:
+    """*Pack complete*, its hours to renew counted at send time to ``grace_ends_at``."""
+    return Deferred(
+        "pack_complete_at",
+        {"mentor_user_id": mentor_user_id, "total": total, "grace_ends_at": grace_ends_at, "missed": missed},
     )
 
 
-def final_warning(mentor_user_id: int, grace_ends_at: datetime, hours_left: int) -> str:
-    """``hours_left``: the hours truly left when it is queued (the settings' hours when on time)."""
+@deferred
+def pack_complete_at(
+    now: datetime, mentor_user_id: int, total: int, grace_ends_at: datetime, missed: int
+) -> str:
+    if missed:
+        done = (
+            f"Your {plural(total, 'session')} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} used "
+            f"({total - missed} done, {missed} missed)"
+        )
+    else:
+        done = f"{_all_sessions(total)} with {mention(mentor_user_id)} {'is' if total == 1 else 'are'} done"
     return (
-        f"Your seat will be released in {plural(hours_left, 'hour')}. "
+        f"Your pack is complete. Renew within {plural(hours_left(grace_ends_at, now), 'hour')} to keep "
+        "your seat.\n"
+        f"{done}; your seat is held until {when(grace_ends_at)}."
+    )
+
+
+def final_warning(mentor_user_id: int, grace_ends_at: datetime) -> Deferred:
+    """The final warning, its hours counted at send time: the true hours left when it goes out late."""
+    return Deferred("final_warning_at", {"mentor_user_id": mentor_user_id, "grace_ends_at": grace_ends_at})
+
+
+@deferred
+def final_warning_at(now: datetime, mentor_user_id: int, grace_ends_at: datetime) -> str:
+    return (
+        f"Your seat will be released in {plural(hours_left(grace_ends_at, now), 'hour')}. "
         "Renew now to keep your mentorship active.\n"
         f"Your seat with {mention(mentor_user_id)} is held until {when(grace_ends_at)}."
     )
 
 
-def seat_released(mentor_user_id: int) -> str:
-    return f"Your seat with {mention(mentor_user_id)} has been released."
+# Why the sweep released a seat (R9), as ``seat_released`` and ``seat_released_mentor`` say it.
+GRACE_ENDED, PACK_EXPIRED = "grace", "expired"
 
 
-def seat_released_mentor(student_user_id: int, seats_held: int, capacity: int) -> str:
+def _released_why(whose: str, why: str, unused: int, ended_at: datetime | None) -> str:
+    """The sentence that says why a seat was released: ``whose`` is "Your" or "Their"."""
+    if why == GRACE_ENDED:
+        return f" {whose} grace period ended without a renewal."
+    if why == PACK_EXPIRED and ended_at is not None:
+        ended = f"{whose} pack expired on {timestamp(ended_at, 'D')}"
+        return f" {ended} with {plural(unused, 'session')} unused." if unused else f" {ended}."
+    return ""
+
+
+def seat_released(
+    mentor_user_id: int, why: str = "", unused: int = 0, ended_at: datetime | None = None
+) -> str:
+    """``why``: ``GRACE_ENDED``, or ``PACK_EXPIRED`` with the ``unused`` sessions of the pack that
+    ended at ``ended_at``."""
     return (
-        f"The seat of {mention(student_user_id)} with you has been released. "
+        f"Your seat with {mention(mentor_user_id)} has been released."
+        f"{_released_why('Your', why, unused, ended_at)}"
+    )
+
+
+def seat_released_mentor(
+    student_user_id: int,
+    seats_held: int,
+    capacity: int,
+    why: str = "",
+    unused: int = 0,
+    ended_at: datetime | None = None,
+) -> str:
+    return (
+        f"The seat of {mention(student_user_id)} with you has been released."
+        f"{_released_why('Their', why, unused, ended_at)} "
         f"You now hold {seats_held} of {plural(capacity, 'seat')}."
     )
 
@@ -151,6 +265,13 @@ def waitlist_offer(policy: Policy, mentor_user_id: int, offer_ends_at: datetime)
         f"A seat with {mention(mentor_user_id)} is free, and it is held for you until {when(offer_ends_at)}. "
         f"Press Accept and an admin will grant you a pack for it{buy}; press Decline to pass it to the "
         "next in line. If you do neither, it goes to the next in line when the hold runs out."
+    )
+
+
+def waitlist_closed(mentor_user_id: int) -> str:
+    return (
+        f"{mention(mentor_user_id)} is no longer a mentor here, so their waitlist is closed and your place "
+        "in it is gone. Ask an admin about a seat with another mentor."
     )
 
 

@@ -20,7 +20,7 @@ from core.config import Settings
 ONE_LEFT = "You have 1 session remaining. Renew now to continue."
 PACK_COMPLETE = "Your pack is complete. Renew within 72 hours to keep your seat."
 FINAL_WARNING = "Your seat will be released in 12 hours. Renew now to keep your mentorship active."
-RELEASED = "Your seat with mia (@mia) has been released."
+RELEASED = "Your seat with mia (@mia) has been released. Your grace period ended without a renewal."
 
 # The story, in the order it happens: (a line of the transcript) ... each found after the one before.
 STORY = [
@@ -64,7 +64,8 @@ STORY = [
     "✉ DM to @alice: From Mentorship:",
     RELEASED,
     "✉ DM to @mia: From Mentorship:",
-    "The seat of alice (@alice) with you has been released. You now hold 0 of 1 seat.",
+    "The seat of alice (@alice) with you has been released. Their grace period ended without a renewal. "
+    "You now hold 0 of 1 seat.",
     "@ada ▸ /pack grant student:@bob mentor:@mia sessions:2",
     "↳ Session 1 of 2 completed for @bob — 1 left.",
     "✉ DM to @bob: From Mentorship:",
@@ -99,7 +100,8 @@ STORY = [
     "The offer carries the buttons [💎 buy] and [Accept] and [Decline].",
     "@cleo ▸ [Accept]",
     "↳ Accepted: the seat with @mia is held for you",
-    "cleo (@cleo) accepted the seat offered with mia (@mia) from the waitlist.",
+    "Buy a pack with the button below to take it.",
+    "so Accept answers with the buy button",
     "@ada ▸ /pack grant student:@cleo mentor:@mia",
     "3 of 3 seats held",
     "Done: 56 simulated days in",

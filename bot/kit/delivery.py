@@ -24,7 +24,7 @@ import discord
 
 from core.config import Settings
 from core.delivery import PermanentFailure, TemporaryFailure, Unreachable
-from core.domain import CHANNEL_KINDS, DMED_WITHOUT_CHANNEL, RENEWAL_KINDS, NotificationKind, Policy
+from core.domain import CHANNEL_KINDS, RENEWAL_KINDS, NotificationKind, Policy
 from core.letterhead import MENTION
 from core.outbox import Claimed
 from core.texts import mention
@@ -134,18 +134,17 @@ class DiscordSender:
         return f"From **{server}**:\n{body}"[:CONTENT_LIMIT]
 
     async def send_dm(self, notification: Claimed) -> None:
+        recipient_id = notification.recipient_id
         if notification.kind in CHANNEL_KINDS:
+            # "The admins are told": the fallback channel, else the server's owner by DM.
             if await self.post_for_admins(notification):
                 return
-            if notification.kind not in DMED_WITHOUT_CHANNEL:
-                raise PermanentFailure(
-                    f"server {notification.guild_id} has no fallback channel for its admins"
-                )
+            recipient_id = await self.owner_of(notification.guild_id)
         # Delivery sends a batch at once. The step before the send (opening the DM channel) takes one
         # turn each, so the sends start, and reach Discord, in the order the DMs were owed (a student's
         # "released" before the mentor's); the sends themselves overlap.
         async with self._in_owed_order:
-            channel = await _translated(self.bot.create_dm(discord.Object(notification.recipient_id)))
+            channel = await _translated(self.bot.create_dm(discord.Object(recipient_id)))
         content = self.dm_text(notification)
         view, _ = renewal_button(
             notification.kind, notification.letterhead.policy, self.server_name(notification.guild_id)
@@ -157,6 +156,16 @@ class DiscordSender:
             await _translated(channel.send(content, nonce=notification.nonce))
         else:
             await _translated(channel.send(content, nonce=notification.nonce, view=view))
+
+    async def owner_of(self, guild_id: int) -> int:
+        """The id of the server's owner, who is told what is for the admins when there is no fallback
+        channel."""
+        guild: discord.Guild | None = self.bot.get_guild(guild_id)
+        if guild is None:
+            guild = await _translated(self.bot.fetch_guild(guild_id))
+        if guild.owner_id is None:
+            raise PermanentFailure(f"server {guild_id} has no owner to tell")
+        return guild.owner_id
 
     async def post_for_admins(self, notification: Claimed) -> bool:
         """A notice for the server's admins (``CHANNEL_KINDS``), posted in its fallback channel; False

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from core import history, rules
+from core import history, outbox, rules
 from core.bounds import MAX_VALID_DAYS, MIN_VALID_DAYS
-from core.domain import Actor, PackStatus, SeatStatus, require_admin
+from core.domain import Actor, NotificationKind, PackStatus, SeatStatus, require_admin
 from core.errors import InvalidInput, NothingToDo
 from core.packs.lookup import pack_ref
 from core.packs.results import PackExtended
@@ -62,6 +62,8 @@ def extend_pack(
         )
     )
     reactivated = expired
+    # R8: a warning about the old end date is dropped; the new end date gets its own (expiry_warned reset).
+    outbox.drop_pending(tx, NotificationKind.EXPIRY_WARNING, pack_id=pack_id, why="the pack's end date moved")
     if expired:
         # Back among the seat's active packs; a seat in grace has a live pack again.
         tx.conn.execute(update(seats).where(seats.c.id == ref.seat_id, LIVE_SEAT).values(**GAINS_A_LIVE_PACK))

@@ -179,7 +179,7 @@ def _keep(
     source: Mapping[str, object],
 ) -> Placement | NotPlaced:
     """No seat to go to: keep the purchase unplaced in server ``guild_id``, and tell the buyer and the
-    admins (in the fallback channel, when the server has one)."""
+    admins (in the fallback channel, else the server's owner by DM)."""
     purchase_id = record(guild_id)
     if purchase_id is None:
         return NotPlaced.RECORDED_ALREADY
@@ -193,9 +193,9 @@ def _keep(
             subject=subject,
         )
     ]
-    if tx.policy_for(guild_id).fallback_channel_id is not None:
-        note = texts.purchase_unplaced_admins(purchase_id, buyer_user_id)
-        owed.append(dm(kept, NotificationKind.PURCHASE_UNPLACED_ADMINS, buyer_user_id, note, subject=subject))
+    # The admins are told: in the fallback channel, else the server's owner by DM (the sender routes it).
+    note = texts.purchase_unplaced_admins(purchase_id, buyer_user_id)
+    owed.append(dm(kept, NotificationKind.PURCHASE_UNPLACED_ADMINS, buyer_user_id, note, subject=subject))
     ids = changes.record(
         tx, kept, "purchase_unplaced", actor_id=buyer_user_id, owed=owed, purchase_id=purchase_id, **source
     )

@@ -46,6 +46,9 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # What the text is made of (``core.texts.Deferred``, JSON): written again with the clock of the
+    # moment it is sent. NULL: ``body`` is the text, fixed when queued.
+    params: Mapped[str | None] = mapped_column(Text)
 
 
 class History(Base):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, or_, select, update
 
-from core import history
+from core import history, outbox, texts
 from core.bounds import MAX_SEATS, MIN_SEATS
-from core.domain import Actor, SeatStatus, require_admin
+from core.changes import About, dm
+from core.domain import Actor, NotificationKind, SeatStatus, WaitlistStatus, require_admin
 from core.errors import InvalidInput, NotFound, NothingToDo
-from core.schema import LIVE_SEAT, mentors, seats
+from core.schema import LIVE_SEAT, mentors, seats, waitlist
 from core.seats.results import MentorRegistered, MentorRemoved
 from core.texts import mention, plural
 from core.tx import Tx
@@ -103,7 +104,30 @@ def remove_mentor(tx: Tx, *, guild_id: int, actor: Actor, mentor_user_id: int) -
         .where(mentors.c.id == row.id, mentors.c.removed_at.is_(None))
         .values(removed_at=tx.now, capacity=0, updated_at=tx.now)
     )
+    # R16: their line closes; those still in it are told (an offered seat counts as held: none here).
+    closed = tx.conn.execute(
+        update(waitlist)
+        .where(waitlist.c.mentor_id == row.id, waitlist.c.status == WaitlistStatus.WAITING.value)
+        .values(status=WaitlistStatus.LEFT.value, updated_at=tx.now)
+        .returning(waitlist.c.id, waitlist.c.student_id)
+    ).all()
+    told = [
+        dm(
+            About(guild_id),
+            NotificationKind.WAITLIST_CLOSED,
+            entry.student_id,
+            texts.waitlist_closed(mentor_user_id),
+            subject=f"waitlist:{entry.id}",
+        )
+        for entry in closed
+    ]
+    ids = outbox.queue(tx, told)
     history.record(
-        tx, guild_id=guild_id, actor_id=actor.user_id, action="mentor_removed", mentor_user_id=mentor_user_id
+        tx,
+        guild_id=guild_id,
+        actor_id=actor.user_id,
+        action="mentor_removed",
+        mentor_user_id=mentor_user_id,
+        waitlist_closed=len(closed),
     )
-    return MentorRemoved(mentor_user_id=mentor_user_id)
+    return MentorRemoved(mentor_user_id=mentor_user_id, notification_ids=ids)

@@ -24,6 +24,7 @@ class MentorRegistered:
 class MentorRemoved:
     mentor_user_id: int
     already_removed: bool = False
+    notification_ids: tuple[int, ...] = ()  # those in their closed line, told (R16)
 
 
 @dataclass(frozen=True, slots=True)

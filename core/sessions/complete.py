@@ -8,7 +8,14 @@ from sqlalchemy import bindparam, insert, update
 
 from core import changes
 from core.changes import About
-from core.domain import COMPLETE_LOOKAHEAD, SESSION_MINUTES_DEFAULT, Actor, SessionStatus, session_number
+from core.domain import (
+    COMPLETE_LOOKAHEAD,
+    SESSION_MINUTES_DEFAULT,
+    Actor,
+    PackStatus,
+    SessionStatus,
+    session_number,
+)
 from core.errors import InvalidInput, NothingToDo
 from core.locks import lock_seats_of_student
 from core.schema import packs, sessions
@@ -243,7 +250,7 @@ def _after_completion(
     renewed: bool | None = None,
 ) -> SessionCompleted:
     """R4–R6 once a session has been taken off ``pack``: reminders, depletion, grace, history."""
-    owed, grace = after_taking(tx, guild_id, pack, student_user_id, mentor_user_id, number, renewed=renewed)
+    owed, grace = after_taking(tx, guild_id, pack, student_user_id, mentor_user_id, renewed=renewed)
     ids = changes.record(
         tx,
         About(guild_id, pack.seat_id, pack.id, session_id),
@@ -261,6 +268,7 @@ def _after_completion(
         number=number,
         total=pack.sessions_total,
         left=pack.sessions_left,
+        missed=pack.sessions_forfeited if pack.status != PackStatus.EXPIRED else 0,
         completed_at=tx.now,
         grace_ends_at=None if grace is None else grace.ends_at,
         notification_ids=ids,

@@ -78,9 +78,8 @@ def missed(
                 f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session"
             )
         # The same path as a completion for the renewal DMs, depletion and grace (R5, R6).
-        used = pack.sessions_total - pack.sessions_left
         owed, grace = after_taking(
-            tx, guild_id, pack, ref.student_id, ref.mentor_user_id, used, missed=True, renewed=ref.renewed
+            tx, guild_id, pack, ref.student_id, ref.mentor_user_id, missed=True, renewed=ref.renewed
         )
     elif tx.conn.execute(_UNBOOK, {"pack_id": ref.pack_id}).scalar() is None:
         raise RuntimeError(f"session {ref.id} is booked on pack {ref.pack_id}, which has no booked session")

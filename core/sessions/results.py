@@ -21,6 +21,8 @@ class SessionCompleted:
     left: int
     completed_at: datetime
     already_completed: bool = False
+    # R4: sessions of the pack a no-show or late cancel took (R18), which count neither as done nor left.
+    missed: int = 0
     grace_ends_at: datetime | None = None
     notification_ids: tuple[int, ...] = ()
 

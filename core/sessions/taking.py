@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, bindparam, case, select, update
 
 from core import changes, outbox, rules, texts
 from core.changes import About, dm
-from core.domain import NotificationKind, PackStatus, SeatStatus, renewal_reminder
+from core.domain import NotificationKind, PackStatus, SeatStatus, renewal_reminder, session_number
 from core.schema import UTCDateTime, packs, seats
 from core.tx import PICK_ATTEMPTS, AnyRow, Tx
 
@@ -102,28 +102,30 @@ def after_taking(
     pack: AnyRow,
     student_user_id: int,
     mentor_user_id: int,
-    used: int,
     missed: bool = False,
     renewed: bool | None = None,
 ) -> tuple[list[outbox.Owed], GraceStarted | None]:
     """R5, R6 once a session has been taken off ``pack`` (a completion, or a no-show or late cancel
-    that counts, R18), ``used`` of its sessions now gone: the renewal DM owed, depletion and grace.
-    ``renewed``: whether the seat holds another live pack, when the caller read it already."""
+    that counts, R18, ``missed``): the renewal DM owed, counted on the sessions left whatever took
+    them, depletion and grace. ``renewed``: whether the seat holds another live pack, when the
+    caller read it already."""
     depleted = pack.status == PackStatus.DEPLETED and pack.sessions_left == 0
     # A pack that expired and is finishing its booked sessions asks for no renewal: it has no grace.
     # Past its end date it counts as expired even before the sweep has marked it so (R8).
     live = pack.ends_at > tx.now
     counts_for_renewal = pack.status in (PackStatus.ACTIVE, PackStatus.DEPLETED) and live
-    kind = renewal_reminder(pack.sessions_total, used, renewed=False) if counts_for_renewal else None
+    kind = (
+        renewal_reminder(pack.sessions_total, pack.sessions_left, renewed=False)
+        if counts_for_renewal
+        else None
+    )
     if not (kind or depleted):
         renewed = False
     elif renewed is None:
         renewed = _live_pack_besides(tx, pack.seat_id, pack.id)
     owed = []
     if kind is not None and not renewed:
-        owed.append(
-            _renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, used, missed)
-        )
+        owed.append(_renewal_reminder(tx, guild_id, kind, pack, student_user_id, mentor_user_id, missed))
     grace = None
     if depleted:
         grace = _on_depletion(tx, guild_id, pack, student_user_id, mentor_user_id, renewed or not live)
@@ -139,21 +141,24 @@ def _renewal_reminder(
     pack: AnyRow,
     student_user_id: int,
     mentor_user_id: int,
-    number: int,
     missed: bool = False,
 ) -> outbox.Owed:
     """R5: the *one left* or *pack complete* DM for ``pack`` (``missed``: after a no-show or late
-    cancel that took a session, R18, which is no session "done")."""
+    cancel that took a session, R18, which is no session "done"). The sessions a no-show or late
+    cancel took are counted with the forfeited ones, and the texts say so (R4)."""
+    total, gone = pack.sessions_total, pack.sessions_forfeited
+    number = session_number(total, pack.sessions_left, gone)
+    body: str | texts.Deferred
     if kind == NotificationKind.ONE_LEFT and missed:
-        body = texts.one_left_after_missed(mentor_user_id, number, pack.sessions_total)
+        body = texts.one_left_after_missed(mentor_user_id, total - pack.sessions_left, total)
     elif kind == NotificationKind.ONE_LEFT:
-        body = texts.one_left(mentor_user_id, number, pack.sessions_total)
+        body = texts.one_left(mentor_user_id, number, total, gone)
     else:
         body = texts.pack_complete(
-            tx.policy_for(guild_id),
             mentor_user_id,
-            pack.sessions_total,
+            total,
             tx.now + tx.policy_for(guild_id).grace_period,
+            gone,
         )
     return dm(About(guild_id, pack.seat_id, pack.id), kind, student_user_id, body, mentor=mentor_user_id)
 

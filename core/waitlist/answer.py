@@ -67,7 +67,16 @@ def _offer_ref(tx: Tx, actor: Actor, seat_id: int) -> AnyRow:
 def accept_offer(tx: Tx, *, actor: Actor, seat_id: int) -> OfferAnswered:
     """R19 Accept: the hold is kept, and the admins are told (once) to grant the student a pack."""
     ref = _offer_ref(tx, actor, seat_id)
-    answer = OfferAnswered(ref.id, ref.mentor_user_id, ref.student_id, True, ref.offer_ends_at, already=True)
+    policy = tx.policy_for(ref.guild_id)
+    how = {
+        "renewal_sku_id": policy.renewal_sku_id,
+        "payment_link": policy.stripe_payment_link,
+        "fallback_channel_id": policy.fallback_channel_id,
+        "guild_id": ref.guild_id,
+    }
+    answer = OfferAnswered(
+        ref.id, ref.mentor_user_id, ref.student_id, True, ref.offer_ends_at, already=True, **how
+    )
     accepted = tx.conn.execute(
         update(waitlist)
         .where(_w.id == ref.entry_id, _w.accepted_at.is_(None))
@@ -77,17 +86,14 @@ def accept_offer(tx: Tx, *, actor: Actor, seat_id: int) -> OfferAnswered:
     if accepted is None:
         return answer
     held = About(ref.guild_id, ref.id)
-    # Posted for the admins in the fallback channel; without one, the mentor is DMed.
+    # Where the server sells packs the student buys one themselves (R19); otherwise the admins are
+    # told: in the fallback channel, else the server's owner by DM (the sender routes CHANNEL_KINDS).
+    sells = policy.renewal_sku_id is not None or bool(policy.stripe_payment_link)
     note = texts.waitlist_accepted(ref.student_id, ref.mentor_user_id, ref.offer_ends_at)
-    ids = changes.record(
-        tx,
-        held,
-        "waitlist_accepted",
-        actor_id=actor.user_id,
-        owed=[dm(held, NotificationKind.WAITLIST_ACCEPTED, ref.mentor_user_id, note)],
-    )
+    owed = [] if sells else [dm(held, NotificationKind.WAITLIST_ACCEPTED, ref.mentor_user_id, note)]
+    ids = changes.record(tx, held, "waitlist_accepted", actor_id=actor.user_id, owed=owed)
     return OfferAnswered(
-        ref.id, ref.mentor_user_id, ref.student_id, True, ref.offer_ends_at, notification_ids=ids
+        ref.id, ref.mentor_user_id, ref.student_id, True, ref.offer_ends_at, notification_ids=ids, **how
     )
 
 

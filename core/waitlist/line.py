@@ -18,13 +18,21 @@ _w = waitlist.c
 
 def _mentor(tx: Tx, guild_id: int, mentor_user_id: int) -> AnyRow:
     row = tx.conn.execute(
-        select(mentors.c.id, mentors.c.capacity, mentors.c.seats_held)
+        select(mentors.c.id, mentors.c.capacity, mentors.c.seats_held, mentors.c.removed_at)
         .where(mentors.c.guild_id == guild_id, mentors.c.user_id == mentor_user_id)
         .with_for_update()
     ).one_or_none()
     if row is None:
         raise NotFound(f"{mention(mentor_user_id)} is not a mentor here; pick a mentor from the list.")
     return row
+
+
+def _refuse_if_closed(mentor: AnyRow, mentor_user_id: int) -> None:
+    """R16: a removed mentor's line is closed."""
+    if mentor.removed_at is not None:
+        raise NothingToDo(
+            f"{mention(mentor_user_id)} is no longer a mentor here, so their line is closed; pick another mentor."
+        )
 
 
 _POSITION = (
@@ -41,6 +49,7 @@ def join_waitlist(
     if actor.user_id == mentor_user_id:
         raise InvalidInput("You can't wait for a seat with yourself; pick another mentor.")
     mentor = _mentor(tx, guild_id, mentor_user_id)
+    _refuse_if_closed(mentor, mentor_user_id)
     _refuse_unless_waiting_makes_sense(tx, mentor, actor, mentor_user_id)
     entry_id = tx.conn.execute(
         tx.upsert(waitlist)

@@ -197,6 +197,8 @@ def release_offer(tx: Tx, seat_id: int) -> list[AnyRow]:
     )
 
 
-def seat_freed(tx: Tx, mentor_row_id: int) -> None:
-    """One of the mentor's seats has just freed (a revoke, a move). The waitlist (R19) offers it to the
-    next student in line from here; until it exists there is nothing more to do."""
+def seat_freed(tx: Tx, mentor_row_id: int) -> Offers:
+    """One of the mentor's seats has just freed (a revoke, a move): R19 offers it to the first in the
+    mentor's line, as a release does. Call it after the statement that freed the seat."""
+    guild_id = tx.conn.execute(select(mentors.c.guild_id).where(mentors.c.id == mentor_row_id)).scalar_one()
+    return offer_seats_freed_of(tx, [(guild_id, mentor_row_id)])

@@ -49,6 +49,12 @@ class OfferAnswered:
     offer_ends_at: datetime
     already: bool = False  # the same answer given before: nothing changed
     notification_ids: tuple[int, ...] = ()
+    # Accept, where the server sells packs (R17, R23): the way to buy, and no note to the admins.
+    renewal_sku_id: int | None = None
+    payment_link: str | None = None
+    # Accept elsewhere: the admins were told in this channel (None: the server's owner, by DM).
+    fallback_channel_id: int | None = None
+    guild_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

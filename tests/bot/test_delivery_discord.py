@@ -328,7 +328,9 @@ async def test_downtime_across_the_final_warning_catches_up_once_then_releases(
     assert len(warnings) == 1
     clock.advance(timedelta(hours=6))
     await bot.run_sweep()
-    assert server.dms("alice")[-1] == f"Your seat with {server.mentor.mention} has been released."
+    assert server.dms("alice")[-1] == (
+        f"Your seat with {server.mentor.mention} has been released. Your grace period ended without a renewal."
+    )
     assert "has been released" in server.dms("mia")[-1]
     assert len([text for text in server.dms("alice") if text.startswith(FINAL_WARNING)]) == 1
 
@@ -342,7 +344,9 @@ async def test_downtime_past_the_grace_end_sends_only_the_release(
     bot = await restart(server, simcord_bot, settings, clock)
     await bot.run_sweep()
     assert not any(text.startswith(FINAL_WARNING) for text in server.dms("alice"))
-    assert server.dms("alice")[-1] == f"Your seat with {server.mentor.mention} has been released."
+    assert server.dms("alice")[-1] == (
+        f"Your seat with {server.mentor.mention} has been released. Your grace period ended without a renewal."
+    )
     assert await rows(bot, "final_warning") == []
 
 

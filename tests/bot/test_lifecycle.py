@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.app import MentorBot
 from core.clock import ManualClock
-from tests.bot.helpers import Desk, field, when
+from tests.bot.helpers import Desk, field, ts, when
 from tests.conftest import START, Server
 
 ONE_LEFT = "You have 1 session remaining. Renew now to continue."
@@ -73,10 +73,11 @@ async def test_a_pack_from_grant_to_release(server: Server, clock: ManualClock) 
         ONE_LEFT,
         PACK_COMPLETE,
         FINAL_WARNING,
-        f"Your seat with {mia} has been released.",
+        f"Your seat with {mia} has been released. Your grace period ended without a renewal.",
     ]
     assert server.dms("mia")[-1] == (
-        f"The seat of {alice} with you has been released. You now hold 0 of 1 seat."
+        f"The seat of {alice} with you has been released. Their grace period ended without a renewal. "
+        "You now hold 0 of 1 seat."
     )
     # /mysessions says what happened and how to come back (the demo's renewal link is not set here).
     (released,) = (await desk.my_sessions()).fields
@@ -137,7 +138,9 @@ async def test_a_pack_that_expires_unused_warns_first_then_frees_the_seat(
 
     await later(server, clock, days=3)
 
-    assert server.dms("alice")[-1] == f"Your seat with {mia} has been released."
+    assert server.dms("alice")[-1] == (
+        f"Your seat with {mia} has been released. Your pack expired on {ts(ends, 'D')} with 3 sessions unused."
+    )
     assert server.dms("mia")[-1].startswith(
         f"The seat of {server.student.mention} with you has been released."
     )
@@ -162,5 +165,8 @@ async def test_a_booked_session_keeps_an_expired_seat_until_it_is_done(
     await later(server, clock, minutes=1)
 
     assert done.startswith(f"Session 1 of 2 completed for {server.student.mention}")
-    assert server.dms("alice")[-1] == f"Your seat with {server.mentor.mention} has been released."
+    assert server.dms("alice")[-1] == (
+        f"Your seat with {server.mentor.mention} has been released. "
+        f"Your pack expired on {ts(START + timedelta(days=2), 'D')} with 1 session unused."
+    )
     assert server.env.errors == []

@@ -100,7 +100,9 @@ async def test_after_downtime_the_first_sweep_catches_up_on_what_fell_due(
     clock.advance(timedelta(hours=80))  # the bot is down while the grace runs out
     await restart(server, settings, clock)  # the new bot sweeps once at start
 
-    assert server.dms("alice")[-1] == f"Your seat with {server.mentor.mention} has been released."
+    assert server.dms("alice")[-1] == (
+        f"Your seat with {server.mentor.mention} has been released. Your grace period ended without a renewal."
+    )
     assert not any("will be released in 12 hours" in dm for dm in server.dms("alice"))
     assert server.dms("mia")[-1].startswith(
         f"The seat of {server.student.mention} with you has been released."

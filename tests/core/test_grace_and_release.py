@@ -106,7 +106,10 @@ async def test_a_release_frees_the_mentors_seat_and_tells_the_student_and_the_me
     [to_student] = await program.notifications("seat_released")
     [to_mentor] = await program.notifications("seat_released_mentor")
     assert (to_student.recipient_id, to_student.seat_id) == (20, seat_id)
-    assert to_student.body == "Your seat with <@10> has been released."
+    assert (
+        to_student.body
+        == "Your seat with <@10> has been released. Your grace period ended without a renewal."
+    )
     assert (to_mentor.recipient_id, to_mentor.seat_id) == (10, seat_id)
     assert "<@20>" in to_mentor.body
     assert "1 of 2 seats" in to_mentor.body

@@ -82,4 +82,8 @@ async def test_a_checkout_with_no_seat_to_go_to_is_kept_unplaced_in_its_server(p
     assert (kept.guild_id, kept.status, kept.pack) == (GUILD, PurchaseStatus.UNPLACED, None)
     assert (await program.rows(select(func.count()).select_from(packs)))[0][0] == 0
     told = await program.rows(select(notifications.c.kind, notifications.c.recipient_id))
-    assert [(dm.kind, dm.recipient_id) for dm in told] == [(NotificationKind.PURCHASE_UNPLACED.value, BUYER)]
+    # The buyer is told, and the admins (the sender posts it in the fallback channel, else DMs the owner).
+    assert [(dm.kind, dm.recipient_id) for dm in told] == [
+        (NotificationKind.PURCHASE_UNPLACED.value, BUYER),
+        (NotificationKind.PURCHASE_UNPLACED_ADMINS.value, BUYER),
+    ]

@@ -251,7 +251,7 @@ class Model:
 
     def take_one(self, pack: MPack, now: datetime, booked: bool, missed: bool = False) -> int:
         """R3–R6: one session off ``pack``; returns its number. ``missed``: a no-show that counts
-        (R18): the session is lost, not completed, and the renewal DMs follow the sessions used."""
+        (R18): the session is lost, not completed; the renewal DMs follow the sessions left."""
         pack.left -= 1
         if booked:
             pack.booked -= 1
@@ -264,9 +264,10 @@ class Model:
         live = pack.ends_at > now
         kind = None
         if pack.status in ("active", "depleted") and live:
-            if number == pack.total:
+            # R5 counts on the sessions left, whatever took them (a completion or a no-show).
+            if pack.left == 0:
                 kind = "pack_complete"
-            elif pack.total >= 2 and number == pack.total - 1:
+            elif pack.total >= 2 and pack.left == 1:
                 kind = "one_left"
         renewed = self.renewed(pack, now)
         event(f"completed on a {'live' if live else 'past-due'} {pack.status} pack")
@@ -340,7 +341,9 @@ class Model:
             unbooked = pack.left > pack.booked and pack.ends_at > now
             if pack.status == "active" and not pack.expiry_warned and due and unbooked:
                 pack.expiry_warned = True
-                self.keys.add(f"expiry_warning:pack:{pack.id}")
+                self.keys.add(
+                    f"expiry_warning:pack:{pack.id}:ends:{int(pack.ends_at.timestamp())}"
+                )  # once per end date
                 event("expiry warning")
                 done["expiry"].add(pack.id)
         for session in self.sessions.values():
@@ -728,6 +731,7 @@ class PackRules(RuleBasedStateMachine):
             assert result.pack is None
             model.purchases[entitlement] = [result.purchase_id, student, None]
             model.keys.add(f"purchase_unplaced:purchase:{result.purchase_id}")
+            model.keys.add(f"purchase_unplaced_admins:purchase:{result.purchase_id}")  # the admins are told
             event("purchase unplaced")
             return
         assert result.pack is not None
@@ -815,7 +819,8 @@ class PackRules(RuleBasedStateMachine):
         place = next(p for p in self.model.line if p.seat == seat.id)
         assert result.already == place.accepted
         place.accepted = True
-        self.model.keys.add(f"waitlist_accepted:seat:{seat.id}")
+        if POLICY.renewal_sku_id is None and not POLICY.stripe_payment_link:
+            self.model.keys.add(f"waitlist_accepted:seat:{seat.id}")  # else the reply has the way to buy
 
     @precondition(lambda self: bool(self.model.sessions))
     @rule(data=st.data(), counts=st.booleans())

@@ -29,7 +29,8 @@ def completed(result: SessionCompleted) -> str:
             f"Session {result.number} of {result.total} for {student} was already completed "
             f"{timestamp(result.completed_at, 'R')}; nothing changed."
         )
-    text = f"Session {result.number} of {result.total} completed for {student} — {result.left} left."
+    missed = f" ({result.missed} missed)" if result.missed else ""
+    text = f"Session {result.number} of {result.total} completed for {student} — {result.left} left{missed}."
     if result.grace_ends_at is not None:
         text += f" Their seat is held until {when(result.grace_ends_at)} for them to renew."
     return text

@@ -4,8 +4,12 @@ on a waitlist offer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import discord
 
 from bot.kit.pages import Block, Listing
+from bot.kit.text import Reply
 from core.domain import WaitlistStatus
 from core.texts import mention, when
 from core.waitlist import OfferAnswered, WaitlistJoined, WaitlistLeft, WaitlistPlace
@@ -43,13 +47,36 @@ def listing(places: Sequence[WaitlistPlace]) -> Listing:
     )
 
 
-def answered(result: OfferAnswered) -> str:
+def buy_button(result: OfferAnswered) -> discord.ui.View | None:
+    """The way this server sells packs (R17 the premium button, R23 the Stripe Payment Link naming the
+    buyer), or None when it sells none."""
+    if result.renewal_sku_id is not None:
+        item = discord.ui.Button[discord.ui.View](
+            style=discord.ButtonStyle.premium, sku_id=result.renewal_sku_id
+        )
+    elif result.payment_link:
+        buyer = urlencode({"client_reference_id": f"{result.guild_id}_{result.student_user_id}"})
+        joiner = "&" if "?" in result.payment_link else "?"
+        item = discord.ui.Button(label="Buy a pack", url=f"{result.payment_link}{joiner}{buyer}")
+    else:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(item)
+    return view
+
+
+def answered(result: OfferAnswered) -> str | Reply:
     mentor = mention(result.mentor_user_id)
     if not result.accepted:
         return f"You declined the seat with {mentor}; it goes to the next in line."
-    if result.already:
-        return f"You already accepted the seat with {mentor}; it is held for you until {when(result.offer_ends_at)}."
-    return (
-        f"Accepted: the seat with {mentor} is held for you until {when(result.offer_ends_at)}. "
-        "The admins have been told to grant you a pack."
-    )
+    held = f"the seat with {mentor} is held for you until {when(result.offer_ends_at)}"
+    view = buy_button(result)
+    if result.already and view is None:
+        return f"You already accepted: {held}."
+    if view is not None:
+        return Reply(f"Accepted: {held}. Buy a pack with the button below to take it.", view)
+    if result.fallback_channel_id is not None:
+        told = f"The admins have been told in <#{result.fallback_channel_id}> to grant you a pack."
+    else:
+        told = "The server's owner has been told by DM to grant you a pack."
+    return f"Accepted: {held}. {told}"
