@@ -19,6 +19,7 @@ The style of every DM (new kinds too):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from core.domain import Policy
@@ -122,6 +123,57 @@ def session_cancelled(mentor_user_id: int, starts_at: datetime) -> str:
 
 def session_reminder(mentor_user_id: int, starts_at: datetime, minutes: int) -> str:
     return f"Reminder: your {minutes}-minute session with {mention(mentor_user_id)} is {when(starts_at)}."
+
+
+def _times(starts: Sequence[datetime]) -> str:
+    """The times of a weekly series, each a Discord timestamp."""
+    return ", ".join(timestamp(moment) for moment in starts)
+
+
+def session_self_booked(mentor_user_id: int, starts: Sequence[datetime], minutes: int) -> str:
+    """R21: the student booked one slot (or a weekly series) themselves."""
+    if len(starts) == 1:
+        return f"You booked a {minutes}-minute session with {mention(mentor_user_id)} for {when(starts[0])}."
+    return (
+        f"You booked {len(starts)} weekly {minutes}-minute sessions with {mention(mentor_user_id)}: "
+        f"{_times(starts)}."
+    )
+
+
+def session_booked_mentor(student_user_id: int, starts: Sequence[datetime], minutes: int) -> str:
+    """R21: to the mentor, when their student booked one of their slots (or a weekly series)."""
+    if len(starts) == 1:
+        return f"{mention(student_user_id)} booked a {minutes}-minute session with you for {when(starts[0])}."
+    return (
+        f"{mention(student_user_id)} booked {len(starts)} weekly {minutes}-minute sessions with you: "
+        f"{_times(starts)}."
+    )
+
+
+def session_moved(mentor_user_id: int, was: datetime, starts_at: datetime) -> str:
+    """R21: to the student, when their session moved (they, their mentor or an admin moved it)."""
+    return f"Your session with {mention(mentor_user_id)} on {timestamp(was)} has moved to {when(starts_at)}."
+
+
+def session_moved_mentor(student_user_id: int, was: datetime, starts_at: datetime) -> str:
+    """R21: to the mentor, when the student moved their session."""
+    return (
+        f"{mention(student_user_id)} moved their session with you on {timestamp(was)} to {when(starts_at)}."
+    )
+
+
+def session_cancelled_mentor(student_user_id: int, starts_at: datetime, late_hours: int | None = None) -> str:
+    """R21: to the mentor, when the student cancelled (``late_hours``: a late cancel, R18)."""
+    late = (
+        f" It was less than {plural(late_hours, 'hour')} before the start, so it was taken off their pack."
+        if late_hours
+        else ""
+    )
+    return f"{mention(student_user_id)} cancelled their session with you on {timestamp(starts_at)}.{late}"
+
+
+def session_reminder_mentor(student_user_id: int, starts_at: datetime, minutes: int) -> str:
+    return f"Reminder: your {minutes}-minute session with {mention(student_user_id)} is {when(starts_at)}."
 
 
 def no_show(mentor_user_id: int, starts_at: datetime, taken: bool, left: int) -> str:
