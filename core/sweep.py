@@ -25,6 +25,7 @@ from core import changes, outbox, rules, texts, waitlist
 from core.changes import About, dm
 from core.domain import NotificationKind, PackStatus, SeatStatus, WaitlistStatus
 from core.schema import mentors, notifications, packs, seats, sessions, sql
+from core.sessions.telling import session_dm
 from core.tx import AnyRow, Tx
 
 
@@ -243,33 +244,51 @@ class _WarningStep:
     warning: rules.Warning
     returning: tuple[Any, ...]
     seat_of: Callable[[AnyRow], int]
-    owed: Callable[[Tx, AnyRow, AnyRow], outbox.Owed]
+    owed: Callable[[Tx, AnyRow, AnyRow], list[outbox.Owed]]
 
 
-def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
+def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> list[outbox.Owed]:
     # The true hours left: after downtime the warning may go out late.
     body = texts.final_warning(people.user_id, row.grace_ends_at, rules.hours_left(row.grace_ends_at, tx.now))
     seat = About(row.guild_id, row.id)
-    return dm(
-        seat,
-        NotificationKind.FINAL_WARNING,
-        people.student_id,
-        body,
-        mentor=people.user_id,
-        period=row.grace_period,
-    )
+    return [
+        dm(
+            seat,
+            NotificationKind.FINAL_WARNING,
+            people.student_id,
+            body,
+            mentor=people.user_id,
+            period=row.grace_period,
+        )
+    ]
 
 
-def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
+def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> list[outbox.Owed]:
     body = texts.expiry_warning(people.user_id, row.sessions_left, row.sessions_booked, row.ends_at)
     pack = About(row.guild_id, row.seat_id, row.id)
-    return dm(pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id)
+    return [dm(pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id)]
 
 
-def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
-    body = texts.session_reminder(people.user_id, row.starts_at, row.minutes)
+def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> list[outbox.Owed]:
+    """R10, R21: the student's and the mentor's reminder, of the session's time at its ``sequence``."""
     session = About(row.guild_id, row.seat_id, row.pack_id, row.id)
-    return dm(session, NotificationKind.SESSION_REMINDER, people.student_id, body, mentor=people.user_id)
+    return [
+        session_dm(
+            session,
+            NotificationKind.SESSION_REMINDER,
+            people.student_id,
+            texts.session_reminder(people.user_id, row.starts_at, row.minutes),
+            sequence=row.sequence,
+            mentor=people.user_id,
+        ),
+        session_dm(
+            session,
+            NotificationKind.SESSION_REMINDER_MENTOR,
+            people.user_id,
+            texts.session_reminder_mentor(people.student_id, row.starts_at, row.minutes),
+            sequence=row.sequence,
+        ),
+    ]
 
 
 _WARNING_STEPS = (
@@ -301,6 +320,7 @@ _WARNING_STEPS = (
             sessions.c.guild_id,
             sessions.c.starts_at,
             sessions.c.minutes,
+            sessions.c.sequence,
         ),
         lambda row: int(row.seat_id),
         _session_reminder,
@@ -331,7 +351,12 @@ def _warnings(tx: Tx) -> tuple[dict[NotificationKind, tuple[int, ...]], tuple[in
         for step in _WARNING_STEPS
     ]
     people = _people_of_seats(tx, {step.seat_of(row) for step, rows in claimed for row in rows})
-    owed = [step.owed(tx, row, people[step.seat_of(row)]) for step, rows in claimed for row in rows]
+    owed = [
+        item
+        for step, rows in claimed
+        for row in rows
+        for item in step.owed(tx, row, people[step.seat_of(row)])
+    ]
     ids = outbox.queue(tx, owed)
     return {step.warning.kind: tuple(row.id for row in rows) for step, rows in claimed}, ids
 

@@ -6,12 +6,17 @@ can't show Discord timestamps. What is open is decided by ``core.hours`` alone.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from sqlalchemy import bindparam
+
+from core.domain import Actor, SessionStatus
 from core.hours import OpenSlots, open_slots_for, slot_label
 from core.hours.calendar import local_today
+from core.schema import sessions, sql, with_people
 from core.settings.timezone import time_zone_of
 from core.tx import Tx
 from core.when import zone_named
@@ -47,10 +52,42 @@ def slot_choices(
     tx: Tx, *, guild_id: int, student_user_id: int, mentor_user_id: int | None = None, typed: str = ""
 ) -> list[SlotChoice]:
     """``when``'s autocomplete: the open slots whose label holds ``typed`` (ignoring case), at most 25."""
-    zone = time_zone_of(tx, guild_id=guild_id, user_id=student_user_id).zone
     opened = open_slots_for(
         tx, guild_id=guild_id, student_user_id=student_user_id, mentor_user_id=mentor_user_id
     )
+    return _labelled(tx, opened, time_zone_of(tx, guild_id=guild_id, user_id=student_user_id).zone, typed)
+
+
+_SESSION_PEOPLE = with_people(sessions, sessions.c.id, sessions.c.starts_at).where(
+    sessions.c.id == bindparam("session_id"),
+    sessions.c.guild_id == bindparam("guild_id"),
+    sessions.c.status == sql(SessionStatus.SCHEDULED.value),
+)
+
+
+def move_choices(
+    tx: Tx, *, guild_id: int, actor: Actor, session_id: int, typed: str = ""
+) -> list[SlotChoice]:
+    """``/reschedule``'s ``when``: the open slots session ``session_id`` may move to, labelled in the
+    caller's zone; none when it is not booked here or not the caller's to move."""
+    row = tx.conn.execute(_SESSION_PEOPLE, {"session_id": session_id, "guild_id": guild_id}).one_or_none()
+    if row is None or (actor.user_id not in (row.student_id, row.mentor_user_id) and not actor.is_admin):
+        return []
+    opened = open_slots_for(
+        tx,
+        guild_id=guild_id,
+        student_user_id=row.student_id,
+        mentor_user_id=row.mentor_user_id,
+        moving_session_id=session_id,
+    )
+    elsewhere = dataclasses.replace(
+        opened, slots=tuple(slot for slot in opened.slots if slot.starts_at != row.starts_at)
+    )
+    return _labelled(tx, elsewhere, time_zone_of(tx, guild_id=guild_id, user_id=actor.user_id).zone, typed)
+
+
+def _labelled(tx: Tx, opened: OpenSlots, zone: str, typed: str) -> list[SlotChoice]:
+    """The open slots labelled in ``zone``, those whose label holds ``typed``, at most 25."""
     wanted = typed.strip().lower()
     found = []
     for slot in opened.slots:

@@ -20,7 +20,15 @@ from bot.kit.interaction import actor, guild_id, user_id_of
 from bot.kit.text import narrowed
 from core import bounds
 from core.errors import Refusal
-from core.sessions import SlotsBooked, book_slot, slot_choices, slots_page
+from core.sessions import (
+    SlotsBooked,
+    book_slot,
+    move_choices,
+    move_session,
+    session_choices,
+    slot_choices,
+    slots_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,4 +116,67 @@ class BookingCog(commands.Cog):
             )
         except Refusal:
             return []  # no seat, no session to book, no hours: /book itself says why
+        return narrowed((choice.label, choice.value) for choice in choices)
+
+    @app_commands.command(name="reschedule")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        session="The booked session to move",
+        when="An open slot of the mentor's hours to move it to",
+    )
+    async def reschedule(
+        self, interaction: discord.Interaction, session: int, when: app_commands.Range[str, 1, 100]
+    ) -> None:
+        """Move a booked session to another open slot; its pack stays the same."""
+        result = await self.bot.run_command(
+            interaction,
+            move_session,
+            replies.moved,
+            guild_id=guild_id(interaction),
+            actor=actor(interaction, self.bot.settings),
+            session_id=session,
+            when=when,
+        )
+        if result is not None:
+            log.info(
+                "user %s moved session %s of student %s from %s to %s",
+                interaction.user.id,
+                result.session_id,
+                result.student_user_id,
+                result.was.isoformat(),
+                result.starts_at.isoformat(),
+            )
+
+    @reschedule.autocomplete("session")
+    async def session_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The booked sessions the caller may move: their own as a student or mentor, any for an admin."""
+        if interaction.guild_id is None:
+            return []
+        choices = await self.bot.service.read(
+            session_choices,
+            guild_id=interaction.guild_id,
+            actor=actor(interaction, self.bot.settings),
+            typed=current,
+            as_student=True,
+        )
+        labels = ((replies.session_label(choice), choice.session_id) for choice in choices)
+        return narrowed(labels, current.strip(), numbered=True)
+
+    @reschedule.autocomplete("when")
+    async def move_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The open slots the chosen session may move to, in the caller's zone."""
+        session = getattr(interaction.namespace, "session", None)
+        if interaction.guild_id is None or not isinstance(session, int):
+            return []
+        choices = await self.bot.service.read(
+            move_choices,
+            guild_id=interaction.guild_id,
+            actor=actor(interaction, self.bot.settings),
+            session_id=session,
+            typed=current,
+        )
         return narrowed((choice.label, choice.value) for choice in choices)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.kit.text import choice_label
+from core.seats import SessionView
 from core.sessions import SessionMoved, SlotsBooked, SlotsPage
 from core.texts import mention, timestamp, when
 
@@ -47,3 +49,12 @@ def page(result: SlotsPage) -> str:
         else ""
     )
     return f"{head}: pick one to book it.{more}"
+
+
+def session_label(session: SessionView) -> str:
+    """A session as /reschedule's ``session`` offers it, as /cancel's does: "alice with mia — Tue 13
+    Jan 18:00 UTC (#12)" (choices show no Discord timestamps, so the time is spelled in UTC)."""
+    starts = session.starts_at.strftime("%a %d %b %H:%M UTC")
+    student = session.student_name or str(session.student_user_id)
+    mentor = session.mentor_name or str(session.mentor_user_id)
+    return choice_label(f"{student} with {mentor}", f" — {starts} (#{session.session_id})")
