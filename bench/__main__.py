@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import command, complete, delivery, feed, pg, rss, seed, slots, sweep
+from bench import book, command, complete, delivery, feed, pg, rss, seed, slots, sweep
 from bench.common import BENCH_DIR, DEFAULT_DATA_DIR, FULL, QUICK, Sizes, fsync_latency, load_average, say
 
-FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots", "feed")
+FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots", "feed", "book")
 KEYS = (
     "complete_p50_ms",
     "complete_p99_ms",
@@ -38,6 +38,8 @@ KEYS = (
     "pg_lost_updates",
     "slots_p99_ms",
     "feed_ms",
+    "command_book_p99_ms",
+    "book_race_lost",
 )
 
 
@@ -58,6 +60,8 @@ TARGETS = {
     "pg_lost_updates": Target("= 0", lambda value: value == 0),
     "slots_p99_ms": Target("≤ 15", lambda value: value <= 15),
     "feed_ms": Target("≤ 50", lambda value: value <= 50),
+    "command_book_p99_ms": Target("≤ 25", lambda value: value <= 25),
+    "book_race_lost": Target("= 0", lambda value: value == 0),
 }
 
 
@@ -77,7 +81,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def _fmt(key: str, value: Any) -> str:
     if value is None:
         return "—"
-    if key in ("pg_lost_updates", "complete_statements"):
+    if key in ("pg_lost_updates", "complete_statements", "book_race_lost"):
         return f"{int(value)}"
     if key.endswith("_per_s"):
         return f"{value:,.0f}"
@@ -118,7 +122,7 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
     work_dir.mkdir(parents=True, exist_ok=True)
     main_seed = (
         seed.main_database(data_dir, sizes.main_seats)
-        if only & {"complete", "command", "delivery", "rss", "slots", "feed"}
+        if only & {"complete", "command", "delivery", "rss", "slots", "feed", "book"}
         else None
     )
 
@@ -198,6 +202,18 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
         polled = feed.measure(main_seed, work_dir, sizes.feed_requests, sizes.feed_warmup, sizes.feed_cold)
         results["feed_ms"] = polled.p50_ms
         notes.append(f"calendar feed: {polled.note()}")
+
+    if "book" in only:
+        assert main_seed is not None
+        say(
+            f"\n== /book through SimCord: {sizes.commands:,} runs; {sizes.race_rounds} races of 20 students on 5 slots"
+        )
+        p99, spread = book.measure_command(main_seed, work_dir, sizes.commands, max(5, sizes.commands // 20))
+        results["command_book_p99_ms"] = p99
+        notes.append(f"/book through SimCord: {spread}")
+        lost, detail = book.measure_race(work_dir, sizes.race_rounds)
+        results["book_race_lost"] = lost
+        notes.append(f"/book races: {detail}")
     return notes
 
 

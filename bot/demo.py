@@ -112,6 +112,8 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     cleo = guild.add_member(cleo_user)
     at(2026, 3, 2, 10)
     await waitlist_scene(show, ada, mia, cleo, cleo_user)
+    at(2026, 3, 2, 11)
+    await booking_scene(show, mia, cleo)
 
 
 def introduction(show: Transcript) -> None:
@@ -279,3 +281,23 @@ async def waitlist_scene(show: Transcript, ada: Any, mia: Any, cleo: Any, cleo_u
     await show.command(ada, "pack grant", student=cleo, mentor=mia)
     show.note("The grant took the seat held for her: @mia holds 3 of 3 seats, never more.")
     await show.command(ada, "seats")
+
+
+async def booking_scene(show: Transcript, mia: Any, cleo: Any) -> None:
+    """R21: a mentor publishes her hours; a student books an open slot from them, and both are told."""
+    show.title("7. A session booked from the mentor's hours: @cleo")
+    show.note("@mia publishes her weekly hours, in her own time zone (Europe/Berlin).")
+    await show.command(mia, "hours add", day="thu", start="18:00", end="20:00")
+    await show.command(mia, "hours show")
+    menu = await show.command(cleo, "book")
+    options = [
+        option["label"]
+        for row in menu.response.components
+        for item in row["components"]
+        if item["type"] == discord.ComponentType.select.value
+        for option in item["options"]
+    ]
+    show.note(f"The reply's menu lists the week's open slots, in @cleo's zone: {'; '.join(options)}.")
+    choices = await cleo.autocomplete(show.channel, "book", "when", "")
+    show.note(f"She types in when instead, which offers the same slots; she picks {choices[0]['name']}.")
+    await show.command(cleo, "book", when=choices[0]["value"])

@@ -30,3 +30,4 @@ MIN_BUFFER_MINUTES, MAX_BUFFER_MINUTES = 0, 120
 MIN_DAILY_MAX, MAX_DAILY_MAX = 0, 96  # 0: no cap; 96 sessions of 15 minutes fill a day
 # R24: the web door's port (0 picks a free one).
 MIN_WEB_PORT, MAX_WEB_PORT = 0, 65535
+MIN_WEEKLY, MAX_WEEKLY = 2, 8  # R21: /book weekly, the weeks of a series

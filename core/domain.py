@@ -67,6 +67,13 @@ class NotificationKind(StrEnum):
     SESSION_BOOKED = "session_booked"
     SESSION_CANCELLED = "session_cancelled"
     SESSION_REMINDER = "session_reminder"
+    # R21: a session moved to another time (``/reschedule``), to the student.
+    SESSION_MOVED = "session_moved"
+    # R21, to the mentor, when the student booked, moved or cancelled; and the mentor's reminder.
+    SESSION_BOOKED_MENTOR = "session_booked_mentor"
+    SESSION_MOVED_MENTOR = "session_moved_mentor"
+    SESSION_CANCELLED_MENTOR = "session_cancelled_mentor"
+    SESSION_REMINDER_MENTOR = "session_reminder_mentor"
     NO_SHOW = "no_show"  # R18
     LATE_CANCEL = "late_cancel"  # R18
     WAITLIST_OFFER = "waitlist_offer"  # R19, with Accept and Decline buttons

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, and_, bindparam, cast, exists, false, literal, or_
+from sqlalchemy import ColumnElement, String, Table, and_, bindparam, cast, exists, false, func, literal, or_
 
 from core.domain import NotificationKind, PackStatus, SeatStatus, SessionStatus
 from core.schema import UTCDateTime, notifications, packs, purchases, seats, sessions, sql
@@ -148,6 +148,14 @@ _PACK_CLOSED = and_(_n.pack_id.is_not(None), ~_PACK_ACTIVE)
 _GRACE_LEFT = and_(_n.seat_id.is_not(None), ~_SAME_GRACE)
 _SESSION_GONE = and_(_n.session_id.is_not(None), ~_SESSION_AHEAD)
 
+# R21: a DM about a session carries the session's ``sequence`` as it was when queued (in
+# ``seat_period``; ``core.sessions.telling``): once the session has moved, it no longer applies.
+_SESSION_MOVED = and_(
+    _n.session_id.is_not(None),
+    exists().where(sessions.c.id == _n.session_id, sessions.c.sequence != func.coalesce(_n.seat_period, 0)),
+)
+_SESSION_GONE_OR_MOVED = or_(_SESSION_GONE, _SESSION_MOVED)
+
 _PACK_REVOKED = exists().where(packs.c.id == _n.pack_id, packs.c.status == PackStatus.REVOKED.value)
 
 
@@ -175,9 +183,14 @@ STALE_WHEN: dict[NotificationKind, ColumnElement[bool]] = {
     NotificationKind.FINAL_WARNING: _GRACE_LEFT,
     NotificationKind.GRACE_STARTED: _GRACE_LEFT,
     NotificationKind.EXPIRY_WARNING: _PACK_CLOSED,
-    # A booking or its reminder, once the session is cancelled, completed or has started.
-    NotificationKind.SESSION_BOOKED: _SESSION_GONE,
-    NotificationKind.SESSION_REMINDER: _SESSION_GONE,
+    # A booking, a move or a reminder (to the student or the mentor), once the session is cancelled,
+    # completed or has started, or has moved since (R21).
+    NotificationKind.SESSION_BOOKED: _SESSION_GONE_OR_MOVED,
+    NotificationKind.SESSION_REMINDER: _SESSION_GONE_OR_MOVED,
+    NotificationKind.SESSION_MOVED: _SESSION_GONE_OR_MOVED,
+    NotificationKind.SESSION_BOOKED_MENTOR: _SESSION_GONE_OR_MOVED,
+    NotificationKind.SESSION_MOVED_MENTOR: _SESSION_GONE_OR_MOVED,
+    NotificationKind.SESSION_REMINDER_MENTOR: _SESSION_GONE_OR_MOVED,
     # R17: a purchase undone (its pack refunded), or an unplaced one placed since.
     NotificationKind.PURCHASE_PLACED: _PACK_REVOKED,
     NotificationKind.PURCHASE_UNPLACED: _purchase_placed_since(NotificationKind.PURCHASE_UNPLACED),

@@ -1,7 +1,7 @@
 """The sweep (R11, state part): expire packs (R8), release seats (R9) and offer them to the waitlist,
 let offers whose hold ran out lapse (R19), queue the final warnings (R7),
 expiry warnings (R8) and session reminders (R10) that are due. ``next_due`` tells when it next has
-something to do, for the wake-up the bot arms.
+something to do, for the wake-up the bot arms (its home is ``core.due``).
 
 Every step is a conditional ``UPDATE … WHERE id IN (due rows) … RETURNING``; on PostgreSQL the due
 rows are picked ``FOR UPDATE SKIP LOCKED``, so two sweeps at once split the work instead of waiting on
@@ -16,16 +16,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy import bindparam, select, update
 
 from core import changes, outbox, rules, texts, waitlist
 from core.changes import About, dm
 from core.domain import NotificationKind, PackStatus, SeatStatus, WaitlistStatus
+from core.due import due as due_ids
+from core.due import (
+    due_packs,
+    in_batches,
+    next_due,  # noqa: F401 - read as core.sweep.next_due
+)
 from core.outbox import pending_notifications  # noqa: F401 - its home was here
 from core.schema import mentors, packs, seats, sessions
+from core.sessions.telling import session_dm
 from core.tx import AnyRow, Tx
 
 
@@ -54,10 +60,6 @@ class SweepReport:
         )
 
 
-# Rows handled per statement; a sweep after long downtime loops until nothing due is left.
-BATCH = 1000
-
-
 def sweep(tx: Tx) -> SweepReport:
     """One pass: R8 expiry, R9 release, then the R7 / R8 / R10 warnings now due."""
     expired = _expire_packs(tx)
@@ -76,45 +78,14 @@ def sweep(tx: Tx) -> SweepReport:
     )
 
 
-def _in_batches(tx: Tx, statement_for: Any) -> list[AnyRow]:
-    """Run a claim-and-update statement (``:now`` bound to the transaction's instant) until it
-    returns less than a full batch."""
-    rows: list[AnyRow] = []
-    parameters = {"now": tx.now}
-    while True:
-        batch = tx.conn.execute(statement_for(), parameters).all()
-        rows.extend(batch)
-        if len(batch) < BATCH:
-            return rows
-
-
-def _due(table: Any, *conditions: Any) -> Any:
-    return (
-        select(table.c.id).where(*conditions).limit(BATCH).with_for_update(skip_locked=True).scalar_subquery()
-    )
-
-
 ACTIVE, _NOW = rules.ACTIVE, rules.NOW
-
-
-def _due_packs(*conditions: Any) -> Any:
-    """``_due`` for packs that takes each pack's seat with it: a seat a change holds (``core.locks``)
-    keeps its packs for the next pass, so the sweep never waits on it (nor it on the sweep)."""
-    return (
-        select(packs.c.id)
-        .join(seats, seats.c.id == packs.c.seat_id)
-        .where(*conditions)
-        .limit(BATCH)
-        .with_for_update(of=(packs, seats), skip_locked=True, key_share=True)
-        .scalar_subquery()
-    )
 
 
 def _expire_packs(tx: Tx) -> tuple[int, ...]:
     """R8: an active pack past its end date expires; unbooked sessions are forfeited (kept on record),
     booked ones can still be completed."""
-    due = _due_packs(packs.c.status == ACTIVE, packs.c.ends_at <= _NOW)
-    rows = _in_batches(
+    due = due_packs(packs.c.status == ACTIVE, packs.c.ends_at <= _NOW)
+    rows = in_batches(
         tx,
         lambda: (
             update(packs)
@@ -168,8 +139,8 @@ def _release_seats(tx: Tx) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
     rows: list[AnyRow] = []
     why: dict[int, str] = {}
     for conditions, reason in zip(rules.RELEASABLE, (texts.GRACE_ENDED, texts.PACK_EXPIRED), strict=True):
-        due = _due(seats, *conditions)
-        released = _in_batches(
+        due = due_ids(seats, *conditions)
+        released = in_batches(
             tx,
             lambda due=due, conditions=conditions: (
                 update(seats)
@@ -242,8 +213,8 @@ def _last_expired_packs(tx: Tx, seat_ids: list[int]) -> dict[int, AnyRow]:
 
 def _lapse_offers(tx: Tx) -> tuple[tuple[int, ...], waitlist.Offers]:
     """R19: an offered seat whose hold ran out is released and offered to the next in line."""
-    due = _due(seats, *rules.OFFER_LAPSED)
-    rows = _in_batches(
+    due = due_ids(seats, *rules.OFFER_LAPSED)
+    rows = in_batches(
         tx,
         lambda: (
             update(seats)
@@ -280,39 +251,64 @@ class _WarningStep:
     warning: rules.Warning
     returning: tuple[Any, ...]
     seat_of: Callable[[AnyRow], int]
-    owed: Callable[[Tx, AnyRow, AnyRow], outbox.Owed]
+    owed: Callable[[Tx, AnyRow, AnyRow], list[outbox.Owed]]
 
 
-def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
+def _final_warning(tx: Tx, row: AnyRow, people: AnyRow) -> list[outbox.Owed]:
     # The true hours left: after downtime the warning may go out late.
     body = texts.final_warning(people.user_id, row.grace_ends_at)  # its hours counted when it is sent
     seat = About(row.guild_id, row.id)
-    return dm(
-        seat,
-        NotificationKind.FINAL_WARNING,
-        people.student_id,
-        body,
-        mentor=people.user_id,
-        period=row.grace_period,
-    )
+    return [
+        dm(
+            seat,
+            NotificationKind.FINAL_WARNING,
+            people.student_id,
+            body,
+            mentor=people.user_id,
+            period=row.grace_period,
+        )
+    ]
 
 
-def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
+def _expiry_warning(tx: Tx, row: AnyRow, people: AnyRow) -> list[outbox.Owed]:
     body = texts.expiry_warning(people.user_id, row.sessions_left, row.sessions_booked, row.ends_at)
     # R8: once per end date (its key names it), so a pack extended since is warned anew.
     ends, pack = (
         f"pack:{row.id}:ends:{int(row.ends_at.timestamp())}",
         About(row.guild_id, row.seat_id, row.id),
     )
-    return dm(
-        pack, NotificationKind.EXPIRY_WARNING, people.student_id, body, mentor=people.user_id, subject=ends
-    )
+    return [
+        dm(
+            pack,
+            NotificationKind.EXPIRY_WARNING,
+            people.student_id,
+            body,
+            mentor=people.user_id,
+            subject=ends,
+        )
+    ]
 
 
-def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> outbox.Owed:
-    body = texts.session_reminder(people.user_id, row.starts_at, row.minutes)
+def _session_reminder(tx: Tx, row: AnyRow, people: AnyRow) -> list[outbox.Owed]:
+    """R10, R21: the student's and the mentor's reminder, of the session's time at its ``sequence``."""
     session = About(row.guild_id, row.seat_id, row.pack_id, row.id)
-    return dm(session, NotificationKind.SESSION_REMINDER, people.student_id, body, mentor=people.user_id)
+    return [
+        session_dm(
+            session,
+            NotificationKind.SESSION_REMINDER,
+            people.student_id,
+            texts.session_reminder(people.user_id, row.starts_at, row.minutes),
+            sequence=row.sequence,
+            mentor=people.user_id,
+        ),
+        session_dm(
+            session,
+            NotificationKind.SESSION_REMINDER_MENTOR,
+            people.user_id,
+            texts.session_reminder_mentor(people.student_id, row.starts_at, row.minutes),
+            sequence=row.sequence,
+        ),
+    ]
 
 
 _WARNING_STEPS = (
@@ -344,6 +340,7 @@ _WARNING_STEPS = (
             sessions.c.guild_id,
             sessions.c.starts_at,
             sessions.c.minutes,
+            sessions.c.sequence,
         ),
         lambda row: int(row.seat_id),
         _session_reminder,
@@ -357,7 +354,7 @@ def _claim_warning(step: _WarningStep) -> Any:
     # The flag is set by this statement only, on exactly the rows whose warning it queues.
     return (
         update(table)
-        .where(table.c.id.in_(_due(table, *warning.due)), *warning.due)
+        .where(table.c.id.in_(due_ids(table, *warning.due)), *warning.due)
         .values({warning.queued.key: True})
         .returning(*step.returning)
     )
@@ -370,41 +367,14 @@ def _warnings(tx: Tx) -> tuple[dict[NotificationKind, tuple[int, ...]], tuple[in
     """R7, R8, R10: queue every warning now due, each once; returns the row ids per kind, and the
     notification ids."""
     claimed = [
-        (step, _in_batches(tx, lambda step=step: _CLAIM_WARNING[step.warning.kind]))
-        for step in _WARNING_STEPS
+        (step, in_batches(tx, lambda step=step: _CLAIM_WARNING[step.warning.kind])) for step in _WARNING_STEPS
     ]
     people = _people_of_seats(tx, {step.seat_of(row) for step, rows in claimed for row in rows})
-    owed = [step.owed(tx, row, people[step.seat_of(row)]) for step, rows in claimed for row in rows]
+    owed = [
+        item
+        for step, rows in claimed
+        for row in rows
+        for item in step.owed(tx, row, people[step.seat_of(row)])
+    ]
     ids = outbox.queue(tx, owed)
     return {step.warning.kind: tuple(row.id for row in rows) for step, rows in claimed}, ids
-
-
-# ---- when is the sweep next needed ----------------------------------------------------------------
-
-
-def _earliest(column: Any, *conditions: Any) -> Any:
-    return select(func.min(column)).where(*conditions).scalar_subquery()
-
-
-_NEXT_DUE = select(
-    _earliest(packs.c.ends_at, packs.c.status == ACTIVE).label("expiry"),
-    _earliest(seats.c.grace_ends_at, *rules.GRACE_UNBOOKED).label("grace_end"),
-    _earliest(seats.c.offer_ends_at, *rules.OFFER_HELD).label("offer_end"),
-    *(_earliest(w.due_at, *w.pending).label(w.kind.value) for w in rules.WARNINGS),
-    select(true()).where(*rules.ALL_PACKS_EXPIRED).limit(1).scalar_subquery().label("release_now"),
-)
-
-
-def next_due(tx: Tx) -> datetime | None:
-    """The earliest moment the sweep will have something to do (a warning, a grace end, an expiry, a
-    session reminder), or None when nothing is pending. It may be in the past: then it is due now."""
-    row = tx.conn.execute(_NEXT_DUE, {"now": tx.now}).one()
-    moments = [
-        row.expiry,
-        row.grace_end,
-        row.offer_end,
-        *(row._mapping[w.kind.value] for w in rules.WARNINGS),
-    ]
-    if row.release_now:
-        moments.append(tx.now)
-    return min((moment for moment in moments if moment is not None), default=None)

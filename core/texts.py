@@ -1,4 +1,4 @@
-"""The words the bot says in DMs, and the Discord markup helpers they use (mentions, timestamps).
+"""The words the bot says in DMs (the Discord markup helpers they use live in ``core.markup``).
 
 Pure functions of their arguments. Timestamps use Discord's ``<t:UNIX:STYLE>`` markup, which every
 client renders in its reader's own time zone. The renewal sentences are the spec's, with the hours taken
@@ -20,82 +20,21 @@ The style of every DM (new kinds too):
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
 from core.domain import Policy
-
-
-def mention(user_id: int) -> str:
-    return f"<@{user_id}>"
-
-
-def timestamp(moment: datetime, style: str = "F") -> str:
-    """Discord timestamp markup: F = full date and time, R = relative ("in 3 hours"), f, D, t ..."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
-def when(moment: datetime) -> str:
-    return f"{timestamp(moment, 'F')} ({timestamp(moment, 'R')})"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def hours_left(deadline: datetime, now: datetime) -> int:
-    """Whole hours until ``deadline``, rounded up so a DM never claims less time than there is, and
-    at least 1 (it is only sent while some time is left)."""
-    return max(1, math.ceil((deadline - now) / timedelta(hours=1)))
-
-
-# ---- texts written when they are sent ----------------------------------------------------------------
-# A DM whose text counts time to a deadline ("Renew within 72 hours") is queued as a ``Deferred``: the
-# name of its text and the values it is made of, kept as JSON in ``notifications.params``. The outbox
-# writes it with the clock of each moment it is read (queued, claimed for sending), so a DM that goes
-# out late tells the truth. Each such text is registered in ``DEFERRED`` by ``@deferred``; its first
-# parameter is ``now``, the others are plain values (int, str, bool, None, datetime).
-
-DEFERRED: dict[str, Callable[..., str]] = {}
-
-
-def deferred(write: Callable[..., str]) -> Callable[..., str]:
-    """Register ``write(now, **params)`` under its name, for ``Deferred`` to call."""
-    DEFERRED[write.__name__] = write
-    return write
-
-
-@dataclass(frozen=True, slots=True)
-class Deferred:
-    """A text to write when it is read: ``DEFERRED[name](now, **params)``."""
-
-    name: str
-    params: dict[str, Any]
-
-    def render(self, now: datetime) -> str:
-        return DEFERRED[self.name](now, **self.params)
-
-    def to_json(self) -> str:
-        values = {k: {"at": v.isoformat()} if isinstance(v, datetime) else v for k, v in self.params.items()}
-        return json.dumps({"text": self.name, "params": values}, sort_keys=True)
-
-    @staticmethod
-    def from_json(stored: str) -> Deferred:
-        data = json.loads(stored)
-        params = {
-            k: datetime.fromisoformat(v["at"]) if isinstance(v, dict) and set(v) == {"at"} else v
-            for k, v in data["params"].items()
-        }
-        return Deferred(data["text"], params)
-
-
-def render_stored(params: str | None, body: str, now: datetime) -> str:
-    """A notification's text at ``now``: written again from ``params`` when it has them, else ``body``."""
-    return body if params is None else Deferred.from_json(params).render(now)
+from core.markup import (  # noqa: F401 - the markup and deferred texts are read as texts'
+    DEFERRED,
+    Deferred,
+    deferred,
+    hours_left,
+    mention,
+    plural,
+    render_stored,
+    timestamp,
+    when,
+)
 
 
 def _all_sessions(total: int) -> str:
@@ -236,6 +175,57 @@ def session_cancelled(mentor_user_id: int, starts_at: datetime) -> str:
 
 def session_reminder(mentor_user_id: int, starts_at: datetime, minutes: int) -> str:
     return f"Reminder: your {minutes}-minute session with {mention(mentor_user_id)} is {when(starts_at)}."
+
+
+def _times(starts: Sequence[datetime]) -> str:
+    """The times of a weekly series, each a Discord timestamp."""
+    return ", ".join(timestamp(moment) for moment in starts)
+
+
+def session_self_booked(mentor_user_id: int, starts: Sequence[datetime], minutes: int) -> str:
+    """R21: the student booked one slot (or a weekly series) themselves."""
+    if len(starts) == 1:
+        return f"You booked a {minutes}-minute session with {mention(mentor_user_id)} for {when(starts[0])}."
+    return (
+        f"You booked {len(starts)} weekly {minutes}-minute sessions with {mention(mentor_user_id)}: "
+        f"{_times(starts)}."
+    )
+
+
+def session_booked_mentor(student_user_id: int, starts: Sequence[datetime], minutes: int) -> str:
+    """R21: to the mentor, when their student booked one of their slots (or a weekly series)."""
+    if len(starts) == 1:
+        return f"{mention(student_user_id)} booked a {minutes}-minute session with you for {when(starts[0])}."
+    return (
+        f"{mention(student_user_id)} booked {len(starts)} weekly {minutes}-minute sessions with you: "
+        f"{_times(starts)}."
+    )
+
+
+def session_moved(mentor_user_id: int, was: datetime, starts_at: datetime) -> str:
+    """R21: to the student, when their session moved (they, their mentor or an admin moved it)."""
+    return f"Your session with {mention(mentor_user_id)} on {timestamp(was)} has moved to {when(starts_at)}."
+
+
+def session_moved_mentor(student_user_id: int, was: datetime, starts_at: datetime) -> str:
+    """R21: to the mentor, when the student moved their session."""
+    return (
+        f"{mention(student_user_id)} moved their session with you on {timestamp(was)} to {when(starts_at)}."
+    )
+
+
+def session_cancelled_mentor(student_user_id: int, starts_at: datetime, late_hours: int | None = None) -> str:
+    """R21: to the mentor, when the student cancelled (``late_hours``: a late cancel, R18)."""
+    late = (
+        f" It was less than {plural(late_hours, 'hour')} before the start, so it was taken off their pack."
+        if late_hours
+        else ""
+    )
+    return f"{mention(student_user_id)} cancelled their session with you on {timestamp(starts_at)}.{late}"
+
+
+def session_reminder_mentor(student_user_id: int, starts_at: datetime, minutes: int) -> str:
+    return f"Reminder: your {minutes}-minute session with {mention(student_user_id)} is {when(starts_at)}."
 
 
 def no_show(mentor_user_id: int, starts_at: datetime, taken: bool, left: int) -> str:

@@ -2,7 +2,8 @@
 
 The real bot plays a realistic server on SimCord (no token, no network, SQLite in a temporary
 directory): an admin registers mentors and records packs, a mentor books and completes sessions, one
-student's pack runs down to grace, a busy mentor's roster runs to several pages. Each shot opens
+student's pack runs down to grace, a busy mentor's roster runs to several pages, a mentor publishes
+his hours and a student opens /book's menu of open slots. Each shot opens
 SimCord's preview of a channel (or a DM) as one person sees it, Discord's layout with their private
 replies, and Debian's chromium takes the screenshot of the conversation alone, as Discord draws it
 (without the preview's own toolbar and sidebar).
@@ -359,6 +360,19 @@ async def report(world: World) -> None:
     await world.shoot("admin-report", p["ada"], world.staff, focus=figures, height=1300)
 
 
+async def booking(world: World) -> None:
+    """Max publishes his weekly hours and looks at them; cleo picks a slot from /book's menu."""
+    p = world.people
+    for day, start, end in (("tue", "09:00", "11:00"), ("thu", "17:00", "19:30"), ("sat", "10:00", "12:00")):
+        await world.run(p["max"], world.mentoring, "hours add", day=day, start=start, end=end)
+    await world.run(p["max"], world.mentoring, "hours rules", buffer=15)
+    await world.run(p["max"], world.mentoring, "hours off", **{"from": at(world, days=9, hour=0)[:10]})
+    shown = await world.run(p["max"], world.mentoring, "hours show")
+    await world.shoot("mentor-hours", p["max"], world.mentoring, focus=shown, height=1300)
+    menu = await world.run(p["cleo"], world.mentoring, "book")
+    await world.shoot("student-book-menu", p["cleo"], world.mentoring, focus=menu)
+
+
 def at(world: World, *, days: int, hour: int) -> str:
     """A time ``days`` from now at ``hour``:00 UTC, as a mentor would type it."""
     day = world.clock.now() + timedelta(days=days)
@@ -375,6 +389,7 @@ SCENES: dict[str, Scene] = {
     "released": released,
     "student_file": student_file,
     "report": report,
+    "booking": booking,
 }
 
 

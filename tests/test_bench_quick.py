@@ -32,6 +32,8 @@ KEYS = {
     "pg_lost_updates",
     "slots_p99_ms",
     "feed_ms",
+    "command_book_p99_ms",
+    "book_race_lost",
 }
 # PostgreSQL figures are left empty when no PostgreSQL answers; every other one must be measured.
 OPTIONAL = {"pg_complete_per_s", "pg_lost_updates"}

@@ -65,8 +65,9 @@ def require_open(
             still_open = open_slots(
                 calendar.hours, calendar.booked, now=tx.now, not_after=mentor.not_after, limit=STILL_OPEN
             )
+            why = reason or Closed.NOT_A_SLOT
             raise SlotNotOpen(
-                _sentence(reason or Closed.NOT_A_SLOT, mentor, student_user_id, at or starts_at, week, weeks),
+                _sentence(why, mentor, student_user_id, at or starts_at, (week, weeks), still_open),
                 reason=reason or Closed.NOT_A_SLOT,
                 at=at,
                 week=week,
@@ -81,11 +82,22 @@ def _closed(calendar: Calendar, mentor: MentorHours, at: datetime, now: datetime
 
 
 def _sentence(
-    reason: Closed, mentor: MentorHours, student_user_id: int, at: datetime, week: int, weeks: int
+    reason: Closed,
+    mentor: MentorHours,
+    student_user_id: int,
+    at: datetime,
+    series: tuple[int, int],
+    still_open: list[Slot],
 ) -> str:
-    """The refusal: which slot, why it is not open, and what to do."""
+    """The refusal: which slot (week of ``series``: week, weeks), why it is not open, and what to do,
+    with the first slots still open."""
+    week, weeks = series
     what = timestamp(at) if weeks == 1 else f"Week {week} of {weeks} ({timestamp(at)})"
     instead = "pick another open slot" if weeks == 1 else "book fewer weeks or another slot"
+    if still_open:
+        instead += ", like " + ", ".join(timestamp(slot.starts_at, "f") for slot in still_open)
+    else:
+        instead += f" when {mention(mentor.mentor_user_id)} opens more (none is open right now)"
     return f"{what} can't be booked: {_why(reason, mentor, student_user_id)}; {instead}."
 
 

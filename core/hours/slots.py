@@ -193,7 +193,12 @@ class _Calendar:
             self.windows.setdefault(window.weekday, []).append(window)
         self.mentor = _Intervals(booked.mentor)
         self.student = _Intervals(booked.student)
-        self.per_day = Counter(self.local_date(busy.starts_at) for busy in booked.mentor)
+        # Counted only when there is a cap to count against (a local date per session is not free).
+        self.per_day = (
+            Counter(self.local_date(busy.starts_at) for busy in booked.mentor)
+            if rules.daily_max
+            else Counter()
+        )
 
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.tz).date()

@@ -45,8 +45,8 @@ def add_window(
     window = Window(weekday(day), clock_minute(start), clock_minute(end, end=True))
     if window.end_minute <= window.start_minute:
         raise InvalidInput(
-            f"A window ends after it starts, on the same day; you gave {window_label(window)}. "
-            "Use 24:00 for the end of the day, and split a window that runs past midnight in two."
+            f"A window ends after it starts, on the same day (you gave {window_label(window)}); "
+            "use 24:00 for the end of the day, and split a window that runs past midnight in two."
         )
     for row in tx.conn.execute(_WINDOWS_OF, {"mentor_id": mentor.mentor_id}):
         other = Window(row.weekday, row.start_minute, row.end_minute)

@@ -41,21 +41,25 @@ def cancel_session(
             return late
     _unbook(tx, actor, ref)
     cancelled = About(guild_id, ref.seat_id, ref.pack_id, session_id)
-    ids = changes.record(
-        tx,
-        cancelled,
-        "session_cancelled",
-        actor_id=actor.user_id,
-        owed=[
+    owed = [
+        dm(
+            cancelled,
+            NotificationKind.SESSION_CANCELLED,
+            ref.student_id,
+            texts.session_cancelled(ref.mentor_user_id, ref.starts_at),
+            mentor=ref.mentor_user_id,
+        )
+    ]
+    if by_student:  # R21: the mentor is told of a cancel the student made
+        owed.append(
             dm(
                 cancelled,
-                NotificationKind.SESSION_CANCELLED,
-                ref.student_id,
-                texts.session_cancelled(ref.mentor_user_id, ref.starts_at),
-                mentor=ref.mentor_user_id,
+                NotificationKind.SESSION_CANCELLED_MENTOR,
+                ref.mentor_user_id,
+                texts.session_cancelled_mentor(ref.student_id, ref.starts_at),
             )
-        ],
-    )
+        )
+    ids = changes.record(tx, cancelled, "session_cancelled", actor_id=actor.user_id, owed=owed)
     return SessionCancelled(
         session_id=session_id,
         pack_id=ref.pack_id,

@@ -93,13 +93,19 @@ def missed(
             ref.mentor_user_id, ref.starts_at, tx.policy_for(guild_id).late_cancel_hours, left
         )
     missed_one = About(guild_id, ref.seat_id, ref.pack_id, ref.id)
+    told = [dm(missed_one, kind, ref.student_id, body, mentor=ref.mentor_user_id)]
+    if status == SessionStatus.LATE_CANCELLED:  # the student cancelled: their mentor is told (R21)
+        late_hours = tx.policy_for(guild_id).late_cancel_hours
+        told.append(
+            dm(
+                missed_one,
+                NotificationKind.SESSION_CANCELLED_MENTOR,
+                ref.mentor_user_id,
+                texts.session_cancelled_mentor(ref.student_id, ref.starts_at, late_hours),
+            )
+        )
     ids = changes.record(
-        tx,
-        missed_one,
-        f"session_{status.value}",
-        actor_id=actor.user_id,
-        owed=[dm(missed_one, kind, ref.student_id, body, mentor=ref.mentor_user_id), *owed],
-        taken=take,
+        tx, missed_one, f"session_{status.value}", actor_id=actor.user_id, owed=[*told, *owed], taken=take
     )
     return SessionMissed(
         session_id=ref.id,

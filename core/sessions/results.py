@@ -117,3 +117,37 @@ class CompletedChoice:
     completed_at: datetime
     number: int
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookedSlot:
+    """One session a student booked (R21): its id, the pack it is on, its start."""
+
+    session_id: int
+    pack_id: int
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlotsBooked:
+    """R21 ``/book``: the sessions booked (one, or each week of a series), earliest first."""
+
+    sessions: tuple[BookedSlot, ...]
+    student_user_id: int
+    mentor_user_id: int
+    minutes: int
+    notification_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMoved:
+    """R21 ``/reschedule``: the session moved from ``was`` to ``starts_at`` (pack and number kept)."""
+
+    session_id: int
+    pack_id: int
+    student_user_id: int
+    mentor_user_id: int
+    was: datetime
+    starts_at: datetime
+    minutes: int
+    notification_ids: tuple[int, ...] = ()

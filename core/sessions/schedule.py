@@ -56,7 +56,7 @@ def schedule_session(
     if pack is None:
         _refuse_booking(tx, seat, starts_at)
     _refuse_overlap(tx, seat, starts_at, minutes)
-    session_id = _book(tx, guild_id, actor, (seat.seat_id, pack.id), starts_at, minutes, request_key)
+    session_id = book_row(tx, guild_id, actor, (seat.seat_id, pack.id), starts_at, minutes, request_key)
     about = About(guild_id, seat.seat_id, pack.id, session_id)
     body = texts.session_booked(seat.mentor_user_id, starts_at, minutes)
     ids = changes.record(
@@ -93,7 +93,7 @@ def _start_of(tx: Tx, guild_id: int, actor: Actor, when: str, minutes: int) -> d
     return starts_at
 
 
-def _book(
+def book_row(
     tx: Tx,
     guild_id: int,
     actor: Actor,

@@ -132,9 +132,10 @@ async def test_the_write_time_check_passes_an_open_slot_and_names_what_is_still_
     with pytest.raises(SlotNotOpen) as refused:
         await check(program, utc(1, 13, 10), OTHER_STUDENT)
     assert refused.value.reason == Closed.TAKEN
-    assert (
-        refused.value.message
-        == f"<t:{int(utc(1, 13, 10).timestamp())}:F> can't be booked: it was just taken; pick another open slot."
+    still_open = ", ".join(f"<t:{int(slot.starts_at.timestamp())}:f>" for slot in refused.value.still_open)
+    assert refused.value.message == (
+        f"<t:{int(utc(1, 13, 10).timestamp())}:F> can't be booked: it was just taken; "
+        f"pick another open slot, like {still_open}."
     )
     assert [slot.starts_at for slot in refused.value.still_open][:4] == [
         utc(1, 6, 12),
@@ -172,7 +173,7 @@ async def test_a_weekly_series_is_checked_week_by_week_and_the_week_not_open_is_
         await check(program, utc(1, 13, 9), OTHER_STUDENT, weeks=3)
     assert (refused.value.week, refused.value.reason) == (2, Closed.DAY_OFF)
     assert refused.value.message.startswith("Week 2 of 3 (<t:")
-    assert "<@10> is off that day; book fewer weeks or another slot." in refused.value.message
+    assert "<@10> is off that day; book fewer weeks or another slot, like <t:" in refused.value.message
 
 
 async def test_a_weekly_series_follows_the_mentors_wall_clock_across_daylight_saving(

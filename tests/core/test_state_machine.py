@@ -352,6 +352,8 @@ class Model:
                 session.reminded = True
                 if session.starts_at > now:
                     self.keys.add(f"session_reminder:session:{session.id}")
+                    # R21: the mentor is reminded too.
+                    self.keys.add(f"session_reminder_mentor:session:{session.id}")
                     done["remind"].add(session.id)
         return done
 
