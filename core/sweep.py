@@ -27,9 +27,11 @@ from core.due import due as due_ids
 from core.due import (
     due_packs,
     in_batches,
-    next_due,  # noqa: F401 - read as core.sweep.next_due
 )
-from core.outbox import pending_notifications  # noqa: F401 - its home was here
+from core.due import (
+    next_due as next_due,  # read as core.sweep.next_due too
+)
+from core.outbox import pending_notifications as pending_notifications  # its home was here
 from core.schema import mentors, packs, seats, sessions
 from core.sessions.telling import session_dm
 from core.tx import AnyRow, Tx

@@ -24,16 +24,32 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.domain import Policy
-from core.markup import (  # noqa: F401 - the markup and deferred texts are read as texts'
-    DEFERRED,
-    Deferred,
-    deferred,
-    hours_left,
-    mention,
-    plural,
-    render_stored,
-    timestamp,
-    when,
+from core.markup import (  # the markup and deferred texts are read as texts' too
+    DEFERRED as DEFERRED,
+)
+from core.markup import (
+    Deferred as Deferred,
+)
+from core.markup import (
+    deferred as deferred,
+)
+from core.markup import (
+    hours_left as hours_left,
+)
+from core.markup import (
+    mention as mention,
+)
+from core.markup import (
+    plural as plural,
+)
+from core.markup import (
+    render_stored as render_stored,
+)
+from core.markup import (
+    timestamp as timestamp,
+)
+from core.markup import (
+    when as when,
 )
 
 
