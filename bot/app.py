@@ -50,7 +50,7 @@ INVITE_SCOPES = ("bot", "applications.commands")
 GUILD_SYNC_KEY = "command_guild"
 
 # The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
-FEATURES = ("sessions", "packs", "seats", "waitlist", "purchases", "settings", "insight")
+FEATURES = ("sessions", "packs", "seats", "waitlist", "purchases", "settings", "insight", "calendar")
 
 
 def invite_url(application_id: int) -> str:
