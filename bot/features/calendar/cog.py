@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.features.calendar import replies
 from bot.kit.errors import reply
 from bot.kit.host import Host
-from core.calendar import calendar_address, reset_calendar
+from core.calendar import CalendarAddress, CalendarReset, calendar_address, reset_calendar
 
 
 class GuildNames:
@@ -38,11 +38,15 @@ class CalendarCog(commands.Cog):
         if public_url is None:
             await reply(interaction, replies.NO_PUBLIC_URL)
             return
-        made_by = reset_calendar if reset else calendar_address
+
+        def shown(made: CalendarAddress | CalendarReset) -> str:
+            return replies.address(public_url, made)
+
+        if reset:
+            await self.bot.run_command(
+                interaction, reset_calendar, shown, user_id=interaction.user.id, guild_id=interaction.guild_id
+            )
+            return
         await self.bot.run_command(
-            interaction,
-            made_by,
-            lambda made: replies.address(public_url, made),
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
+            interaction, calendar_address, shown, user_id=interaction.user.id, guild_id=interaction.guild_id
         )
