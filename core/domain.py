@@ -87,6 +87,8 @@ class NotificationKind(StrEnum):
     PURCHASE_UNPLACED = "purchase_unplaced"
     # R17, to the admins: posted in the server's fallback channel, not DMed (CHANNEL_KINDS).
     PURCHASE_UNPLACED_ADMINS = "purchase_unplaced_admins"
+    # R23, to the admins (fallback channel): a Stripe refund they must look at (a partial one).
+    STRIPE_REFUND_ADMINS = "stripe_refund_admins"
 
 
 # DMs that ask the student to renew: they carry the RENEW_URL button when it is set.
@@ -103,7 +105,13 @@ RENEWAL_KINDS = frozenset(
 )
 # Notes for a server's admins, posted in its fallback channel instead of DMed (R17 an unplaced
 # purchase, R19 an Accept).
-CHANNEL_KINDS = frozenset({NotificationKind.PURCHASE_UNPLACED_ADMINS, NotificationKind.WAITLIST_ACCEPTED})
+CHANNEL_KINDS = frozenset(
+    {
+        NotificationKind.PURCHASE_UNPLACED_ADMINS,
+        NotificationKind.WAITLIST_ACCEPTED,
+        NotificationKind.STRIPE_REFUND_ADMINS,
+    }
+)
 # Those DMed to their recipient (the mentor) when the server has no fallback channel; an unplaced
 # purchase's note is queued only when there is one, and its recipient is the buyer.
 DMED_WITHOUT_CHANNEL = frozenset({NotificationKind.WAITLIST_ACCEPTED})
@@ -114,6 +122,7 @@ class PurchaseStatus(StrEnum):
 
     PLACED = "placed"
     UNPLACED = "unplaced"
+    REFUNDED = "refunded"  # R23: refunded in Stripe (its pack revoked, or never placed)
 
 
 @dataclass(frozen=True, slots=True)
