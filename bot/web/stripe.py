@@ -39,7 +39,7 @@ STRIPE_PATH = "/stripe/{guild_id}"
 Deliver = Callable[[tuple[int, ...]], Coroutine[Any, Any, object]]
 
 
-def stripe_path(guild_id: int) -> str:
+def stripe_path(guild_id: int | str) -> str:
     """The path Stripe posts a server's events to (``PUBLIC_URL`` goes in front of it)."""
     return STRIPE_PATH.replace("{guild_id}", str(guild_id))
 
