@@ -69,12 +69,14 @@ class InsightCog(commands.Cog):
         await self._offer_renewal(interaction, sorted(servers))
 
     async def _offer_renewal(self, interaction: discord.Interaction, seat_servers: list[int]) -> None:
-        """R17: the way to renew under the list, as each server set it (premium button, else link)."""
+        """The way to renew under the list, as each server set it (premium button, else the Stripe
+        link naming the caller, else the renew link)."""
         servers = [interaction.guild_id] if interaction.guild_id is not None else seat_servers
         view = discord.ui.View(timeout=None)
         seen: set[object] = set()
         for server in servers:
-            item = renewal_item(await self.bot.service.read(policy_of, server))
+            policy = await self.bot.service.read(policy_of, server)
+            item = renewal_item(policy, guild_id=server, user_id=interaction.user.id)
             key = item and (item.sku_id or item.url)
             if item is None or key in seen or len(view.children) >= 5:
                 continue
