@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import command, complete, delivery, feed, pg, rss, seed, slots, sweep
+from bench import command, complete, delivery, feed, pg, rss, seed, slots, sweep, webhook
 from bench.common import BENCH_DIR, DEFAULT_DATA_DIR, FULL, QUICK, Sizes, fsync_latency, load_average, say
 
-FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots", "feed")
+FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots", "feed", "webhook")
 KEYS = (
     "complete_p50_ms",
     "complete_p99_ms",
@@ -38,6 +38,9 @@ KEYS = (
     "pg_lost_updates",
     "slots_p99_ms",
     "feed_ms",
+    "webhook_per_s",
+    "webhook_duplicates",
+    "webhook_p99_ms",
 )
 
 
@@ -58,6 +61,9 @@ TARGETS = {
     "pg_lost_updates": Target("= 0", lambda value: value == 0),
     "slots_p99_ms": Target("≤ 15", lambda value: value <= 15),
     "feed_ms": Target("≤ 50", lambda value: value <= 50),
+    "webhook_per_s": Target("≥ 100", lambda value: value >= 100),
+    "webhook_duplicates": Target("= 0", lambda value: value == 0),
+    "webhook_p99_ms": Target("≤ 100", lambda value: value <= 100),
 }
 
 
@@ -77,7 +83,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def _fmt(key: str, value: Any) -> str:
     if value is None:
         return "—"
-    if key in ("pg_lost_updates", "complete_statements"):
+    if key in ("pg_lost_updates", "complete_statements", "webhook_duplicates"):
         return f"{int(value)}"
     if key.endswith("_per_s"):
         return f"{value:,.0f}"
@@ -118,7 +124,7 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
     work_dir.mkdir(parents=True, exist_ok=True)
     main_seed = (
         seed.main_database(data_dir, sizes.main_seats)
-        if only & {"complete", "command", "delivery", "rss", "slots", "feed"}
+        if only & {"complete", "command", "delivery", "rss", "slots", "feed", "webhook"}
         else None
     )
 
@@ -198,6 +204,17 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
         polled = feed.measure(main_seed, work_dir, sizes.feed_requests, sizes.feed_warmup, sizes.feed_cold)
         results["feed_ms"] = polled.p50_ms
         notes.append(f"calendar feed: {polled.note()}")
+
+    if "webhook" in only:
+        assert main_seed is not None
+        say(
+            f"\n== Stripe webhook: {sizes.webhook_events:,} signed checkouts over HTTP, one in ten sent twice"
+        )
+        posted = webhook.measure(main_seed, work_dir, sizes.webhook_events)
+        results["webhook_per_s"] = posted.per_s
+        results["webhook_duplicates"] = posted.duplicates
+        results["webhook_p99_ms"] = posted.p99_ms
+        notes.append(f"Stripe webhook: {posted.note()}")
     return notes
 
 

@@ -50,6 +50,7 @@ class Sizes:
     feed_cold: int  # requests with the event cache cleared before each
     slot_reads: int = 1_000  # reads of one mentor's open slots (bench.slots)
     slot_warmup: int = 60
+    webhook_events: int = 2_000  # distinct signed checkouts posted to the Stripe webhook (bench.webhook)
 
 
 FULL = Sizes(
@@ -91,6 +92,7 @@ QUICK = Sizes(
     feed_cold=2,
     slot_reads=120,
     slot_warmup=20,
+    webhook_events=200,
 )
 
 

@@ -32,6 +32,9 @@ KEYS = {
     "pg_lost_updates",
     "slots_p99_ms",
     "feed_ms",
+    "webhook_per_s",
+    "webhook_duplicates",
+    "webhook_p99_ms",
 }
 # PostgreSQL figures are left empty when no PostgreSQL answers; every other one must be measured.
 OPTIONAL = {"pg_complete_per_s", "pg_lost_updates"}

@@ -17,6 +17,7 @@ before its checkout waits there and is applied by the checkout's ``take_checkout
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,12 @@ class StripeHandled:
     purchase_id: int | None = None
     pack_id: int | None = None
     notification_ids: tuple[int, ...] = ()
+
+
+def purchase_key(checkout_id: str) -> str:
+    """The grant's request key for a checkout: ``stripe:`` and a digest of its id (a session id, ~66
+    characters, does not fit the 64 of a request key as it is)."""
+    return f"stripe:{hashlib.sha256(checkout_id.encode()).hexdigest()[:57]}"
 
 
 def webhook_secret(tx: Tx, *, guild_id: int) -> str | None:
@@ -84,7 +91,7 @@ def take_checkout(tx: Tx, *, guild_id: int, checkout: Checkout) -> StripeHandled
     placement = place_purchase(
         tx,
         buyer_user_id=buyer,
-        purchase_key=f"stripe:{checkout.checkout_id}",
+        purchase_key=purchase_key(checkout.checkout_id),
         record=lambda server: _claim(tx, server, buyer, checkout, again=True),
         in_server=guild_id,
         sells=lambda server: server == guild_id,

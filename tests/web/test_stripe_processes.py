@@ -57,7 +57,8 @@ async def test_two_processes_given_the_same_checkouts_at_once_grant_one_pack_eac
     workers = [await serving(store) for _ in range(2)]
     try:
         events = [
-            checkout(GUILD, student, checkout_id=f"cs_{student}", payment_intent=f"pi_{student}")
+            # Session ids as long as Stripe's (66 characters).
+            checkout(GUILD, student, checkout_id=f"cs_live_{student:058d}", payment_intent=f"pi_{student}")
             for student in STUDENTS
         ]
         answers = await asyncio.gather(
