@@ -4,8 +4,9 @@ In this order, and nothing changes before the last step: a body over ``MAX_BODY`
 the bot does not know, or with no webhook secret set, is 404; the ``Stripe-Signature`` is checked
 over the raw body with that server's secret (missing, malformed, wrong or older than five minutes:
 400); a signed body that is not a JSON object event is 400; an event type not handled, or an unpaid
-checkout, is 200 and ignored. A handled event is one core use case in one transaction
-(``core.purchases.take_checkout`` / ``take_refund``), answered 200 only once it committed: an error
+checkout, is 200 and ignored. The request is one core use case in one transaction
+(``core.purchases.take_stripe_event``: the secret read, the signature checked, then the checkout or
+refund taken), answered 200 only once it committed: an error
 before that is a 500 and Stripe sends it again; one after it (the answer lost) is a 500 too, and the
 retry finds the purchase recorded and changes nothing. The DMs it caused go out after the answer.
 """
@@ -25,11 +26,10 @@ from bot.web.stripe_signature import SIGNATURE_HEADER, BadSignature, NotAnEvent,
 from core.purchases import (
     Checkout,
     MalformedEvent,
-    StripeHandled,
+    Refund,
+    UnknownServer,
     read_stripe_event,
-    take_checkout,
-    take_refund,
-    webhook_secret,
+    take_stripe_event,
 )
 from core.service import Service
 
@@ -63,37 +63,37 @@ def stripe_routes(service: Service, metrics: Metrics, deliver: Deliver) -> list[
         except web.HTTPRequestEntityTooLarge:
             return answer("too_large", 413)
         guild_id = _server_id(request.match_info["guild_id"])
-        secret = None if guild_id is None else await service.read(webhook_secret, guild_id=guild_id)
-        if guild_id is None or secret is None:
+        if guild_id is None:
             return answer("unknown_server", 404)
-        try:
+        seen: dict[str, Any] = {}
+
+        def open_event(secret: str) -> Checkout | Refund | None:
             event = verify_stripe_event(
                 body, request.headers.get(SIGNATURE_HEADER), secret, now=service.clock.now()
             )
-            said = read_stripe_event(event)
+            seen.update(event)
+            return read_stripe_event(event)
+
+        try:
+            handled = await service.write(take_stripe_event, guild_id=guild_id, open_event=open_event)
+        except UnknownServer:
+            return answer("unknown_server", 404)
         except BadSignature as refused:
             log.warning("Stripe webhook for server %s refused: %s", guild_id, refused.reason)
             return answer("bad_signature", 400, refused.reason)
         except (NotAnEvent, MalformedEvent) as refused:
             log.warning("Stripe webhook for server %s not understood: %s", guild_id, refused)
             return answer("bad_request", 400, str(refused))
-        if said is None:
-            return answer("ignored")
-        try:
-            if isinstance(said, Checkout):
-                handled: StripeHandled = await service.write(take_checkout, guild_id=guild_id, checkout=said)
-            else:
-                handled = await service.write(take_refund, guild_id=guild_id, refund=said)
         except Exception:  # not committed: Stripe retries
             log.exception(
-                "Stripe event %s for server %s failed; Stripe will send it again", event.get("id"), guild_id
+                "Stripe event %s for server %s failed; Stripe will send it again", seen.get("id"), guild_id
             )
             return answer("error", 500)
         if handled.outcome not in ("duplicate", "ignored"):
             log.info(
                 "Stripe %s %s in server %s: %s (purchase %s, pack %s)",
-                event["type"],
-                event.get("id"),
+                seen.get("type"),
+                seen.get("id"),
                 guild_id,
                 handled.outcome,
                 handled.purchase_id,

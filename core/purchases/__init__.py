@@ -12,8 +12,10 @@ from core.purchases.shop import Bought, Purchases, Shop, ShopError
 from core.purchases.stripe import (
     REFUNDED_IN_STRIPE,
     StripeHandled,
+    UnknownServer,
     take_checkout,
     take_refund,
+    take_stripe_event,
     webhook_secret,
 )
 from core.purchases.stripe_events import Checkout, MalformedEvent, Refund, read_stripe_event
@@ -32,6 +34,7 @@ __all__ = [
     "Shop",
     "ShopError",
     "StripeHandled",
+    "UnknownServer",
     "grant_purchase",
     "mark_consumed",
     "place_purchase",
@@ -39,6 +42,7 @@ __all__ = [
     "record_purchase",
     "take_checkout",
     "take_refund",
+    "take_stripe_event",
     "unplaced_purchases",
     "webhook_secret",
 ]

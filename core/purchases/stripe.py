@@ -18,6 +18,7 @@ before its checkout waits there and is applied by the checkout's ``take_checkout
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,12 +73,35 @@ def webhook_secret(tx: Tx, *, guild_id: int) -> str | None:
     return tx.policy_for(guild_id).stripe_webhook_secret if known else None
 
 
+class UnknownServer(Exception):
+    """The webhook names a server the database does not know, or one with no webhook secret set."""
+
+
+def take_stripe_event(
+    tx: Tx, *, guild_id: int, open_event: Callable[[str], Checkout | Refund | None]
+) -> StripeHandled:
+    """R23: one webhook request for server ``guild_id``, in one transaction. ``open_event(secret)``
+    checks the request's signature with the server's secret and reads what the event says (None: not
+    an event handled here); it raises when the request is not believed, before anything is written.
+    ``UnknownServer`` when there is no secret to check it with."""
+    secret = webhook_secret(tx, guild_id=guild_id)
+    if secret is None:
+        raise UnknownServer(guild_id)
+    said = open_event(secret)
+    if said is None:
+        return StripeHandled(IGNORED)
+    if isinstance(said, Checkout):
+        return take_checkout(tx, guild_id=guild_id, checkout=said)
+    return take_refund(tx, guild_id=guild_id, refund=said)
+
+
 def take_checkout(tx: Tx, *, guild_id: int, checkout: Checkout) -> StripeHandled:
     """R23: a completed checkout in server ``guild_id``: placed or kept unplaced, once."""
     if not checkout.paid:
         return StripeHandled(IGNORED)  # e.g. a delayed method: its async_payment_succeeded follows
     buyer = checkout.buyer_in(guild_id)
     purchase_id = _claim(tx, guild_id, buyer, checkout)
+    claimed = [] if purchase_id is None else [purchase_id]
     if purchase_id is None:
         seen = tx.conn.execute(
             select(purchases.c.id, purchases.c.pack_id).where(purchases.c.checkout_id == checkout.checkout_id)
@@ -92,7 +116,8 @@ def take_checkout(tx: Tx, *, guild_id: int, checkout: Checkout) -> StripeHandled
         tx,
         buyer_user_id=buyer,
         purchase_key=purchase_key(checkout.checkout_id),
-        record=lambda server: _claim(tx, server, buyer, checkout, again=True),
+        # The row claimed above; anew should a retry of the placement have removed it.
+        record=lambda server: claimed.pop() if claimed else _claim(tx, server, buyer, checkout),
         in_server=guild_id,
         sells=lambda server: server == guild_id,
         home=lambda: guild_id,
@@ -143,11 +168,8 @@ def take_refund(tx: Tx, *, guild_id: int, refund: Refund) -> StripeHandled:
 # ---- steps -------------------------------------------------------------------------------------------
 
 
-def _claim(
-    tx: Tx, guild_id: int, buyer: int | None, checkout: Checkout, *, again: bool = False
-) -> int | None:
-    """Insert the checkout's purchase row (unplaced); None when it exists. ``again``: the placement
-    asks for the row this transaction claimed already (its id), or anew after a retry removed it."""
+def _claim(tx: Tx, guild_id: int, buyer: int | None, checkout: Checkout) -> int | None:
+    """Insert the checkout's purchase row (unplaced); None when it exists."""
     inserted: int | None = tx.conn.execute(
         tx.upsert(purchases)
         .values(
@@ -162,11 +184,6 @@ def _claim(
         .on_conflict_do_nothing(index_elements=["checkout_id"])
         .returning(purchases.c.id)
     ).scalar()
-    if inserted is None and again:
-        found: int = tx.conn.execute(
-            select(purchases.c.id).where(purchases.c.checkout_id == checkout.checkout_id)
-        ).scalar_one()
-        return found
     return inserted
 
 
@@ -212,6 +229,8 @@ def _waiting_refunds(tx: Tx, guild_id: int, checkout: Checkout) -> tuple[int, ..
             stripe_refunds.c.applied_at.is_(None),
         )
     ).all()
+    if not waiting:
+        return ()
     bought = _purchase_paid_by(tx, guild_id, checkout.payment_intent)
     ids: tuple[int, ...] = ()
     for row in waiting:
