@@ -102,7 +102,16 @@ STORY = [
     "cleo (@cleo) accepted the seat offered with mia (@mia) from the waitlist.",
     "@ada ▸ /pack grant student:@cleo mentor:@mia",
     "3 of 3 seats held",
-    "Done: 56 simulated days in",
+    "7. A renewal through Stripe: @dan",
+    "[💳 Renew → https://buy.stripe.com/demo_renewal?client_reference_id=",
+    "Stripe posts it: the bot answers 200 (placed).",
+    "Thank you for your purchase: a pack of 4 sessions with mia (@mia) is on your seat",
+    "Your seat is yours again: it is no longer in grace.",
+    "Stripe posts it again (Stripe may deliver an event twice): the bot answers 200 (duplicate).",
+    "When his grace would have ended, his seat is kept: he renewed.",
+    "⟳ sweep: nothing due",
+    "0 of 4 used · 4 left",
+    "Done: 62 simulated days in",
 ]
 
 
