@@ -60,6 +60,7 @@ async def test_two_bots_run_at_once_each_with_its_own_port(
                 assert response.status == 200
     finally:
         await first.close()
+        await other.close()  # SimCord detaches a bot without closing it
 
 
 async def test_closing_the_bot_stops_its_web_door(
@@ -67,11 +68,15 @@ async def test_closing_the_bot_stops_its_web_door(
 ) -> None:
     old = the_bot(server)
     url = old.web_url
-    await server.env.restart_bot(create_bot(settings, clock=clock))
+    new = create_bot(settings, clock=clock)
+    await server.env.restart_bot(new)
     await old.close()
-    with pytest.raises(aiohttp.ClientConnectionError):
-        async with http.get(f"{url}/healthz"):
-            pass
+    try:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            async with http.get(f"{url}/healthz"):
+                pass
+    finally:
+        await new.close()  # SimCord detaches a bot without closing it
 
 
 async def test_healthz_names_a_late_sweep_of_the_running_bot(
