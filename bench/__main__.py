@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import book, command, complete, delivery, feed, pg, rss, seed, slots, sweep
+from bench import book, command, complete, delivery, feed, pg, rss, seed, slots, sweep, webhook
 from bench.common import BENCH_DIR, DEFAULT_DATA_DIR, FULL, QUICK, Sizes, fsync_latency, load_average, say
 
-FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots", "feed", "book")
+FIGURES = ("complete", "command", "sweep", "delivery", "rss", "pg", "slots", "feed", "book", "webhook")
 KEYS = (
     "complete_p50_ms",
     "complete_p99_ms",
@@ -40,6 +40,9 @@ KEYS = (
     "feed_ms",
     "command_book_p99_ms",
     "book_race_lost",
+    "webhook_per_s",
+    "webhook_duplicates",
+    "webhook_p99_ms",
 )
 
 
@@ -81,7 +84,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def _fmt(key: str, value: Any) -> str:
     if value is None:
         return "—"
-    if key in ("pg_lost_updates", "complete_statements", "book_race_lost"):
+    if key in ("pg_lost_updates", "complete_statements", "book_race_lost", "webhook_duplicates"):
         return f"{int(value)}"
     if key.endswith("_per_s"):
         return f"{value:,.0f}"
@@ -122,7 +125,7 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
     work_dir.mkdir(parents=True, exist_ok=True)
     main_seed = (
         seed.main_database(data_dir, sizes.main_seats)
-        if only & {"complete", "command", "delivery", "rss", "slots", "feed", "book"}
+        if only & {"complete", "command", "delivery", "rss", "slots", "feed", "book", "webhook"}
         else None
     )
 
@@ -214,6 +217,17 @@ def run(sizes: Sizes, data_dir: Path, only: set[str], results: dict[str, Any]) -
         lost, detail = book.measure_race(work_dir, sizes.race_rounds)
         results["book_race_lost"] = lost
         notes.append(f"/book races: {detail}")
+
+    if "webhook" in only:
+        assert main_seed is not None
+        say(
+            f"\n== Stripe webhook: {sizes.webhook_events:,} signed checkouts over HTTP, one in ten sent twice"
+        )
+        posted = webhook.measure(main_seed, work_dir, sizes.webhook_events)
+        results["webhook_per_s"] = posted.per_s
+        results["webhook_duplicates"] = posted.duplicates
+        results["webhook_p99_ms"] = posted.p99_ms
+        notes.append(f"Stripe webhook: {posted.note()}")
     return notes
 
 

@@ -34,7 +34,7 @@ def pick_four_session_seats(seats: int, count: int, seed: int = 7) -> list[int]:
 async def _run(path: Path, count: int, warmup: int) -> list[float]:
     import simcord
 
-    settings = Settings(discord_token="bench", database_url=sqlite_url(path))
+    settings = Settings(discord_token="bench", database_url=sqlite_url(path), web_port=0)
     # Without the scheduler's real-time ticks: a 15 s delivery tick that lands during a command waits on
     # aiosqlite's thread, which SimCord cannot attribute, so it waits out its 5 s settle timeout and the
     # run measures that timeout, not the command (seen as rare 5,017 ms outliers; none without ticks).

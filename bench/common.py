@@ -51,6 +51,7 @@ class Sizes:
     slot_reads: int = 1_000  # reads of one mentor's open slots (bench.slots)
     slot_warmup: int = 60
     race_rounds: int = 20  # rounds of 20 students taking the same 5 slots at once (bench.book)
+    webhook_events: int = 2_000  # distinct signed checkouts posted to the Stripe webhook (bench.webhook)
 
 
 FULL = Sizes(
@@ -93,6 +94,7 @@ QUICK = Sizes(
     slot_reads=120,
     slot_warmup=20,
     race_rounds=3,
+    webhook_events=200,
 )
 
 

@@ -27,7 +27,9 @@ async def _bot_process(path: Path) -> None:
     from core.clock import ManualClock
     from core.config import Settings
 
-    bot = create_bot(Settings(discord_token="bench", database_url=sqlite_url(path)), clock=ManualClock(NOW))
+    bot = create_bot(
+        Settings(discord_token="bench", database_url=sqlite_url(path), web_port=0), clock=ManualClock(NOW)
+    )
     async with simcord.run(bot) as env:
         await bot.tree.sync()
         guild = env.create_guild(name="Bench", id=GUILD)

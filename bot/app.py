@@ -6,9 +6,11 @@ Tests, the demo and the CLI all come through this door.
 with everything built in. It imports no feature: it loads each by name (``FEATURES``), and each
 feature's ``setup`` adds its commands, its buttons and the DM buttons it owns.
 
-Once started (discord.py runs ``setup_hook``): the schema is migrated, the features are loaded, the
-command tree is synced if it changed since the last sync, the purchases made while the bot was down
-are placed, and the scheduler runs the sweep and delivery (``bot.scheduler``).
+Once started (discord.py runs ``setup_hook``): the schema is migrated, the features are loaded (each
+adds its commands, and its routes to the web door), the web door listens on ``WEB_HOST:WEB_PORT``
+(``bot.web_url``; a port it cannot take stops the start, ``WebDoorUnavailable``), the command tree is
+synced if it changed since the last sync, the purchases made while the bot was down are placed, and
+the scheduler runs the sweep and delivery (``bot.scheduler``). ``close`` stops the web door first.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -26,6 +31,7 @@ from bot.kit.delivery import DiscordSender
 from bot.kit.errors import install_error_handler
 from bot.kit.host import Host
 from bot.scheduler import Ticks
+from bot.web import HealthChecks, Metrics, WebDoor, database_check, waiting_counter
 from core import state
 from core.clock import Clock, SystemClock
 from core.config import Settings
@@ -45,7 +51,18 @@ INVITE_SCOPES = ("bot", "applications.commands")
 GUILD_SYNC_KEY = "command_guild"
 
 # The features (bot/features/<name>), loaded by name when the bot starts: the root imports none.
-FEATURES = ("sessions", "packs", "seats", "waitlist", "purchases", "settings", "insight", "hours", "booking")
+FEATURES = (
+    "sessions",
+    "packs",
+    "seats",
+    "waitlist",
+    "purchases",
+    "settings",
+    "insight",
+    "hours",
+    "booking",
+    "calendar",
+)
 
 
 def invite_url(application_id: int) -> str:
@@ -67,6 +84,7 @@ class MentorBot(Host):
         clock: Clock | None = None,
         database: Database | None = None,
         run_scheduler: bool = True,
+        run_web: bool | None = None,
         **options: object,
     ) -> None:
         intents = discord.Intents.none()
@@ -85,23 +103,40 @@ class MentorBot(Host):
         )
         self.sender = DiscordSender(self, settings)
         self.runtime = Runtime(self.service, self.sender)  # the purchases feature adds its shop
+        self.metrics = Metrics()
+        self.metrics.waiting = waiting_counter(self.service)
+        self.runtime.on_delivered = self._count_delivery
+        self.last_sweep_at: datetime | None = None
+        self._last_sweep_started: datetime | None = None
+        self._gateway_lost = False
         self.ticks: Ticks | None = None
         if run_scheduler:
-            self.ticks = Ticks(
-                settings, self.clock, sweep=self.runtime.run_sweep, deliver=self.runtime.deliver_pending
-            )
+            self.ticks = Ticks(settings, self.clock, sweep=self.run_sweep, deliver=self.deliver_pending)
             self.runtime.wake_at = self.ticks.wake_at
+        # R24: one web server in this process (not in one-shot CLI commands: they serve nothing).
+        self.web: WebDoor | None = None
+        if run_scheduler if run_web is None else run_web:
+            self.web = WebDoor(
+                settings.web_host, settings.web_port, health=self._health(), metrics=self.metrics
+            )
         # Installed here, not in setup_hook, so a harness that wraps ``tree.on_error`` when it attaches
         # (SimCord records every app-command error that way) still sees the errors this handler answers.
         install_error_handler(self)
 
     # ---- start and stop ---------------------------------------------------------------------------
 
+    @property
+    def web_url(self) -> str | None:
+        """The web door's base address once it listens (``http://127.0.0.1:<port>``), else None."""
+        return self.web.url if self.web is not None else None
+
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
         for name in FEATURES:
             await self.load_extension(f"bot.features.{name}")
         pages.install(self)
+        if self.web is not None:
+            await self.web.start()  # WebDoorUnavailable: the CLI prints its one line and exits 2
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
             await self.sync_commands()
@@ -121,6 +156,8 @@ class MentorBot(Host):
         )
 
     async def close(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         if self.ticks is not None:
             self.ticks.stop()
         await super().close()
@@ -197,11 +234,63 @@ class MentorBot(Host):
 
     async def run_sweep(self) -> SweepReport:
         """One sweep pass as the scheduled job runs it, then delivery of what is due."""
-        return await self.runtime.run_sweep()
+        started, began = self.clock.now(), time.perf_counter()
+        due = self._last_sweep_started + self._sweep_interval if self._last_sweep_started else started
+        self._last_sweep_started = started
+        report = await self.runtime.run_sweep()
+        self.metrics.observe_sweep(time.perf_counter() - began, (started - due).total_seconds())
+        self.last_sweep_at = self.clock.now()
+        return report
 
     async def deliver_pending(self) -> DeliveryReport:
         """Deliver every due notification now."""
         return await self.runtime.deliver_pending()
+
+    # ---- the web door's health checks and metrics (R24) -------------------------------------------
+
+    @property
+    def _sweep_interval(self) -> timedelta:
+        return timedelta(minutes=self.settings.sweep_interval_minutes)
+
+    def _health(self) -> HealthChecks:
+        return HealthChecks(
+            database=database_check(self.service),
+            last_sweep=lambda: self.last_sweep_at,
+            gateway=self._gateway_up,
+            clock=self.clock,
+            sweep_interval=self._sweep_interval,
+        )
+
+    def _gateway_up(self) -> bool:
+        return self.is_ready() and not self.is_closed() and not self._gateway_lost
+
+    async def on_disconnect(self) -> None:
+        self._gateway_lost = True
+
+    async def on_connect(self) -> None:
+        self._gateway_lost = False
+
+    async def on_resumed(self) -> None:
+        self._gateway_lost = False
+
+    def _count_delivery(self, report: DeliveryReport) -> None:
+        self.metrics.dms_sent.inc(report.sent + report.fallback)
+        self.metrics.dms_failed.inc(report.failed)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.application_command:
+            self.metrics.command(command_name(interaction))
+
+
+def command_name(interaction: discord.Interaction) -> str:
+    """The slash command an interaction runs, with its group (``pack grant``)."""
+    data: Any = interaction.data or {}
+    parts = [str(data.get("name", "?"))]
+    options = data.get("options") or []
+    while options and options[0].get("type") in (1, 2):  # a subcommand (group)
+        parts.append(str(options[0].get("name")))
+        options = options[0].get("options") or []
+    return " ".join(parts)
 
 
 class ShardedMentorBot(MentorBot, commands.AutoShardedBot):
@@ -214,15 +303,18 @@ def create_bot(
     clock: Clock | None = None,
     database: Database | None = None,
     run_scheduler: bool = True,
+    run_web: bool | None = None,
 ) -> MentorBot:
-    """Build the bot (not started). ``clock`` defaults to the system clock; tests pass a ManualClock."""
+    """Build the bot (not started). ``clock`` defaults to the system clock; tests pass a ManualClock.
+    ``run_web``: serve the web door (R24); by default a bot does when it runs its scheduler."""
     if settings.shard_count is not None:
         return ShardedMentorBot(
             settings,
             clock=clock,
             database=database,
             run_scheduler=run_scheduler,
+            run_web=run_web,
             shard_count=settings.shard_count,
             shard_ids=settings.shard_ids,
         )
-    return MentorBot(settings, clock=clock, database=database, run_scheduler=run_scheduler)
+    return MentorBot(settings, clock=clock, database=database, run_scheduler=run_scheduler, run_web=run_web)

@@ -105,7 +105,8 @@ def run() -> None:
     """Start the bot (needs DISCORD_TOKEN). Stop it with Ctrl+C (or SIGTERM).
 
     While Discord cannot be reached it keeps trying, logging each attempt, the waits doubling up to
-    five minutes; a token Discord refuses stops it with exit status 2.
+    five minutes; a token Discord refuses, or a web port (WEB_PORT) it cannot take, stops it with
+    exit status 2.
     """
     settings = settings_or_exit()
     if settings.discord_token is None:
@@ -113,10 +114,14 @@ def run() -> None:
     configure_logging(settings.log_level)
     from bot import create_bot
     from bot.runner import run_until_stopped
+    from bot.web import WebDoorUnavailable
 
     token = settings.discord_token.get_secret_value()
     with talking_to_discord():
-        asyncio.run(run_until_stopped(lambda: create_bot(settings), token))
+        try:
+            asyncio.run(run_until_stopped(lambda: create_bot(settings), token))
+        except WebDoorUnavailable as error:  # e.g. WEB_PORT taken: one line, exit 2
+            fail(str(error))
 
 
 @main.command()

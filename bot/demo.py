@@ -11,8 +11,11 @@ The story: an admin registers a mentor with one seat and grants a student a pack
 second student's grant is refused: no free seat); the mentor books one and completes all four; the
 student is reminded when one is left and when the pack is complete; the seat is held in grace, the
 final warning goes out, and the seat is released. Then the second student gets the seat, renews during
-grace and keeps it. Last, the server starts selling renewals in Discord (R17): the first student, back
+grace and keeps it. Then the server starts selling renewals in Discord (R17): the first student, back
 with a one-session pack, buys a renewal with Discord's premium button while in grace and keeps her seat.
+A student takes a seat from the waitlist (R19). Last, the program sells through Stripe (R23): a student
+in grace pays on the Payment Link his DM links to, Stripe's signed webhook is posted to the running
+bot's web door (twice, as Stripe may), and he keeps his seat.
 
 It runs on the default settings, except ``RENEW_URL`` (``DEMO_RENEW_URL``), set so that the renewal
 DMs show their Renew button; README.md says so. The transcript itself is ``bot.transcript``.
@@ -21,6 +24,7 @@ DMs show their Renew button; README.md says so. The transcript itself is ``bot.t
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import tempfile
 import time
@@ -28,12 +32,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import aiohttp
 import discord
 import simcord
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot.app import MentorBot, create_bot
 from bot.transcript import Transcript
+from bot.web import stripe_path, stripe_signature
 from core.clock import ManualClock
 from core.config import Settings
 from core.domain import Actor
@@ -41,6 +47,9 @@ from core.sessions import undo_choices
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 DEMO_RENEW_URL = "https://example.com/renew"
+# Scene 7: the program's Stripe Payment Link and its webhook endpoint's signing secret.
+DEMO_PAYMENT_LINK = "https://buy.stripe.com/demo_renewal"
+DEMO_WEBHOOK_SECRET = "whsec_demo"
 
 
 class DemoSettings(Settings):
@@ -71,10 +80,11 @@ async def run_demo(out: TextIO | None = None) -> None:
             discord_token="demo",  # SimCord never sends it anywhere
             database_url=f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}",
             renew_url=DEMO_RENEW_URL,
+            web_port=0,  # the web door, on a free port of 127.0.0.1: scene 7 posts Stripe's webhook to it
         )
         clock = ManualClock(START)
         # The demo runs each sweep itself, at the moments the bot's wake-up would; no wall-clock ticks.
-        bot = create_bot(settings, clock=clock, run_scheduler=False)
+        bot = create_bot(settings, clock=clock, run_scheduler=False, run_web=True)
         async with simcord.run(bot) as env:
             await bot.tree.sync()
             await story(env, bot, clock, Transcript(bot, clock, out))
@@ -114,6 +124,9 @@ async def story(env: Any, bot: MentorBot, clock: ManualClock, show: Transcript) 
     await waitlist_scene(show, ada, mia, cleo, cleo_user)
     at(2026, 3, 2, 11)
     await booking_scene(show, mia, cleo)
+    dan_user = env.create_user("dan")
+    show.track(dan_user)
+    await renewal_through_stripe(env, bot, clock, show, ada, mia, guild.add_member(dan_user))
 
 
 def introduction(show: Transcript) -> None:
@@ -301,3 +314,73 @@ async def booking_scene(show: Transcript, mia: Any, cleo: Any) -> None:
     choices = await cleo.autocomplete(show.channel, "book", "when", "")
     show.note(f"She types in when instead, which offers the same slots; she picks {choices[0]['name']}.")
     await show.command(cleo, "book", when=choices[0]["value"])
+
+
+async def renewal_through_stripe(
+    env: Any, bot: MentorBot, clock: ManualClock, show: Transcript, ada: Any, mia: Any, dan: Any
+) -> None:
+    """R23: a renewal paid through Stripe while the seat is in grace; Stripe's webhook, signed with the
+    server's secret, posted to the running bot twice; one pack, and the seat is kept."""
+    show.title("8. A renewal through Stripe: @dan")
+    clock.set(datetime(2026, 3, 3, 9, tzinfo=UTC))
+    bot.service.defaults = dataclasses.replace(
+        bot.service.defaults,
+        renewal_sku_id=None,
+        stripe_payment_link=DEMO_PAYMENT_LINK,
+        stripe_webhook_secret=DEMO_WEBHOOK_SECRET,
+    )
+    show.note("The program now sells through Stripe: STRIPE_PAYMENT_LINK and STRIPE_WEBHOOK_SECRET are set.")
+    await show.command(ada, "mentor add", mentor=mia, seats=4)
+    await show.command(ada, "pack grant", student=dan, mentor=mia, sessions=1)
+    clock.set(datetime(2026, 3, 5, 17, tzinfo=UTC))
+    await show.command(mia, "complete", student=dan)
+    show.note(
+        "The Renew link names him (client_reference_id=<server>_<user>), so his payment finds his seat."
+    )
+
+    clock.set(datetime(2026, 3, 7, 9, tzinfo=UTC))
+    show.note(
+        f"@dan pays on the link; Stripe posts checkout.session.completed to the bot's {stripe_path(dan.guild.id)}."
+    )
+    event = stripe_checkout(dan.guild.id, dan.id)
+    for attempt in ("", " again (Stripe may deliver an event twice)"):
+        status, outcome = await post_to_web_door(bot, dan.guild.id, event)
+        show.note(f"Stripe posts it{attempt}: the bot answers {status} ({outcome}).")
+        await env.settle()
+        await bot.deliver_pending()
+        show.dms()
+    clock.set(datetime(2026, 3, 8, 18, tzinfo=UTC))
+    show.note("When his grace would have ended, his seat is kept: he renewed.")
+    await show.sweep()
+    await show.command(dan, "mysessions")
+
+
+def stripe_checkout(guild_id: int, user_id: int) -> dict[str, Any]:
+    """A paid ``checkout.session.completed`` of the demo's Payment Link, as Stripe sends it."""
+    return {
+        "id": "evt_demo_1",
+        "type": "checkout.session.completed",
+        "data": {
+            "object": {
+                "id": "cs_demo_1",
+                "payment_status": "paid",
+                "payment_intent": "pi_demo_1",
+                "client_reference_id": f"{guild_id}_{user_id}",
+                "customer_details": {"email": "dan@example.org"},
+                "metadata": {"sessions": "4", "valid_days": "60"},
+            }
+        },
+    }
+
+
+async def post_to_web_door(bot: MentorBot, guild_id: int, event: dict[str, Any]) -> tuple[int, str]:
+    """Post ``event`` to the bot's web door, signed with the server's secret as Stripe signs it."""
+    body = json.dumps(event).encode()
+    headers = {"Stripe-Signature": stripe_signature(body, DEMO_WEBHOOK_SECRET, bot.clock.now())}
+    connector = aiohttp.TCPConnector(force_close=True)  # nothing left open for SimCord to wait on
+    url = f"{bot.web_url}{stripe_path(guild_id)}"
+    async with (
+        aiohttp.ClientSession(connector=connector) as http,
+        http.post(url, data=body, headers=headers) as response,
+    ):
+        return response.status, str((await response.json())["outcome"])

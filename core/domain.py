@@ -95,6 +95,8 @@ class NotificationKind(StrEnum):
     PURCHASE_UNPLACED = "purchase_unplaced"
     # R17, to the admins: posted in the server's fallback channel, not DMed (CHANNEL_KINDS).
     PURCHASE_UNPLACED_ADMINS = "purchase_unplaced_admins"
+    # R23, to the admins (fallback channel): a Stripe refund they must look at (a partial one).
+    STRIPE_REFUND_ADMINS = "stripe_refund_admins"
 
 
 # DMs that ask the student to renew: they carry the RENEW_URL button when it is set.
@@ -113,7 +115,13 @@ RENEWAL_KINDS = frozenset(
 # purchase, R19 an Accept).
 # "The admins are told" (SPEC Notifications): posted in the server's fallback channel, else DMed to the
 # server's owner (the sender knows who that is); never to the row's recipient.
-CHANNEL_KINDS = frozenset({NotificationKind.PURCHASE_UNPLACED_ADMINS, NotificationKind.WAITLIST_ACCEPTED})
+CHANNEL_KINDS = frozenset(
+    {
+        NotificationKind.PURCHASE_UNPLACED_ADMINS,
+        NotificationKind.WAITLIST_ACCEPTED,
+        NotificationKind.STRIPE_REFUND_ADMINS,
+    }
+)
 
 
 class PurchaseStatus(StrEnum):
@@ -121,6 +129,7 @@ class PurchaseStatus(StrEnum):
 
     PLACED = "placed"
     UNPLACED = "unplaced"
+    REFUNDED = "refunded"  # R23: refunded in Stripe (its pack revoked, or never placed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,8 @@ class Runtime:
         self._drain_lock = asyncio.Lock()
         # R17: set by the bot; every sweep first reads the store for purchases not consumed yet.
         self.purchases: Purchases | None = None
+        # Told what each delivery round did (the bot counts DMs sent and failed for /metrics, R24).
+        self.on_delivered: Callable[[DeliveryReport], None] | None = None
 
     async def run_sweep(self) -> SweepReport:
         """One sweep pass (R11), then delivery of what is due, then the wake-up for what comes next.
@@ -88,7 +90,12 @@ class Runtime:
     async def deliver_pending(self) -> DeliveryReport:
         """Deliver every due notification now."""
         async with self._drain_lock:
-            return await deliver(self.service, self.sender)
+            return self._delivered(await deliver(self.service, self.sender))
+
+    def _delivered(self, report: DeliveryReport) -> DeliveryReport:
+        if self.on_delivered is not None:
+            self.on_delivered(report)
+        return report
 
     async def command(
         self, use_case: Callable[Concatenate[Tx, P], R], /, *args: P.args, **kwargs: P.kwargs
@@ -126,7 +133,7 @@ class Runtime:
                 "delivering notifications %s after a command failed; the delivery tick retries", wanted
             )
             return DeliveryReport()
-        return report
+        return self._delivered(report)
 
     async def arm_wakeup(self, *, after_sweep: bool = False) -> None:
         """Ask to be woken at the next moment the sweep has something to do."""

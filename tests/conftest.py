@@ -43,6 +43,9 @@ from core.sessions import (
 from core.sweep import SweepReport, sweep
 
 START = datetime(2026, 1, 5, 12, tzinfo=UTC)
+# Every test bot's web door takes a free port (R24): the suites build many bots, in several processes,
+# at once. A bot built from the environment (a child process, Settings() without web_port) gets it too.
+os.environ["WEB_PORT"] = "0"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 GUILD = 1000
 ADMIN = Actor(1, is_admin=True)
@@ -261,7 +264,7 @@ def environment(bot: MentorBot, **values: Any) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(discord_token="test", database_url=sqlite_url(tmp_path))
+    return Settings(discord_token="test", database_url=sqlite_url(tmp_path), web_port=0)
 
 
 @pytest.fixture

@@ -34,6 +34,9 @@ KEYS = {
     "feed_ms",
     "command_book_p99_ms",
     "book_race_lost",
+    "webhook_per_s",
+    "webhook_duplicates",
+    "webhook_p99_ms",
 }
 # PostgreSQL figures are left empty when no PostgreSQL answers; every other one must be measured.
 OPTIONAL = {"pg_complete_per_s", "pg_lost_updates"}

@@ -190,6 +190,26 @@ def test_discord_out_of_reach_is_one_line_exit_1(place: Path, monkeypatch: pytes
     assert TOKEN not in result.output
 
 
+def test_a_taken_web_port_is_one_line_exit_2(place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def login(self: discord.Client, token: str) -> None:
+        await self.setup_hook()  # as discord.py does once the token is accepted
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        monkeypatch.setattr(discord.Client, "login", login)
+        monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+        monkeypatch.setenv("WEB_PORT", str(port))
+        result = invoke("run")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"The web door cannot listen on 127.0.0.1:{port}: another program is using port {port}. "
+        "Set WEB_PORT to a free port (0 picks one), or stop the other program."
+    ]
+    assert TOKEN not in result.output
+
+
 # ---- the database ------------------------------------------------------------------------------------
 
 

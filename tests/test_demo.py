@@ -117,7 +117,16 @@ STORY = [
     "You booked a 60-minute session with mia (@mia) for Thu 05 Mar 2026 17:00 UTC (in 3 days).",
     "✉ DM to @mia: From Mentorship:",
     "cleo (@cleo) booked a 60-minute session with you for Thu 05 Mar 2026 17:00 UTC (in 3 days).",
-    "Done: 56 simulated days in",
+    "8. A renewal through Stripe: @dan",
+    "[💳 Renew → https://buy.stripe.com/demo_renewal?client_reference_id=",
+    "Stripe posts it: the bot answers 200 (placed).",
+    "Thank you for your purchase: a pack of 4 sessions with mia (@mia) is on your seat",
+    "Your seat is yours again: it is no longer in grace.",
+    "Stripe posts it again (Stripe may deliver an event twice): the bot answers 200 (duplicate).",
+    "When his grace would have ended, his seat is kept: he renewed.",
+    "⟳ sweep: nothing due",
+    "0 of 4 used · 4 left",
+    "Done: 62 simulated days in",
 ]
 
 

@@ -222,8 +222,10 @@ async def test_the_demo_runs_on_the_defaults_but_the_renew_url_the_readme_names(
     (settings,) = used
     defaults = Settings.model_construct()
     changed = {name for name in Settings.model_fields if getattr(settings, name) != getattr(defaults, name)}
-    assert changed == {"discord_token", "database_url", "renew_url"}  # a token SimCord ignores, a temp file
+    # A token SimCord ignores, a temp file, the renew link, and a free port for the web door.
+    assert changed == {"discord_token", "database_url", "renew_url", "web_port"}
     assert settings.renew_url == demo.DEMO_RENEW_URL
+    assert settings.web_port == 0
     section = README.split("## See it first", 1)[1].split("\n## ", 1)[0]
     assert f"except `RENEW_URL={demo.DEMO_RENEW_URL}`" in section
 

@@ -45,11 +45,31 @@ ASKS_TO_RENEW: frozenset[NotificationKind] = frozenset(
 )
 
 
-def renewal_item(policy: Policy) -> discord.ui.Button[discord.ui.View] | None:
-    """How a student renews in this server: Discord's premium button for its renewal SKU (R17), else
-    the link button to ``renew_url``, else nothing (then the text says whom to ask)."""
+BUTTON_URL_LIMIT = 512
+
+
+def stripe_link(policy: Policy, guild_id: int | None, user_id: int | None) -> str | None:
+    """The server's Stripe Payment Link naming its buyer (R23: ``client_reference_id=<server>_<user>``,
+    which the webhook reads back), when the server sells through Stripe (link and webhook secret
+    set) and the buyer is known; None otherwise, or when it would not fit on a button."""
+    link = policy.stripe_payment_link
+    if not link or not policy.stripe_webhook_secret or guild_id is None or user_id is None:
+        return None
+    url = f"{link}{'&' if '?' in link else '?'}client_reference_id={guild_id}_{user_id}"
+    return url if len(url) <= BUTTON_URL_LIMIT else None
+
+
+def renewal_item(
+    policy: Policy, *, guild_id: int | None = None, user_id: int | None = None
+) -> discord.ui.Button[discord.ui.View] | None:
+    """How student ``user_id`` renews in server ``guild_id``: Discord's premium button for its renewal
+    SKU (R17), else its Stripe Payment Link naming them (R23), else the link button to ``renew_url``,
+    else nothing (then the text says whom to ask)."""
     if policy.renewal_sku_id is not None:
         return discord.ui.Button(style=discord.ButtonStyle.premium, sku_id=policy.renewal_sku_id)
+    stripe = stripe_link(policy, guild_id, user_id)
+    if stripe is not None:
+        return discord.ui.Button(label="Renew", url=stripe, emoji="💳")
     if policy.renew_url:
         return discord.ui.Button(label="Renew", url=policy.renew_url, emoji="🔁")
     return None
@@ -60,14 +80,19 @@ def ask_an_admin(server_name: str) -> str:
 
 
 def renewal_button(
-    kind: NotificationKind, policy: Policy, server_name: str
+    kind: NotificationKind,
+    policy: Policy,
+    server_name: str,
+    *,
+    guild_id: int | None = None,
+    user_id: int | None = None,
 ) -> tuple[discord.ui.View | None, str | None]:
-    """Which button a DM of ``kind`` carries under the server's settings, and the line to add when
-    there is no button: a renewal DM never says "Renew now" with no way to do it (SPEC Notifications).
-    (None, None) for a DM that is not about renewing."""
+    """Which button a DM of ``kind`` to ``user_id`` carries under the settings of server ``guild_id``,
+    and the line to add when there is no button: a renewal DM never says "Renew now" with no way to
+    do it (SPEC Notifications). (None, None) for a DM that is not about renewing."""
     if kind not in RENEWAL_BUTTON_KINDS:
         return None, None
-    item = renewal_item(policy)
+    item = renewal_item(policy, guild_id=guild_id, user_id=user_id)
     if item is None:
         return None, ask_an_admin(server_name) if kind in ASKS_TO_RENEW else None
     view = discord.ui.View(timeout=None)
@@ -128,7 +153,13 @@ class DiscordSender:
         head = notification.letterhead
         server = discord.utils.escape_markdown(self.server_name(notification.guild_id))
         body = named(notification.body, self._names(notification.guild_id, head.names, notification.body))
-        _, line = renewal_button(notification.kind, head.policy, server)
+        _, line = renewal_button(
+            notification.kind,
+            head.policy,
+            server,
+            guild_id=notification.guild_id,
+            user_id=notification.recipient_id,
+        )
         if line:  # no button to renew with: never leave "Renew now" without a way to do it
             body += f"\n{line}"
         return f"From **{server}**:\n{body}"[:CONTENT_LIMIT]
@@ -147,7 +178,11 @@ class DiscordSender:
             channel = await _translated(self.bot.create_dm(discord.Object(recipient_id)))
         content = self.dm_text(notification)
         view, _ = renewal_button(
-            notification.kind, notification.letterhead.policy, self.server_name(notification.guild_id)
+            notification.kind,
+            notification.letterhead.policy,
+            self.server_name(notification.guild_id),
+            guild_id=notification.guild_id,
+            user_id=notification.recipient_id,
         )
         buttons = self._dm_buttons.get(notification.kind)
         if buttons is not None:

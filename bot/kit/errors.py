@@ -59,7 +59,15 @@ async def answer_refusal(interaction: discord.Interaction, refusal: Refusal) -> 
         interaction.guild_id,
         refusal.message,
     )
+    count_refusal(interaction)
     await reply(interaction, refusal.message)
+
+
+def count_refusal(interaction: discord.Interaction) -> None:
+    """Count a refusal of the interaction's command in the bot's metrics (R24), when it has some."""
+    metrics = getattr(interaction.client, "metrics", None)
+    if metrics is not None and interaction.command is not None:
+        metrics.refusal(interaction.command.qualified_name)
 
 
 def _refusal_text(error: app_commands.AppCommandError) -> str | None:
@@ -96,6 +104,7 @@ def install_error_handler(bot: commands.Bot) -> None:
             )
             text = unexpected_error_text(error_id, saved=bool(interaction.extras.get(SAVED)))
         else:
+            count_refusal(interaction)
             log.info(
                 "/%s by user %s in server %s refused: %s",
                 interaction.command.qualified_name if interaction.command else "?",

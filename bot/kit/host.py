@@ -9,6 +9,8 @@ name, the features import the kit and core. What a feature may use:
 - ``runtime``: sweep, delivery and purchases (``core.runtime``);
 - ``sender``: the Discord sender of the outbox's DMs, where a feature registers the buttons of the
   DMs it owns (``bot.kit.delivery``);
+- ``web``: the web door (``bot.web``), where a feature adds its routes in ``setup`` (None in a bot
+  that serves no web, e.g. a one-shot CLI command); ``metrics``: the bot's counters (R24);
 - ``run_command`` for a change and ``run_view`` for a read: defer, one transaction, the reply, then
   the DMs it caused; a refusal is answered there.
 
@@ -27,6 +29,7 @@ from bot.kit.delivery import DiscordSender
 from bot.kit.errors import answer_refusal, mark_saved
 from bot.kit.interaction import check_people
 from bot.kit.text import Reply
+from bot.web import Metrics, WebDoor
 from core.clock import Clock
 from core.config import Settings
 from core.errors import Refusal
@@ -46,6 +49,8 @@ class Host(commands.Bot):
     service: Service
     runtime: Runtime
     sender: DiscordSender
+    web: WebDoor | None
+    metrics: Metrics
 
     async def run_command(
         self,

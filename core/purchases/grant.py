@@ -1,5 +1,5 @@
-"""``/pack grant … purchase:``: an admin places an unplaced purchase as a pack with a mentor (R2, R17);
-and the unplaced purchases that option offers."""
+"""``/pack grant … purchase:``: an admin places an unplaced purchase as a pack with a mentor (R2, R17,
+R23: one bought in Discord's shop or through Stripe); and the unplaced purchases that option offers."""
 
 from __future__ import annotations
 
@@ -60,17 +60,17 @@ def grant_purchase(
     if not taken:
         # Placed by someone else since it was read: this transaction (with its grant) is rolled back.
         raise Refusal(f"Purchase #{purchase_id} was placed just now by someone else; nothing changed.")
-    entitlement_id = tx.conn.execute(
-        select(purchases.c.entitlement_id).where(purchases.c.id == purchase_id)
-    ).scalar_one()
+    keys = tx.conn.execute(
+        update(purchases)
+        .where(purchases.c.id == purchase_id)
+        .values(user_id=student_user_id)  # a Stripe payment that named no member: the admin named them
+        .returning(purchases.c.entitlement_id, purchases.c.checkout_id)
+    ).one()
+    source = (
+        {"checkout_id": keys.checkout_id} if keys.checkout_id else {"entitlement_id": keys.entitlement_id}
+    )
     ids = tell_placed(
-        tx,
-        guild_id,
-        purchase_id,
-        student_user_id,
-        granted,
-        actor_id=actor.user_id,
-        source={"entitlement_id": entitlement_id},
+        tx, guild_id, purchase_id, student_user_id, granted, actor_id=actor.user_id, source=source
     )
     return dataclasses.replace(granted, notification_ids=ids, purchase_id=purchase_id)
 
@@ -90,7 +90,11 @@ def _refuse_unless_unplaced(
     repeated = request_key is not None and row.request_key == request_key
     if row.status == PurchaseStatus.PLACED.value and not repeated:
         raise InvalidInput(f"Purchase #{purchase_id} is already placed; pick one that is still unplaced.")
-    if row.user_id != student_user_id:
+    if row.status == PurchaseStatus.REFUNDED.value:
+        raise InvalidInput(
+            f"Purchase #{purchase_id} was refunded in Stripe; pick one that is still unplaced."
+        )
+    if row.user_id is not None and row.user_id != student_user_id:
         raise InvalidInput(
             f"Purchase #{purchase_id} was bought by {mention(row.user_id)}; grant it to them, "
             "or pick another purchase."
@@ -103,9 +107,9 @@ def unplaced_purchases(tx: Tx, *, guild_id: int, actor: Actor, limit: int = 25) 
     if not actor.is_admin:
         return ()
     rows = tx.conn.execute(
-        select(purchases.c.id, purchases.c.user_id, purchases.c.created_at)
+        select(purchases.c.id, purchases.c.user_id, purchases.c.created_at, purchases.c.email)
         .where(purchases.c.guild_id == guild_id, purchases.c.status == PurchaseStatus.UNPLACED.value)
         .order_by(purchases.c.id)
         .limit(limit)
     )
-    return tuple(PurchaseView(row.id, row.user_id, row.created_at) for row in rows)
+    return tuple(PurchaseView(row.id, row.user_id, row.created_at, row.email) for row in rows)

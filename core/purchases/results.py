@@ -29,8 +29,10 @@ class PurchaseRecorded:
 
 @dataclass(frozen=True, slots=True)
 class PurchaseView:
-    """An unplaced purchase, as ``/pack grant``'s ``purchase`` option offers it."""
+    """An unplaced purchase, as ``/pack grant``'s ``purchase`` option offers it. A Stripe payment that
+    named no member has no ``buyer_user_id``; ``email`` is the buyer's as Stripe gave it (R23)."""
 
     purchase_id: int
-    buyer_user_id: int
+    buyer_user_id: int | None
     bought_at: datetime
+    email: str | None = None

@@ -8,7 +8,7 @@ Importing this package loads every model, so ``metadata`` holds every table (the
 compared against it).
 """
 
-from core.schema.arrivals import IN_LINE, IN_LINE_SQL, purchases, waitlist
+from core.schema.arrivals import IN_LINE, IN_LINE_SQL, purchases, stripe_refunds, waitlist
 from core.schema.base import Base, Id, Snowflake, UTCDateTime, metadata, partial_index, sql
 from core.schema.calendar import calendar_feeds
 from core.schema.hours import hours_days_off, hours_rules, hours_windows
@@ -53,6 +53,7 @@ __all__ = [
     "server_settings",
     "sessions",
     "sql",
+    "stripe_refunds",
     "waitlist",
     "with_people",
 ]

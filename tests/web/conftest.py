@@ -74,5 +74,9 @@ async def make_door(probes: Probes) -> AsyncIterator[DoorFactory]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
+    """A client that closes each connection after its answer (as Stripe's deliveries and a polling
+    calendar app may): an idle kept-alive connection would be the running bot's unfinished work to
+    SimCord, which waits for a bot to settle after every interaction."""
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=20)) as session:
         yield session

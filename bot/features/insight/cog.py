@@ -86,14 +86,16 @@ class InsightCog(commands.Cog):
         )
 
     async def _offer_renewal(self, interaction: discord.Interaction, mine: MySessions) -> None:
-        """R17: the way to renew under the list, as each server set it (premium button, else link), in
+        """R17: the way to renew under the list, as each server set it (premium button, else the Stripe link
+        naming the caller, else the renew link), in
         the servers where renewing makes sense now (in grace, the last session, a pack ending soon, a
         seat released lately): not beside a seat with sessions to spare."""
         servers = list(mine.renew_in)
         view = discord.ui.View(timeout=None)
         seen: set[object] = set()
         for server in servers:
-            item = renewal_item(await self.bot.service.read(policy_of, server))
+            policy = await self.bot.service.read(policy_of, server)
+            item = renewal_item(policy, guild_id=server, user_id=interaction.user.id)
             key = item and (item.sku_id or item.url)
             if item is None or key in seen or len(view.children) >= 5:
                 continue

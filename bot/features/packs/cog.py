@@ -54,7 +54,7 @@ class PacksCog(commands.Cog):
         mentor="Their mentor",
         sessions="Sessions in the pack (1–52; default from settings)",
         valid_days="Days the pack is valid (1–730; default from settings)",
-        purchase="A purchase made in Discord that had no seat to go to (R17): this grant places it",
+        purchase="A purchase (in Discord or through Stripe) that had no seat to go to: this grant places it",
     )
     async def pack_grant(
         self,
@@ -188,8 +188,11 @@ class PacksCog(commands.Cog):
         )
         return narrowed(labelled, current.strip().lstrip("#"))
 
-    def _name_of(self, user_id: int, chosen: object) -> str:
-        """A buyer's name for a plain-text label: the chosen student's, a known user's, else the id."""
+    def _name_of(self, user_id: int | None, chosen: object) -> str:
+        """A buyer's name for a plain-text label: the chosen student's, a known user's, else the id
+        (a Stripe payment that named no member: "someone")."""
+        if user_id is None:
+            return "someone"
         if isinstance(chosen, discord.Member | discord.User) and chosen.id == user_id:
             return chosen.display_name
         user = self.bot.get_user(user_id)

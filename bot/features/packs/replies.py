@@ -86,4 +86,6 @@ def pack_choice_label(choice: PackChoice) -> str:
 def purchase_label(purchase: PurchaseView, buyer_name: str) -> str:
     """An unplaced purchase as ``/pack grant``'s ``purchase`` option offers it (plain text, UTC)."""
     bought = purchase.bought_at.strftime("%a %d %b %H:%M UTC")
+    if purchase.email:
+        buyer_name = f"{buyer_name} <{purchase.email}>" if purchase.buyer_user_id else purchase.email
     return f"#{purchase.purchase_id} · bought by {buyer_name} · {bought}"[:100]
