@@ -8,6 +8,10 @@ skips is refused; one it repeats is the first (``fold=0``). Nothing is guessed: 
 ("tomorrow", "friday", "3 Dec", 2026-03-12) is refused, and so is a day and month in digits only
 ("12/03", "3.12"), which reads differently around the world. Every refusal is an ``InvalidInput``
 with the sentence the user reads.
+
+Spanish and Brazilian Portuguese phrases ("mañana 18:00", "amanhã às 18h", R25) are read in the
+caller's language (``language``: "en", "es", "pt-BR"): ``core.when_phrases`` says them in English first,
+so they meet the same refusals. The label names days and months in that language too.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime, format_timedelta
 from dateparser.date import DateDataParser
 
 from core.errors import InvalidInput
+from core.when_phrases import ENGLISH, in_english
 
 # Years a `when` may name. Beyond them datetime arithmetic overflows, and no session is booked there.
 MIN_YEAR, MAX_YEAR = 1970, 9998
@@ -52,8 +58,9 @@ def zone_named(name: str) -> ZoneInfo:
         ) from None
 
 
-def read_when(text: str, *, zone: str, now: datetime) -> datetime:
-    """The UTC instant ``text`` means, read in ``zone`` at ``now``; ``InvalidInput`` when it can't be."""
+def read_when(text: str, *, zone: str, now: datetime, language: str = ENGLISH) -> datetime:
+    """The UTC instant ``text`` means, read in ``zone`` at ``now`` (typed in ``language``);
+    ``InvalidInput`` when it can't be."""
     tz = zone_named(zone)
     cleaned = " ".join(text.split())
     if not cleaned or len(cleaned) > MAX_TEXT:
@@ -64,24 +71,31 @@ def read_when(text: str, *, zone: str, now: datetime) -> datetime:
             return _in_range(exact.astimezone(UTC), text)
         if exact is not None:
             return _local(exact, tz, zone, text)
-        return _natural(cleaned, tz, zone, now, text)
+        return _natural(in_english(cleaned, language), tz, zone, now, text)
     except OverflowError:
         raise _out_of_range(text) from None
 
 
-def when_label(at: datetime, *, zone: str, now: datetime) -> str:
-    """``at`` as its reader will get it: "Tue 13 Jan 2026 18:00 Europe/Berlin (in 3 days)"."""
+def when_label(at: datetime, *, zone: str, now: datetime, language: str = ENGLISH) -> str:
+    """``at`` as its reader will get it: "Tue 13 Jan 2026 18:00 Europe/Berlin (in 3 days)"; in
+    Spanish "mar 13 ene 2026 18:00 Europe/Berlin (dentro de 3 días)" (Babel's CLDR names)."""
     local = at.astimezone(zone_named(zone))
-    label = f"{local:%a %d %b %Y %H:%M} {zone} ({relative(at - now)})"
+    if language == ENGLISH:
+        label = f"{local:%a %d %b %Y %H:%M} {zone} ({relative(at - now)})"
+    else:
+        locale = language.replace("-", "_")
+        shown = format_datetime(local, "EEE d MMM y HH:mm", locale=locale)
+        label = f"{shown} {zone} ({format_timedelta(at - now, add_direction=True, locale=locale)})"
     return label[:MAX_LABEL]
 
 
-def when_choice(text: str, *, zone: str, now: datetime) -> str | None:
+def when_choice(text: str, *, zone: str, now: datetime, language: str = ENGLISH) -> str | None:
     """The autocomplete label for what was typed so far, or ``None`` while it reads as no time."""
     try:
-        return when_label(read_when(text, zone=zone, now=now), zone=zone, now=now)
+        instant = read_when(text, zone=zone, now=now, language=language)
     except InvalidInput:
         return None
+    return when_label(instant, zone=zone, now=now, language=language)
 
 
 def relative(delta: timedelta) -> str:

@@ -27,15 +27,18 @@ def is_admin(user: discord.User | discord.Member, admin_role_id: int | None) -> 
 
 def actor(interaction: discord.Interaction, settings: Settings | None = None) -> Actor:
     """Who is asking: Manage Server makes them an admin here; the roles they hold go with them, so
-    core (``Service``) can tell whether one is the admin role this server set (R14). ``settings`` is
+    core (``Service``) can tell whether one is the admin role this server set (R14), and so does
+    their client's locale, the language they read (R25). ``settings`` is
     no longer read: the admin role is the server's, not the environment's."""
     user = interaction.user
+    locale = str(interaction.locale)  # the caller's client language (R25), e.g. "es-419"
     if not isinstance(user, discord.Member):
-        return Actor(user_id=user.id)
+        return Actor(user_id=user.id, locale=locale)
     return Actor(
         user_id=user.id,
         is_admin=is_admin(user, None),
         role_ids=frozenset(role.id for role in user.roles if not role.is_default()),
+        locale=locale,
     )
 
 
