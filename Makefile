@@ -66,6 +66,7 @@ translations: $(DEV)
 	$(BIN)/pybabel extract --project=mentorbot --copyright-holder="mentorbot contributors" --no-wrap \
 	  --add-location=file --sort-by-file -F core/locales/babel.cfg \
 	  -k translate:2 -k translate_plural:2,3 -k translate_in:2c,3 -k N_ -o core/locales/mentorbot.pot .
+	$(BIN)/python scripts/command_texts.py core/locales/mentorbot.pot
 	$(BIN)/pybabel update --no-wrap --ignore-obsolete -D mentorbot -i core/locales/mentorbot.pot -d core/locales
 	$(BIN)/pybabel compile --statistics -D mentorbot -d core/locales
 	rm -f core/locales/*/LC_MESSAGES/mentorbot.mo

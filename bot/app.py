@@ -24,6 +24,7 @@ from bot.kit import pages
 from bot.kit.delivery import DiscordSender
 from bot.kit.errors import install_error_handler
 from bot.kit.host import Host
+from bot.kit.translator import CatalogTranslator, localizable
 from bot.scheduler import Ticks
 from core import state
 from core.clock import Clock, SystemClock
@@ -98,8 +99,10 @@ class MentorBot(Host):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
+        await self.tree.set_translator(CatalogTranslator())  # R25: descriptions in es and pt-BR too
         for name in FEATURES:
             await self.load_extension(f"bot.features.{name}")
+        localizable(self.tree)
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
@@ -127,8 +130,15 @@ class MentorBot(Host):
 
     # ---- commands sync ----------------------------------------------------------------------------
 
-    def _tree_digest(self, guild: discord.abc.Snowflake | None) -> str:
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+    async def _tree_digest(self, guild: discord.abc.Snowflake | None) -> str:
+        """What a sync sends, translations included (a changed translation is a change to sync)."""
+        translator = self.tree.translator
+        payload = [
+            await command.get_translated_payload(self.tree, translator)
+            if translator is not None
+            else command.to_dict(self.tree)
+            for command in self.tree.get_commands(guild=guild)
+        ]
         encoded = json.dumps(payload, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -143,7 +153,7 @@ class MentorBot(Host):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         key = f"command_tree:{guild.id if guild else 'global'}"
-        digest = self._tree_digest(guild)
+        digest = await self._tree_digest(guild)
         if not force and await self.service.read(state.get, key=key) == digest:
             log.info("command tree unchanged since the last sync; not syncing")
             return False
