@@ -24,6 +24,7 @@ from bot.kit import pages
 from bot.kit.delivery import DiscordSender
 from bot.kit.errors import install_error_handler
 from bot.kit.host import Host
+from bot.kit.interaction import remember_locales
 from bot.kit.translator import CatalogTranslator, localizable
 from bot.scheduler import Ticks
 from core import state
@@ -103,6 +104,7 @@ class MentorBot(Host):
         for name in FEATURES:
             await self.load_extension(f"bot.features.{name}")
         localizable(self.tree)
+        remember_locales(self, self.service)
         pages.install(self)
         if self.application_id is not None and self.ticks is not None:
             # A running bot syncs when the tree changed; one-shot CLI commands sync on demand only.
