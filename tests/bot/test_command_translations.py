@@ -3,6 +3,7 @@ es-419 and pt-BR (names stay English: members share commands by name); none lack
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from discord import app_commands
@@ -88,3 +89,6 @@ async def test_no_command_text_lacks_a_translation(server: Server) -> None:
     ]
     assert missing == []
     assert len(texts) > 60
+    # Users never see the spec's rule numbers, in any language.
+    shown = texts + [translate_in(language, "command", text) for language in TRANSLATED for text in texts]
+    assert [text for text in shown if re.search(r"\bR\d+\b", text)] == []

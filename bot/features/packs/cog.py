@@ -54,7 +54,7 @@ class PacksCog(commands.Cog):
         mentor="Their mentor",
         sessions="Sessions in the pack (1–52; default from settings)",
         valid_days="Days the pack is valid (1–730; default from settings)",
-        purchase="A purchase made in Discord that had no seat to go to (R17): this grant places it",
+        purchase="A purchase made in Discord that had no seat to go to: this grant places it",
     )
     async def pack_grant(
         self,
