@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 SHOTS := $(VENV)/.screenshots-installed
 
-.PHONY: run test lint demo bench bench-quick install clean screenshots
+.PHONY: run test lint demo bench bench-quick install clean screenshots translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,19 @@ $(SHOTS): pyproject.toml $(DEV)
 ## preview and Debian's chromium, which the script installs with apt-get when it may).
 screenshots: $(SHOTS)
 	$(BIN)/python scripts/screenshots.py
+
+## The catalogs (R25): extract the messages from the code into core/locales/mentorbot.pot, update
+## core/locales/<locale>/LC_MESSAGES/mentorbot.po (es, pt_BR) and check that each compiles (the .mo
+## files are not committed: the bot compiles each .po in memory when it starts).
+## Add a language: $(BIN)/pybabel init -D mentorbot -i core/locales/mentorbot.pot -d core/locales -l <locale>
+translations: $(DEV)
+	$(BIN)/pybabel extract --project=mentorbot --copyright-holder="mentorbot contributors" --no-wrap \
+	  --add-location=file --sort-by-file -F core/locales/babel.cfg \
+	  -k translate:2 -k translate_plural:2,3 -k translate_in:2c,3 -k N_ -o core/locales/mentorbot.pot .
+	$(BIN)/python scripts/command_texts.py core/locales/mentorbot.pot
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -D mentorbot -i core/locales/mentorbot.pot -d core/locales
+	$(BIN)/pybabel compile --statistics -D mentorbot -d core/locales
+	rm -f core/locales/*/LC_MESSAGES/mentorbot.mo
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -30,6 +30,8 @@ from bot.kit import pages
 from bot.kit.delivery import DiscordSender
 from bot.kit.errors import install_error_handler
 from bot.kit.host import Host
+from bot.kit.interaction import remember_locales
+from bot.kit.translator import CatalogTranslator, localizable
 from bot.scheduler import Ticks
 from bot.web import HealthChecks, Metrics, WebDoor, database_check, waiting_counter
 from core import state
@@ -132,8 +134,11 @@ class MentorBot(Host):
 
     async def setup_hook(self) -> None:
         await self.service.db.migrate()
+        await self.tree.set_translator(CatalogTranslator())  # R25: descriptions in es and pt-BR too
         for name in FEATURES:
             await self.load_extension(f"bot.features.{name}")
+        localizable(self.tree)
+        remember_locales(self, self.service)
         pages.install(self)
         if self.web is not None:
             await self.web.start()  # WebDoorUnavailable: the CLI prints its one line and exits 2
@@ -165,11 +170,18 @@ class MentorBot(Host):
 
     # ---- commands sync ----------------------------------------------------------------------------
 
-    def _tree_digest(self, guild: discord.abc.Snowflake | None) -> str:
+    async def _tree_digest(self, guild: discord.abc.Snowflake | None) -> str:
+        """What a sync sends, translations included (a changed translation is a change to sync)."""
         commands = self.tree.get_commands(guild=guild, type=None)
         if guild is not None:  # the commands that stay global (``_keep_global``) are synced with them
             commands += self.tree.get_commands(type=None)
-        payload = [command.to_dict(self.tree) for command in commands]
+        translator = self.tree.translator
+        payload = [
+            await command.get_translated_payload(self.tree, translator)
+            if translator is not None
+            else command.to_dict(self.tree)
+            for command in commands
+        ]
         encoded = json.dumps(payload, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -185,7 +197,7 @@ class MentorBot(Host):
         if guild is not None:
             self._move_to(guild)
         key = f"command_tree:{guild.id if guild else 'global'}"
-        digest = self._tree_digest(guild)
+        digest = await self._tree_digest(guild)
         if not force and await self.service.read(state.get, key=key) == digest:
             log.info("command tree unchanged since the last sync; not syncing")
             return False

@@ -184,7 +184,8 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who runs a command: a Discord user id, whether they are an admin, and the roles they hold here.
+    """Who runs a command: a Discord user id, whether they are an admin, the roles they hold here,
+    and the language of their Discord client.
 
     The bot sets ``is_admin`` for Manage Server; the server's admin role is one of its settings (R14),
     so ``core.service.Service`` settles ``is_admin`` from ``role_ids`` in the transaction it runs."""
@@ -192,6 +193,7 @@ class Actor:
     user_id: int
     is_admin: bool = False
     role_ids: frozenset[int] = frozenset()
+    locale: str | None = None  # their Discord client's language ("es-419", "pt-BR"), when known (R25)
 
 
 def require_admin(actor: Actor, what: str) -> None:

@@ -23,33 +23,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from core import markup
 from core.domain import Policy
-from core.markup import (  # the markup and deferred texts are read as texts' too
-    DEFERRED as DEFERRED,
-)
-from core.markup import (
-    Deferred as Deferred,
-)
-from core.markup import (
-    deferred as deferred,
-)
-from core.markup import (
-    hours_left as hours_left,
-)
-from core.markup import (
-    mention as mention,
-)
-from core.markup import (
-    plural as plural,
-)
-from core.markup import (
-    render_stored as render_stored,
-)
-from core.markup import (
-    timestamp as timestamp,
-)
-from core.markup import (
-    when as when,
+
+# The markup and the texts written when they are sent live in core.markup; they are read as texts' too.
+Deferred = markup.Deferred
+DEFERRED, deferred, render_stored = markup.DEFERRED, markup.deferred, markup.render_stored
+hours_left, mention, plural, timestamp, when = (
+    markup.hours_left,
+    markup.mention,
+    markup.plural,
+    markup.timestamp,
+    markup.when,
 )
 
 

@@ -8,6 +8,10 @@ skips is refused; one it repeats is the first (``fold=0``). Nothing is guessed: 
 ("tomorrow", "friday", "3 Dec", 2026-03-12) is refused, and so is a day and month in digits only
 ("12/03", "3.12"), which reads differently around the world. Every refusal is an ``InvalidInput``
 with the sentence the user reads.
+
+Spanish and Brazilian Portuguese phrases ("mañana 18:00", "amanhã às 18h", R25) are read in the
+caller's language (``language``: "en", "es", "pt-BR"): ``core.when_phrases`` says them in English first,
+so they meet the same refusals. The label names days and months in that language too.
 """
 
 from __future__ import annotations
@@ -16,17 +20,18 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, format_datetime, format_timedelta
 from dateparser.date import DateDataParser
 
 from core.errors import InvalidInput
+from core.i18n import N_, translate
+from core.when_phrases import ENGLISH, in_english
 
 # Years a `when` may name. Beyond them datetime arithmetic overflows, and no session is booked there.
 MIN_YEAR, MAX_YEAR = 1970, 9998
 MAX_TEXT = 100  # Discord's option values in autocomplete are at most 100 characters.
 MAX_LABEL = 100  # ... and so are autocomplete choice names.
 SHOWN = 40  # how much of the typed text a refusal quotes
-EXAMPLES = "2026-12-01T18:00, tomorrow 18:00, tue 6pm or in 2 hours"
-EXAMPLE_TIME = "18:00"  # the time the hints add to a day
 
 _DATEPARSER = {
     # No conversion: dateparser gives the wall-clock time it read; the zone is applied here, where a
@@ -52,36 +57,46 @@ def zone_named(name: str) -> ZoneInfo:
         ) from None
 
 
-def read_when(text: str, *, zone: str, now: datetime) -> datetime:
-    """The UTC instant ``text`` means, read in ``zone`` at ``now``; ``InvalidInput`` when it can't be."""
+def read_when(text: str, *, zone: str, now: datetime, language: str = ENGLISH) -> datetime:
+    """The UTC instant ``text`` means, read in ``zone`` at ``now`` (typed in ``language``);
+    ``InvalidInput`` when it can't be."""
     tz = zone_named(zone)
     cleaned = " ".join(text.split())
-    if not cleaned or len(cleaned) > MAX_TEXT:
-        raise _unreadable(text, zone)
     try:
+        if not cleaned or len(cleaned) > MAX_TEXT:
+            raise _unreadable(text, zone)
         exact = _iso(cleaned)
         if exact is not None and exact.tzinfo is not None:
             return _in_range(exact.astimezone(UTC), text)
         if exact is not None:
             return _local(exact, tz, zone, text)
-        return _natural(cleaned, tz, zone, now, text)
+        return _natural(in_english(cleaned, language), tz, zone, now, text)
     except OverflowError:
-        raise _out_of_range(text) from None
+        raise _out_of_range(text).said_in(language) from None
+    except _Refusal as refusal:
+        raise refusal.said_in(language) from None
 
 
-def when_label(at: datetime, *, zone: str, now: datetime) -> str:
-    """``at`` as its reader will get it: "Tue 13 Jan 2026 18:00 Europe/Berlin (in 3 days)"."""
+def when_label(at: datetime, *, zone: str, now: datetime, language: str = ENGLISH) -> str:
+    """``at`` as its reader will get it: "Tue 13 Jan 2026 18:00 Europe/Berlin (in 3 days)"; in
+    Spanish "mar 13 ene 2026 18:00 Europe/Berlin (dentro de 3 días)" (Babel's CLDR names)."""
     local = at.astimezone(zone_named(zone))
-    label = f"{local:%a %d %b %Y %H:%M} {zone} ({relative(at - now)})"
+    if language == ENGLISH:
+        label = f"{local:%a %d %b %Y %H:%M} {zone} ({relative(at - now)})"
+    else:
+        locale = language.replace("-", "_")
+        shown = format_datetime(local, "EEE d MMM y HH:mm", locale=locale)
+        label = f"{shown} {zone} ({format_timedelta(at - now, add_direction=True, locale=locale)})"
     return label[:MAX_LABEL]
 
 
-def when_choice(text: str, *, zone: str, now: datetime) -> str | None:
+def when_choice(text: str, *, zone: str, now: datetime, language: str = ENGLISH) -> str | None:
     """The autocomplete label for what was typed so far, or ``None`` while it reads as no time."""
     try:
-        return when_label(read_when(text, zone=zone, now=now), zone=zone, now=now)
+        instant = read_when(text, zone=zone, now=now, language=language)
     except InvalidInput:
         return None
+    return when_label(instant, zone=zone, now=now, language=language)
 
 
 def relative(delta: timedelta) -> str:
@@ -114,8 +129,8 @@ def _iso(text: str) -> datetime | None:
             # "0000-01-01T10:00" and the like: written as ISO, in a year datetime cannot hold.
             raise _out_of_range(text) from None
         # Written as ISO but not a valid one ("2026-13-01"): never let dateparser guess at it.
-        raise InvalidInput(
-            f"“{_shown(text)}” is not a valid ISO 8601 time; write it like 2026-12-01T18:00."
+        raise _Refusal(
+            N_("“{text}” is not a valid ISO 8601 time; write it like 2026-12-01T18:00."), text=_shown(text)
         ) from None
     if "T" not in candidate.upper():  # a date alone: Python reads it as midnight
         raise _no_time(text) if MIN_YEAR <= read.year <= MAX_YEAR else _out_of_range(text)
@@ -234,9 +249,13 @@ def _local(wall: datetime, tz: ZoneInfo, zone: str, text: str) -> datetime:
     first = wall.replace(tzinfo=tz, fold=0)
     instant = first.astimezone(UTC)
     if instant.astimezone(tz).replace(tzinfo=None) != wall:
-        raise InvalidInput(
-            f"{wall:%a %d %b %Y %H:%M} does not exist in {zone}: the clocks skip that hour for "
-            "daylight saving time; pick a time outside it."
+        raise _Refusal(
+            N_(
+                "{time} does not exist in {zone}: the clocks skip that hour for daylight saving time; "
+                "pick a time outside it."
+            ),
+            time=wall,
+            zone=zone,
         )
     return instant
 
@@ -247,18 +266,51 @@ def _in_range(instant: datetime, text: str) -> datetime:
     return instant
 
 
-def _unreadable(text: str, zone: str) -> InvalidInput:
-    return InvalidInput(f"I can't read “{_shown(text)}” as a time; try {EXAMPLES} (read in {zone}).")
+class _Refusal(Exception):
+    """A refusal of ``read_when``, before it is said in the reader's language: the English message (the
+    catalog's id) and its values; a day or a time among them is written the language's way."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message, self.params = message, params
+
+    def said_in(self, language: str) -> InvalidInput:
+        params = {name: _written(value, language) for name, value in self.params.items()}
+        return InvalidInput(translate(language, self.message, **params))
 
 
-def _no_time(text: str) -> InvalidInput:
-    return InvalidInput(
-        f"“{_shown(text)}” names a day but no time; add one, like tomorrow {EXAMPLE_TIME} or "
-        f"2026-12-01T{EXAMPLE_TIME}."
+def _written(value: object, language: str) -> object:
+    """A time as "Sun 29 Mar 2026 02:30" (in Spanish "dom 29 mar 2026 02:30"), a day as "12 Mar"."""
+    if isinstance(value, datetime):
+        if language == ENGLISH:
+            return f"{value:%a %d %b %Y %H:%M}"
+        return format_datetime(value, "EEE d MMM y HH:mm", locale=language.replace("-", "_"))
+    if isinstance(value, date):
+        if language == ENGLISH:
+            return f"{value.day} {value:%b}"
+        # Without CLDR's abbreviation dot ("mar."), so the hint reads back as typed.
+        return format_date(value, "d MMM", locale=language.replace("-", "_")).replace(".", "")
+    return value
+
+
+def _unreadable(text: str, zone: str) -> _Refusal:
+    return _Refusal(
+        N_(
+            "I can't read “{text}” as a time; try 2026-12-01T18:00, tomorrow 18:00, tue 6pm or in 2 hours (read in {zone})."
+        ),
+        text=_shown(text),
+        zone=zone,
     )
 
 
-def _ambiguous(text: str, day: int, month: int, year: int | None, today: date) -> InvalidInput:
+def _no_time(text: str) -> _Refusal:
+    return _Refusal(
+        N_("“{text}” names a day but no time; add one, like tomorrow 18:00 or 2026-12-01T18:00."),
+        text=_shown(text),
+    )
+
+
+def _ambiguous(text: str, day: int, month: int, year: int | None, today: date) -> _Refusal:
     """The hint writes the user's own day and month the two ways that cannot be misread."""
     if year is None:
         year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
@@ -266,11 +318,14 @@ def _ambiguous(text: str, day: int, month: int, year: int | None, today: date) -
         year += 2000
     # 29 Feb: the next leap year (a year past datetime's range falls back to one that holds it).
     year = next((y for y in range(year, year + 8) if _is_day_of_month(day, month, y)), 2028)
-    worded = f"{day} {date(year, month, day):%b}"
-    return InvalidInput(
-        f"“{_shown(text)}” gives a day and month in digits only, which reads differently around the "
-        f"world; write the month as a word or the date as ISO, like {worded} {EXAMPLE_TIME} or "
-        f"{year:04d}-{month:02d}-{day:02d}T{EXAMPLE_TIME}."
+    return _Refusal(
+        N_(
+            "“{text}” gives a day and month in digits only, which reads differently around the world; "
+            "write the month as a word or the date as ISO, like {day} 18:00 or {iso}T18:00."
+        ),
+        text=_shown(text),
+        day=date(year, month, day),
+        iso=f"{year:04d}-{month:02d}-{day:02d}",
     )
 
 
@@ -280,5 +335,10 @@ def _shown(text: str) -> str:
     return (cleaned[: SHOWN - 1] + "…" if len(cleaned) > SHOWN else cleaned) or "(nothing)"
 
 
-def _out_of_range(text: str) -> InvalidInput:
-    return InvalidInput(f"“{_shown(text)}” is out of range: I read years from {MIN_YEAR} to {MAX_YEAR}.")
+def _out_of_range(text: str) -> _Refusal:
+    return _Refusal(
+        N_("“{text}” is out of range: I read years from {low} to {high}."),
+        text=_shown(text),
+        low=MIN_YEAR,
+        high=MAX_YEAR,
+    )

@@ -23,7 +23,14 @@ from core.schema.program import (
     sessions,
     with_people,
 )
-from core.schema.records import bot_state, history, member_time_zones, notifications, server_settings
+from core.schema.records import (
+    bot_state,
+    history,
+    member_locales,
+    member_time_zones,
+    notifications,
+    server_settings,
+)
 
 __all__ = [
     "IN_LINE",
@@ -42,6 +49,7 @@ __all__ = [
     "hours_days_off",
     "hours_rules",
     "hours_windows",
+    "member_locales",
     "member_time_zones",
     "mentors",
     "metadata",

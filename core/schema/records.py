@@ -1,5 +1,5 @@
 """What the bot keeps beside the program: the DMs it owes (the outbox, ``notifications``), who did what
-(``history``, R13), each server's own settings (R14) and each member's time zone (R15), and the bot's
+(``history``, R13), each server's own settings (R14), each member's time zone (R15) and language (R25), and the bot's
 own small facts (``bot_state``).
 """
 
@@ -95,6 +95,18 @@ class MemberTimeZone(Base):
     updated_at: Mapped[datetime]
 
 
+class MemberLocale(Base):
+    """R25: the Discord language a member last used in a server ("es-419", "pt-BR"): their DMs are
+    written in it. Written only when it changes."""
+
+    __tablename__ = "member_locales"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
+    locale: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime]
+
+
 class BotState(Base):
     """Small facts the bot keeps between runs (the hash of the last synced command tree)."""
 
@@ -109,4 +121,5 @@ notifications = cast(Table, Notification.__table__)
 history = cast(Table, History.__table__)
 server_settings = cast(Table, ServerSettingValue.__table__)
 member_time_zones = cast(Table, MemberTimeZone.__table__)
+member_locales = cast(Table, MemberLocale.__table__)
 bot_state = cast(Table, BotState.__table__)

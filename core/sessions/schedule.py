@@ -13,6 +13,7 @@ from core.bounds import MAX_SESSION_MINUTES, MIN_SESSION_MINUTES
 from core.changes import About, dm
 from core.domain import SESSION_MINUTES_DEFAULT, Actor, NotificationKind, PackStatus, SessionStatus
 from core.errors import InvalidInput, NothingToDo
+from core.language import caller_language
 from core.schema import UTCDateTime, packs, sessions, with_people
 from core.seats.lookup import SeatRef, seat_for
 from core.sessions.results import SessionBooked
@@ -80,10 +81,11 @@ def schedule_session(
 
 
 def _start_of(tx: Tx, guild_id: int, actor: Actor, when: str, minutes: int) -> datetime:
-    """When the session starts: ``when`` read in the caller's zone (R15: theirs, else the server's),
-    refused in the past; and ``minutes`` refused out of bounds."""
+    """When the session starts: ``when`` read in the caller's zone (R15: theirs, else the server's)
+    and language (R25), refused in the past; and ``minutes`` refused out of bounds."""
     zone = time_zone_of(tx, guild_id=guild_id, user_id=actor.user_id).zone
-    starts_at = read_when(when, zone=zone, now=tx.now)
+    language = caller_language(tx, guild_id=guild_id, locale=actor.locale)
+    starts_at = read_when(when, zone=zone, now=tx.now, language=language)
     if starts_at <= tx.now:
         raise InvalidInput(f"{timestamp(starts_at)} is in the past; pick a time after {timestamp(tx.now)}.")
     if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:

@@ -19,6 +19,7 @@ from bot.kit.interaction import actor, guild_id, request_key, user_id_of
 from bot.kit.text import narrowed
 from core import bounds
 from core.domain import SESSION_MINUTES_DEFAULT
+from core.language import caller_language
 from core.sessions import (
     CompletionChoice,
     LateCancelToConfirm,
@@ -172,18 +173,22 @@ class SessionsCog(commands.Cog):
     async def when_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        """What ``when`` will be read as, in the caller's zone (R15); nothing while it reads as no time."""
+        """What ``when`` will be read as, in the caller's zone (R15) and language (R25); nothing while
+        it reads as no time."""
         if interaction.guild_id is None or not current.strip():
             return []
         zone = await self.bot.service.read(
             time_zone_of, guild_id=interaction.guild_id, user_id=interaction.user.id
         )
+        language = await self.bot.service.read(
+            caller_language, guild_id=interaction.guild_id, locale=str(interaction.locale)
+        )
         now = self.bot.clock.now()
-        label = when_choice(current, zone=zone.zone, now=now)
+        label = when_choice(current, zone=zone.zone, now=now, language=language)
         if label is None:
             return []
         # The value is the instant shown, exact: what the mentor saw is what gets booked.
-        instant = read_when(current, zone=zone.zone, now=now)
+        instant = read_when(current, zone=zone.zone, now=now, language=language)
         return [app_commands.Choice(name=label, value=instant.isoformat())]
 
     @app_commands.command(name="cancel")

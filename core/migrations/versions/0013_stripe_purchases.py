@@ -8,7 +8,7 @@ its full definition here, so its constraints are kept; the partial index is drop
 again after.
 
 Revision ID: 0013
-Revises: 0012 (the lead re-chains it at merge)
+Revises: 0012
 """
 
 from collections.abc import Sequence
