@@ -15,6 +15,7 @@ from core.changes import About
 from core.domain import Actor, NotificationKind
 from core.errors import InvalidInput, NothingToDo
 from core.hours import OpenSlots, require_open
+from core.language import caller_language
 from core.schema import packs
 from core.sessions.results import BookedSlot, SlotsBooked
 from core.sessions.schedule import book_row
@@ -42,7 +43,8 @@ def book_slot(
     if weekly is not None and not MIN_WEEKLY <= weekly <= MAX_WEEKLY:
         raise InvalidInput(f"A weekly series is {MIN_WEEKLY} to {MAX_WEEKLY} weeks; you gave {weekly}.")
     zone = time_zone_of(tx, guild_id=guild_id, user_id=actor.user_id).zone
-    starts_at = read_when(when, zone=zone, now=tx.now)
+    language = caller_language(tx, guild_id=guild_id, locale=actor.locale)
+    starts_at = read_when(when, zone=zone, now=tx.now, language=language)
     opened = require_open(
         tx,
         guild_id=guild_id,

@@ -17,6 +17,7 @@ from core.changes import About
 from core.domain import Actor, NotificationKind, SessionStatus
 from core.errors import NothingToDo
 from core.hours import require_open
+from core.language import caller_language
 from core.schema import sessions
 from core.sessions.lookup import refuse_unless_booked, session_ref
 from core.sessions.results import SessionMoved
@@ -45,7 +46,9 @@ def move_session(tx: Tx, *, guild_id: int, actor: Actor, session_id: int, when: 
         guild_id=guild_id,
         mentor_user_id=ref.mentor_user_id,
         student_user_id=ref.student_id,
-        starts_at=read_when(when, zone=zone, now=tx.now),
+        starts_at=read_when(
+            when, zone=zone, now=tx.now, language=caller_language(tx, guild_id=guild_id, locale=actor.locale)
+        ),
         moving_session_id=session_id,
     )
     (slot,) = opened.slots

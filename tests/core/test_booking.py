@@ -114,3 +114,17 @@ async def test_of_twenty_students_taking_five_slots_at_once_five_book_and_fiftee
     assert all("it was just taken" in refusal.message for refusal in refused)
     rows = await program.rows(select(sessions.c.starts_at).where(sessions.c.status == "scheduled"))
     assert len(rows) == 5
+
+
+@pytest.mark.parametrize(("locale", "typed"), [("es-419", "martes a las 12:00"), ("pt-BR", "terça às 12h")])
+async def test_a_time_typed_in_the_students_language_books_that_slot(
+    mentor: Program, locale: str, typed: str
+) -> None:
+    await mentor.grant(STUDENT, MENTOR)
+
+    booked = await mentor.service.write(
+        book_slot, guild_id=GUILD, actor=Actor(STUDENT, locale=locale), when=typed
+    )
+
+    # Tuesday 6 January at noon: exactly the 24 hours' notice ahead of Monday noon.
+    assert [slot.starts_at for slot in booked.sessions] == [utc(1, 6, 12)]
