@@ -158,6 +158,12 @@ class Policy:
     language: str = "en"
 
     @property
+    def stripe_link(self) -> str | None:
+        """The Payment Link a student pays on (R23), when the server sells through Stripe: the link and
+        the webhook secret are both set (without the secret, a payment would never reach the bot)."""
+        return self.stripe_payment_link if self.stripe_webhook_secret else None
+
+    @property
     def grace_period(self) -> timedelta:
         return timedelta(hours=self.grace_period_hours)
 

@@ -251,11 +251,7 @@ def late_cancel(mentor_user_id: int, starts_at: datetime, hours: int, left: int)
 
 def waitlist_offer(policy: Policy, mentor_user_id: int, offer_ends_at: datetime) -> str:
     """R19: the offer; how to take it follows the server's settings (a button to buy a pack, R17)."""
-    sells = (
-        policy.renewal_sku_id
-        or policy.renew_url
-        or (policy.stripe_payment_link and policy.stripe_webhook_secret)
-    )
+    sells = policy.renewal_sku_id or policy.renew_url or policy.stripe_link is not None
     buy = " or buy a pack with the button below" if sells else ""
     return (
         f"A seat with {mention(mentor_user_id)} is free, and it is held for you until {when(offer_ends_at)}. "

@@ -52,11 +52,15 @@ def stripe_link(policy: Policy, guild_id: int | None, user_id: int | None) -> st
     """The server's Stripe Payment Link naming its buyer (R23: ``client_reference_id=<server>_<user>``,
     which the webhook reads back), when the server sells through Stripe (link and webhook secret
     set) and the buyer is known; None otherwise, or when it would not fit on a button."""
-    link = policy.stripe_payment_link
-    if not link or not policy.stripe_webhook_secret or guild_id is None or user_id is None:
+    if policy.stripe_link is None or guild_id is None or user_id is None:
         return None
-    url = f"{link}{'&' if '?' in link else '?'}client_reference_id={guild_id}_{user_id}"
+    url = buyer_link(policy.stripe_link, guild_id, user_id)
     return url if len(url) <= BUTTON_URL_LIMIT else None
+
+
+def buyer_link(link: str, guild_id: int, user_id: int) -> str:
+    """A Payment Link that names its buyer: ``client_reference_id=<server>_<user>``."""
+    return f"{link}{'&' if '?' in link else '?'}client_reference_id={guild_id}_{user_id}"
 
 
 def renewal_item(

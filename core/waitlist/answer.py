@@ -70,7 +70,7 @@ def accept_offer(tx: Tx, *, actor: Actor, seat_id: int) -> OfferAnswered:
     policy = tx.policy_for(ref.guild_id)
     how = {
         "renewal_sku_id": policy.renewal_sku_id,
-        "payment_link": policy.stripe_payment_link,
+        "payment_link": policy.stripe_link,
         "fallback_channel_id": policy.fallback_channel_id,
         "guild_id": ref.guild_id,
     }
@@ -88,7 +88,7 @@ def accept_offer(tx: Tx, *, actor: Actor, seat_id: int) -> OfferAnswered:
     held = About(ref.guild_id, ref.id)
     # Where the server sells packs the student buys one themselves (R19); otherwise the admins are
     # told: in the fallback channel, else the server's owner by DM (the sender routes CHANNEL_KINDS).
-    sells = policy.renewal_sku_id is not None or bool(policy.stripe_payment_link)
+    sells = policy.renewal_sku_id is not None or policy.stripe_link is not None
     note = texts.waitlist_accepted(ref.student_id, ref.mentor_user_id, ref.offer_ends_at)
     owed = [] if sells else [dm(held, NotificationKind.WAITLIST_ACCEPTED, ref.mentor_user_id, note)]
     ids = changes.record(tx, held, "waitlist_accepted", actor_id=actor.user_id, owed=owed)

@@ -163,7 +163,9 @@ async def test_accept_with_a_fallback_channel_names_it(server: Server) -> None:
 
 
 async def test_accept_where_the_server_sells_packs_answers_with_the_way_to_buy(server: Server) -> None:
-    environment(server.env.bot, stripe_payment_link="https://buy.stripe.com/test_abc")
+    environment(
+        server.env.bot, stripe_payment_link="https://buy.stripe.com/test_abc", stripe_webhook_secret="whsec_x"
+    )
     offer = await offered_seat(server)
     accepted = await server.users["bob"].click(offer, label="Accept")
     assert accepted.response.content.endswith("Buy a pack with the button below to take it.")

@@ -821,7 +821,7 @@ class PackRules(RuleBasedStateMachine):
         place = next(p for p in self.model.line if p.seat == seat.id)
         assert result.already == place.accepted
         place.accepted = True
-        if POLICY.renewal_sku_id is None and not POLICY.stripe_payment_link:
+        if POLICY.renewal_sku_id is None and POLICY.stripe_link is None:
             self.model.keys.add(f"waitlist_accepted:seat:{seat.id}")  # else the reply has the way to buy
 
     @precondition(lambda self: bool(self.model.sessions))

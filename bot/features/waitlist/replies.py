@@ -4,10 +4,10 @@ on a waitlist offer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlencode
 
 import discord
 
+from bot.kit.delivery import buyer_link
 from bot.kit.pages import Block, Listing
 from bot.kit.text import Reply
 from core.domain import WaitlistStatus
@@ -55,9 +55,8 @@ def buy_button(result: OfferAnswered) -> discord.ui.View | None:
             style=discord.ButtonStyle.premium, sku_id=result.renewal_sku_id
         )
     elif result.payment_link:
-        buyer = urlencode({"client_reference_id": f"{result.guild_id}_{result.student_user_id}"})
-        joiner = "&" if "?" in result.payment_link else "?"
-        item = discord.ui.Button(label="Buy a pack", url=f"{result.payment_link}{joiner}{buyer}")
+        url = buyer_link(result.payment_link, result.guild_id, result.student_user_id)
+        item = discord.ui.Button(label="Buy a pack", url=url)
     else:
         return None
     view = discord.ui.View(timeout=None)
