@@ -153,7 +153,7 @@ async def capture(chromium: str, url: str, path: Path, window: tuple[int, int] =
     (``body[data-managed-capture]``, its stylesheet does the rest) and clips the picture to the
     conversation (``#preview-app``); this does the same through chromium's DevTools protocol (over
     aiohttp's websocket client), with Debian's chromium instead of Playwright's."""
-    with tempfile.TemporaryDirectory(prefix="mentorbot-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="mentorbot-chromium-", ignore_cleanup_errors=True) as profile:
         process = await asyncio.create_subprocess_exec(
             chromium,
             "--headless",
@@ -188,12 +188,21 @@ async def devtools_port(profile: Path, process: asyncio.subprocess.Process) -> i
     return int(written.read_text().split()[0])
 
 
-# The conversation as Discord draws it: SimCord's capture mode, checked to have hidden the workbench.
+# The conversation as Discord draws it. SimCord's own capture mode (``body[data-managed-capture]``) is
+# switched off again by the page each time it draws a snapshot that is not one of its pinned captures,
+# and the page's policy refuses a stylesheet of ours; so its rules are set on the elements themselves
+# (CSSOM), then the workbench is checked to be hidden (and to exist: an empty match would pass).
 CAPTURE_MODE = """new Promise(resolve => {
-  document.body.dataset.managedCapture = "true";
+  const set = (selector, property, value) => document.querySelectorAll(selector)
+    .forEach(element => element.style.setProperty(property, value, "important"));
+  set(".preview-toolbar, .messages-sidebar, .inspector-panel, .drawer-scrim, .preview-helper", "display", "none");
+  set(".preview-workspace", "display", "flex");
+  set(".preview-stage", "overflow", "hidden");
+  set("html, body, .preview-app", "min-width", "0");
   requestAnimationFrame(() => requestAnimationFrame(() => {
-    const hidden = [...document.querySelectorAll("[data-workbench]")]
-      .every(element => getComputedStyle(element).display === "none");
+    const workbench = [...document.querySelectorAll(".preview-toolbar, .messages-sidebar")];
+    const hidden = workbench.length > 0
+      && workbench.every(element => getComputedStyle(element).display === "none");
     const box = document.getElementById("preview-app").getBoundingClientRect();
     resolve(JSON.stringify({hidden, x: box.x, y: box.y, width: box.width, height: box.height}));
   }));
