@@ -70,7 +70,7 @@ async def test_mysessions_links_to_stripe_naming_the_caller(server: Server) -> N
     selling_through_stripe(server)
     desk = Desk(server)
     await desk.mentor(seats=1)
-    await desk.grant()
+    await desk.grant(sessions=1)  # one session left: renewing makes sense, so /mysessions offers it
     result = await server.student.slash(server.channel, "mysessions")
     (renew,) = result.followups
     (button,) = [child for row in renew.components for child in row["components"]]
